@@ -1,0 +1,42 @@
+"""Atomic output: every file is written to a temporary name in its folder, then renamed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike):
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_atomic(target: str | os.PathLike, writer: Callable[[Path], object]) -> Path:
+    """Call ``writer(tmp_path)`` and move the result onto ``target``."""
+    with atomic_path(target) as tmp:
+        writer(tmp)
+    return Path(target)
+
+
+def write_netcdf(ds, target: str | os.PathLike) -> Path:
+    """Write an xarray Dataset to NetCDF-4 (h5netcdf engine) atomically."""
+    return write_atomic(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+
+
+def write_csv(df, target: str | os.PathLike, **kwargs) -> Path:
+    """Write a pandas DataFrame to CSV atomically."""
+    return write_atomic(target, lambda tmp: df.to_csv(tmp, **kwargs))
