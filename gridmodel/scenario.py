@@ -195,7 +195,33 @@ class Study(_Strict):
     hosting_capacity: HostingCapacity | None = _field(
         default_factory=HostingCapacity, description="Hosting capacity search; empty to skip."
     )
-    max_iter: int = _field(30, description="Newton-Raphson iteration limit per hour.", gt=0)
+    worsening_percent: float = _field(
+        5.0,
+        description="A branch overload is charged to a campus (hosting capacity) or to an outage "
+        "(N-1) only if that cause raised the branch's loading by at least this many percentage "
+        "points of its rating.",
+        unit="%",
+        source="5 % contribution cut-off of PJM's deliverability tests (PJM Manual 14B, "
+        "generator and load deliverability procedures).",
+        ge=0,
+    )
+    worsening_vm_pu: float = _field(
+        0.01,
+        description="The same for voltages: a bus outside its limits is charged to the cause only "
+        "if the cause moved it outward by at least this much.",
+        unit="pu",
+        source="Modelling choice: a little more than one step (0.625 %) of a standard "
+        "+/-10 %, 32-step load tap changer, i.e. a change an operator would notice; no planning "
+        "standard fixes this value.",
+        ge=0,
+    )
+    max_iter: int = _field(
+        15,
+        description="Newton-Raphson iteration limit per hour.",
+        source="An hour not converged in 15 iterations from the base-case voltage is reported as "
+        "not converged (pandapower's own NR default is 10).",
+        gt=0,
+    )
     tolerance_mva: float = _field(
         1e-6, description="Newton-Raphson mismatch tolerance.", unit="MVA", gt=0
     )

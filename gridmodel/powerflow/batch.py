@@ -1,10 +1,12 @@
 """Batched time-series AC power flow through lightsim2grid.
 
-Every hour is solved independently (lightsim2grid ``ScenarioSweepCPP``: Newton-Raphson with KLU,
-one symbolic factorisation for the whole sweep, hours split over OS threads) from the same
-starting voltage, so results do not depend on chunking or thread count, and one hour that does
-not converge never stops the others. Uncommitted generators are disconnected per hour (their
-bus turns PQ and they leave the distributed slack).
+Hours are solved in consecutive chunks with lightsim2grid's ``ScenarioSweepCPP`` (Newton-Raphson
+with KLU, one symbolic factorisation per chunk, the chunk's hours split over OS threads). Every
+hour of a chunk starts from the last converged voltage of the previous chunk - the neighbouring
+hours, as pandapower's own time series starts each step from the previous one - and an hour that
+does not converge from there is tried once more from the case's base-case voltage before it is
+reported as not converged. One failing hour never stops the others. Uncommitted generators are
+disconnected per hour (their bus turns PQ and they leave the distributed slack).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class SolverOptions:
     max_iter: int = 30
     tolerance_mva: float = 1e-6
     threads: int = 0  # 0 = every core the process may use
-    chunk_hours: int = 1024
+    chunk_hours: int = 48
 
     def n_threads(self) -> int:
         return self.threads or max(1, len(os.sched_getaffinity(0)))
@@ -98,11 +100,18 @@ def base_voltage(lsgrid, net, options: SolverOptions) -> np.ndarray:
     return v if v.size == n_bus and np.all(np.isfinite(v)) else np.ones(n_bus, dtype=complex)
 
 
-def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions):
+def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions, outaged=None):
+    """Run one ScenarioSweep; ``outaged`` is an optional (rows x lightsim2grid branch) mask."""
     from lightsim2grid.lightsim2grid_cpp import ScenarioSweepCPP
 
     sweep = ScenarioSweepCPP(lsgrid)
     sweep.nb_thread = options.n_threads()
+    if outaged is not None:
+        n_line = len(lsgrid.get_lines())
+        sweep.handle_disconnected_grid = True
+        sweep.set_contingency_lines(np.ascontiguousarray(outaged[:, :n_line]))
+        if outaged.shape[1] > n_line:
+            sweep.set_contingency_trafos(np.ascontiguousarray(outaged[:, n_line:]))
     sweep.compute_gen_results = True
     sweep.modify_gen_p(np.ascontiguousarray(inj.gen_p))
     if inj.sgen_p.shape[1]:
@@ -115,9 +124,16 @@ def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions):
     return sweep
 
 
-def solve_chunk(case: StudyCase, index: GridIndex, lsgrid, v0, inj: Injections, options: SolverOptions) -> dict:
-    """Solve the hours of ``inj``; return float arrays keyed by result name (NaN if not converged)."""
-    sweep = _sweep(lsgrid, inj, v0, options)
+def solve_chunk(
+    case: StudyCase, index: GridIndex, lsgrid, v0, inj: Injections, options: SolverOptions, outaged=None
+) -> dict:
+    """Solve the rows of ``inj`` (with optional branch outages per row, a rows x branch mask in
+    case order); return arrays keyed by result name, NaN where a row did not converge."""
+    ls_mask = None
+    if outaged is not None:
+        ls_mask = np.zeros((len(inj.hour), len(index.branch_pos)), bool)
+        ls_mask[:, index.branch_pos] = outaged
+    sweep = _sweep(lsgrid, inj, v0, options, ls_mask)
     converged = np.asarray(sweep.converged_mask(), dtype=bool)
     v = sweep.get_voltages()
     branch = sweep.compute_branch_results()[:, index.branch_pos, :]
@@ -143,6 +159,7 @@ def solve_chunk(case: StudyCase, index: GridIndex, lsgrid, v0, inj: Injections, 
         "p_inj_mw": np.where(bad[:, None], p_spec, p_inj),
         "q_inj_mvar": q_inj,
         "iterations": np.asarray(sweep.get_row_nb_iter()).ravel(),
+        "v": v,
     }
     for name in ("vm_pu", "va_degree", "p_from_mw", "q_from_mvar", "p_to_mw", "q_to_mvar", "q_inj_mvar"):
         out[name][bad] = np.nan
@@ -185,13 +202,21 @@ def solve_timeseries(
     store |= {name: np.empty((n_t, n_br), np.float32) for name in _BRANCH_VARS}
     converged = np.zeros(n_t, bool)
     iterations = np.zeros(n_t, np.int32)
+    v_start = v0
     for start in range(0, n_t, options.chunk_hours):
         rows = np.arange(start, min(start + options.chunk_hours, n_t))
-        out = solve_chunk(case, index, lsgrid, v0, inj.take(rows), options)
+        out = solve_chunk(case, index, lsgrid, v_start, inj.take(rows), options)
+        failed = np.flatnonzero(~out["converged"])
+        if len(failed) and v_start is not v0:
+            retry = solve_chunk(case, index, lsgrid, v0, inj.take(rows[failed]), options)
+            for name, values in retry.items():
+                out[name][failed] = values
         for name in store:
             store[name][rows] = out[name]
         converged[rows] = out["converged"]
         iterations[rows] = out["iterations"]
+        if out["converged"][-1]:
+            v_start = out["v"][-1]
         if progress is not None:
             progress(len(rows))
     return to_dataset(case, inj, store, converged, iterations, options)
@@ -236,7 +261,7 @@ def to_dataset(case: StudyCase, inj: Injections, store: dict, converged, iterati
     attrs = {
         "network": network.name,
         "gridmodel_version": gridmodel.__version__,
-        "solver": "lightsim2grid ScenarioSweepCPP, Newton-Raphson (KLU), each hour from the base-case voltage",
+        "solver": "lightsim2grid ScenarioSweepCPP, Newton-Raphson (KLU), warm start from the previous chunk",
         "tolerance_mva": options.tolerance_mva,
         "max_iter": options.max_iter,
         "loss_factor": case.loss_factor,

@@ -238,10 +238,14 @@ def slack_weights(case: StudyCase) -> np.ndarray:
     return one_hour.slack_weight
 
 
-def dispatch_injections(case: StudyCase, hours: np.ndarray, load_p: np.ndarray, load_q: np.ndarray) -> Injections:
-    """Commit and dispatch the fleet against the loads (plus the loss estimate) of every hour."""
+def dispatch_injections(
+    case: StudyCase, hours: np.ndarray, load_p: np.ndarray, load_q: np.ndarray, commit_load_mw: np.ndarray | None = None
+) -> Injections:
+    """Commit and dispatch the fleet against the loads (plus the loss estimate) of every hour;
+    commitment follows ``commit_load_mw`` (MW per hour, before losses) when given."""
     demand = load_p.sum(axis=1) * (1.0 + case.loss_factor)
-    dispatch: DispatchResult = RULES[case.dispatch_rule](case.fleet, demand)
+    commit = None if commit_load_mw is None else commit_load_mw * (1.0 + case.loss_factor)
+    dispatch: DispatchResult = RULES[case.dispatch_rule](case.fleet, demand, commit)
     n_gen = case.fleet.n_gen
     return Injections(
         hour=hours,
@@ -255,10 +259,13 @@ def dispatch_injections(case: StudyCase, hours: np.ndarray, load_p: np.ndarray, 
     )
 
 
-def with_campus_mw(case: StudyCase, inj: Injections, campus: int, p_mw: np.ndarray) -> Injections:
-    """Injections re-dispatched after setting campus ``campus`` (position) to ``p_mw`` per hour."""
+def with_campus_mw(
+    case: StudyCase, inj: Injections, campus: int, p_mw: np.ndarray, commit_load_mw: np.ndarray | None = None
+) -> Injections:
+    """Injections re-dispatched after setting campus ``campus`` (position) to ``p_mw`` per hour
+    (commitment against ``commit_load_mw`` when given, see :func:`dispatch_injections`)."""
     load_p, load_q = inj.load_p.copy(), inj.load_q.copy()
     col = case.campus_load_index[campus]
     load_p[:, col] = p_mw
     load_q[:, col] = reactive_mvar(p_mw, case.campus_power_factor[campus])
-    return dispatch_injections(case, inj.hour, load_p, load_q)
+    return dispatch_injections(case, inj.hour, load_p, load_q, commit_load_mw)

@@ -118,11 +118,12 @@ class DispatchResult:
 
 
 class DispatchRule(Protocol):
-    def __call__(self, fleet: Fleet, demand_mw: np.ndarray) -> DispatchResult:
-        """Dispatch ``fleet`` to meet ``demand_mw`` (one value per hour, losses included)."""
+    def __call__(self, fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None) -> DispatchResult:
+        """Dispatch ``fleet`` to meet ``demand_mw`` (one value per hour, losses included);
+        units are committed against ``commit_mw`` when given (else against the demand)."""
 
 
-def participation_dispatch(fleet: Fleet, demand_mw: np.ndarray) -> DispatchResult:
+def participation_dispatch(fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None) -> DispatchResult:
     """Merit-order commitment, then participation by available capacity within Pmin/Pmax.
 
     Running units sit at ``p = Pmin + α(t)·(Pmax - Pmin)`` with one system-wide
@@ -133,7 +134,8 @@ def participation_dispatch(fleet: Fleet, demand_mw: np.ndarray) -> DispatchResul
     """
     demand_mw = np.asarray(demand_mw, dtype=float)
     reserve = float(fleet.p_max_mw[fleet.in_service].max())
-    committed = merit_order_commitment(fleet, demand_mw, reserve)
+    commit = demand_mw if commit_mw is None else np.asarray(commit_mw, dtype=float)
+    committed = merit_order_commitment(fleet, commit, reserve)
     p_min = np.where(committed, fleet.p_min_mw[None, :], 0.0)
     span = np.where(committed, (fleet.p_max_mw - fleet.p_min_mw)[None, :], 0.0)
     total_min, total_span = p_min.sum(axis=1), span.sum(axis=1)

@@ -1,0 +1,157 @@
+"""Hosting capacity: the largest campus at a site with no new N-0 (or N-1) violation.
+
+A violation is charged to the campus when the campus causes it: a branch above its limit whose
+loading the campus raised by at least ``Limits.worsening_percent`` of its rating (PJM's 5 %
+contribution cut-off: a system-wide redispatch nudges every branch, and a branch that the
+background grid already holds at its limit is not the campus's doing); a bus outside its voltage
+limits that the campus moved outward by at least ``Limits.worsening_vm_pu``; or a power flow (or
+contingency) that converged without the campus and does not with it.
+
+The search is a bisection on campus MW between 0 and an upper size; the campus keeps its hourly
+shape (MW scaled). Units are committed once, for the campus at the upper size, and re-dispatched
+at every size: a commitment that jumped with the campus size would move flows by whole units
+and make the answer depend on the merit order rather than on the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridmodel.powerflow.batch import GridIndex, SolverOptions, base_voltage, build_lsgrid, solve_chunk
+from gridmodel.powerflow.case import Injections, StudyCase, with_campus_mw
+from gridmodel.stress.contingency import ContingencyResult, run_contingencies
+
+@dataclass(frozen=True)
+class Limits:
+    """Branch loading limit (%), per-bus voltage bounds (pu), and the smallest change charged to a
+    cause (percentage points of rating, pu)."""
+
+    loading_percent: float
+    vmin: np.ndarray
+    vmax: np.ndarray
+    worsening_percent: float = 5.0
+    worsening_vm_pu: float = 0.01
+
+    def new_overload(self, loading, base_loading):
+        """Above the limit, and raised by at least ``worsening_percent`` from ``base_loading``."""
+        return (loading > self.loading_percent) & (loading - base_loading >= self.worsening_percent)
+
+    def new_voltage(self, vm, base_vm):
+        """Outside [vmin, vmax], and moved outward by at least ``worsening_vm_pu`` (0 pu = islanded)."""
+        tol = self.worsening_vm_pu
+        low = (vm < self.vmin) & (base_vm - vm >= tol)
+        high = (vm > self.vmax) & (vm - base_vm >= tol)
+        return (vm > 0) & (low | high)
+
+
+@dataclass(frozen=True)
+class HostingResult:
+    """``mw``: largest size found without a new violation; ``mw_violating``: smallest size found
+    with one (None when even ``max_mw`` has none); ``evaluations``: (MW, violated) pairs tried."""
+
+    criterion: str
+    mw: float
+    mw_violating: float | None
+    evaluations: list[tuple[float, bool]]
+
+
+def new_violations(loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits) -> int:
+    """Count of new violations (see module docstring); arrays share leading dims, last = element."""
+    ok = converged[..., None]
+    over = limits.new_overload(loading, base_loading) & ok
+    volt = limits.new_voltage(vm, base_vm) & ok
+    lost = base_converged & ~converged
+    return int(over.sum() + volt.sum() + lost.sum())
+
+
+def _shape(case: StudyCase, inj: Injections, campus: int) -> np.ndarray:
+    """Campus hourly profile as a fraction of its peak (1 for a constant campus)."""
+    p = inj.load_p[:, case.campus_load_index[campus]]
+    peak = p.max()
+    return p / peak if peak > 0 else np.ones_like(p)
+
+
+def _sized(case: StudyCase, inj: Injections, campus: int, top_mw: float):
+    """A function MW -> injections with the campus at MW, committed for the campus at top_mw."""
+    shape = _shape(case, inj, campus)
+    others = inj.load_p.sum(axis=1) - inj.load_p[:, case.campus_load_index[campus]]
+    commit = others + top_mw * shape
+    return lambda mw: with_campus_mw(case, inj, campus, mw * shape, commit)
+
+
+def n0_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.ndarray,
+                       limits: Limits, options: SolverOptions, top_mw: float):
+    """A function MW (<= top_mw) -> True if the campus at MW causes a new N-0 violation in ``rows``."""
+    index = GridIndex.from_case(case)
+    lsgrid = build_lsgrid(case.net)
+    v0 = base_voltage(lsgrid, case.net, options)
+    sized = _sized(case, inj.take(rows), campus, top_mw)
+
+    def solve(mw):
+        out = solve_chunk(case, index, lsgrid, v0, sized(mw), options)
+        s = np.maximum(np.hypot(out["p_from_mw"], out["q_from_mvar"]), np.hypot(out["p_to_mw"], out["q_to_mvar"]))
+        return s / case.network.branches.rate_a_mva.to_numpy() * 100.0, out["vm_pu"], out["converged"]
+
+    base = solve(0.0)
+
+    def violates(mw: float) -> bool:
+        return new_violations(*solve(mw), *base, limits) > 0
+
+    return violates
+
+
+def n1_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.ndarray,
+                       outages: list[list[int]], limits: Limits, options: SolverOptions,
+                       top_mw: float):
+    """A function MW (<= top_mw) -> True if the campus at MW causes a new post-contingency violation.
+
+    Contingencies are screened once at ``top_mw``: those with no new violation there are dropped,
+    since a smaller campus stresses the grid less; the rest are re-solved at every size.
+    """
+    sub = inj.take(rows)
+    sized = _sized(case, sub, campus, top_mw)
+
+    def state(mw, outs) -> ContingencyResult:
+        return run_contingencies(case, sized(mw), np.arange(len(rows)), outs, options)
+
+    def per_contingency(res: ContingencyResult, base: ContingencyResult) -> np.ndarray:
+        over = limits.new_overload(res.loading_percent, base.loading_percent).any(-1)
+        volt = limits.new_voltage(res.vm_pu, base.vm_pu).any(-1)
+        bad = (res.converged & (over | volt)) | (base.converged & ~res.converged)
+        return bad.any(axis=0)
+
+    base_all = state(0.0, outages)
+    screened = per_contingency(state(top_mw, outages), base_all)
+    keep = np.flatnonzero(screened)
+    outs = [outages[k] for k in keep]
+    base = ContingencyResult(base_all.rows, outs, base_all.loading_percent[:, keep],
+                             base_all.vm_pu[:, keep], base_all.converged[:, keep])
+
+    def violates(mw: float) -> bool:
+        if not outs:
+            return False
+        return bool(per_contingency(state(mw, outs), base).any())
+
+    return violates
+
+
+def hosting_capacity(violates, criterion: str, max_mw: float, tolerance_percent: float) -> HostingResult:
+    """Bisection for the largest MW with ``violates(MW) is False`` (0 MW never violates)."""
+    evaluations: list[tuple[float, bool]] = []
+
+    def check(mw: float) -> bool:
+        evaluations.append((float(mw), bool(violates(mw))))
+        return evaluations[-1][1]
+
+    if not check(max_mw):
+        return HostingResult(criterion, max_mw, None, evaluations)
+    lo, hi = 0.0, max_mw
+    while hi - lo > tolerance_percent / 100.0 * hi:
+        mid = 0.5 * (lo + hi)
+        if check(mid):
+            hi = mid
+        else:
+            lo = mid
+    return HostingResult(criterion, lo, hi, evaluations)
