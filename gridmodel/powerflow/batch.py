@@ -31,7 +31,7 @@ class SolverOptions:
     max_iter: int = 30
     tolerance_mva: float = 1e-6
     threads: int = 0  # 0 = every core the process may use
-    chunk_hours: int = 48
+    chunk_hours: int = 96
 
     def n_threads(self) -> int:
         return self.threads or max(1, len(os.sched_getaffinity(0)))
@@ -135,7 +135,7 @@ def solve_chunk(
         ls_mask[:, index.branch_pos] = outaged
     sweep = _sweep(lsgrid, inj, v0, options, ls_mask)
     converged = np.asarray(sweep.converged_mask(), dtype=bool)
-    v = sweep.get_voltages()
+    v = np.array(sweep.get_voltages())
     branch = sweep.compute_branch_results()[:, index.branch_pos, :]
     gen = sweep.get_gen_results()
     s1, s2 = branch[..., 0] + 1j * branch[..., 1], branch[..., 2] + 1j * branch[..., 3]

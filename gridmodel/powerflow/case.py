@@ -178,13 +178,15 @@ def reactive_mvar(p_mw: np.ndarray, power_factor: float) -> np.ndarray:
 
 
 def measured_loss_factor(net) -> float:
-    """Losses / demand of the case's own base power flow (pandapower Newton-Raphson)."""
-    import pandapower as pp
+    """Losses / demand of the case's own base power flow (lightsim2grid Newton-Raphson)."""
+    from gridmodel.powerflow.batch import build_lsgrid
 
-    work = copy.deepcopy(net)
-    pp.runpp(work, lightsim2grid=False, numba=True, init="dc", calculate_voltage_angles=True)
-    gen = work.res_gen.p_mw.sum() + work.res_sgen.p_mw.sum()
-    load = work.res_load.p_mw.sum()
+    lsgrid = build_lsgrid(net)
+    v = lsgrid.ac_pf(np.ones(len(net.bus), complex) * 1.0, 30, 1e-8)
+    if v.size == 0:
+        raise ValueError("the network's own base case does not converge; give dispatch.loss_factor")
+    gen = np.sum(lsgrid.get_gen_res()[0]) + np.sum(lsgrid.get_sgens_res()[0])
+    load = np.sum(lsgrid.get_loads_res()[0])
     return float((gen - load) / load)
 
 

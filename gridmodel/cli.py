@@ -1,0 +1,129 @@
+"""Command line: ``gridmodel run``, ``gridmodel networks``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gridmodel.io import write_csv, write_netcdf
+from gridmodel.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="AI campuses on regional power grids.")
+console = Console()
+
+
+def _progress_callback(progress: Progress):
+    tasks: dict[str, int] = {}
+
+    def report(task: str, advance: int, total: int) -> None:
+        if task not in tasks:
+            tasks[task] = progress.add_task(task, total=total)
+        progress.update(tasks[task], advance=advance, total=total)
+
+    return report
+
+
+def write_stress_outputs(result, out: Path) -> list[Path]:
+    """results.nc, summary.csv, the violation tables and figures/ in ``out`` (each file atomic)."""
+    from gridmodel.report import stress_figures as fig
+    from gridmodel.stress.run import summary_table
+
+    ds = result.timeseries.copy()
+    if result.baseline is not None:
+        ds["loading_percent_without_campus"] = result.baseline.loading_percent
+        ds["vm_pu_without_campus"] = result.baseline.vm_pu
+        ds["converged_without_campus"] = result.baseline.converged
+    written = [write_netcdf(ds, out / "results.nc")]
+    written.append(write_csv(summary_table(result), out / "summary.csv", index=False))
+    written.append(write_csv(result.overloads, out / "overloads.csv", index=False))
+    written.append(write_csv(result.voltage, out / "voltage_violations.csv", index=False))
+    bad = pd.DataFrame({"hour": ds.time.to_numpy()[~ds.converged.to_numpy()]})
+    written.append(write_csv(bad, out / "nonconverged_hours.csv", index=False))
+    if result.contingencies is not None:
+        written.append(write_csv(result.contingencies, out / "contingencies.csv", index=False))
+    if result.hosting:
+        hc = pd.DataFrame(
+            [{"criterion": h.criterion, "hosting_capacity_mw": h.mw, "first_violating_mw": h.mw_violating,
+              "evaluations": len(h.evaluations)} for h in result.hosting]
+        )
+        written.append(write_csv(hc, out / "hosting_capacity.csv", index=False))
+    figures = out / "figures"
+    study = result.scenario.study
+    written += fig.loading_duration(ds, result.baseline, min(study.worst_branches, 8), study.loading_limit_percent, figures)
+    peak_row = int(np.nanargmax(ds.load_mw.to_numpy()))
+    written += fig.network_map(ds, peak_row, figures)
+    areas = [result.case.network.area_of_bus(b) for b in result.case.campus_buses] or [str(ds.area.values[0])]
+    written += fig.voltage_heatmap(ds, areas[0], figures)
+    if result.hosting:
+        written += fig.hosting_capacity_bars(result.hosting, figures)
+    return written
+
+
+def _print_summary(result) -> None:
+    from gridmodel.stress.run import summary_table
+
+    table = Table(title=f"Grid stress: {result.scenario.name}")
+    for col in ("metric", "value", "unit"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for row in summary_table(result).itertuples(index=False):
+        value = f"{row.value:,.2f}" if isinstance(row.value, float) else f"{row.value}"
+        table.add_row(row.metric, value, row.unit)
+    console.print(table)
+    if len(result.overloads):
+        worst = Table(title="Most loaded branches")
+        for col in ("branch", "from_bus", "to_bus", "hours_over", "worst_loading_percent", "worst_hour"):
+            worst.add_column(col, justify="right")
+        for row in result.overloads.head(result.scenario.study.worst_branches).itertuples(index=False):
+            worst.add_row(str(row.branch), str(row.from_bus), str(row.to_bus), str(row.hours_over),
+                          f"{row.worst_loading_percent:.1f}", str(row.worst_hour))
+        console.print(worst)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; the bundled default if omitted.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
+    hours: Annotated[int | None, typer.Option("--hours", min=1, help="Study only the first N hours.")] = None,
+) -> None:
+    """Grid stress: time-series AC power flow, violations, N-1 and hosting capacity."""
+    from gridmodel.stress.run import run_stress
+
+    started = time.perf_counter()
+    try:
+        spec = load_scenario(scenario)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=False) as progress:
+            result = run_stress(spec, hours=hours, progress=_progress_callback(progress))
+    except ScenarioError as err:
+        console.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    written = write_stress_outputs(result, out)
+    _print_summary(result)
+    console.print(f"Wrote {len(written)} files to {out} in {time.perf_counter() - started:.0f} s")
+
+
+@app.command()
+def networks() -> None:
+    """List the bundled networks and their candidate data-centre sites."""
+    from gridmodel.networks import available_networks, load_descriptor
+
+    for name in available_networks():
+        desc = load_descriptor(name)
+        table = Table(title=f"{name}: {desc.title}", title_justify="left")
+        for col in ("site", "bus", "kV", "area", "note"):
+            table.add_column(col)
+        for site in desc.sites:
+            table.add_row(site.name, str(site.bus), f"{site.kv:g}", site.area, site.note)
+        console.print(table)
+
+
+if __name__ == "__main__":
+    app()

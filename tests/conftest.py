@@ -1,0 +1,63 @@
+"""Shared fixtures: real networks (converted once per session) and small studies on them."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from gridmodel.networks import load_network
+from gridmodel.powerflow.case import build_study
+from gridmodel.scenario import default_scenario_path, parse_scenario
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """Keep converted networks in a per-session cache so tests never depend on a user's cache."""
+    import os
+
+    os.environ["GRIDMODEL_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def texas():
+    return load_network("texas2000")
+
+
+@pytest.fixture(scope="session")
+def default_data() -> dict:
+    return yaml.safe_load(default_scenario_path().read_text())
+
+
+def scenario_from(data: dict, **changes):
+    """The default scenario with top-level fields replaced."""
+    d = copy.deepcopy(data)
+    d.update(changes)
+    return parse_scenario(d)
+
+
+@pytest.fixture(scope="session")
+def summer_study(texas, default_data):
+    """48 summer hours around the 2016 peak with the 1,200 MW West campus."""
+    scenario = scenario_from(
+        default_data, period={"start_hour": 5340, "hours": 48}, study={"contingencies": None, "hosting_capacity": None}
+    )
+    case, inj = build_study(texas, scenario)
+    return scenario, case, inj
+
+
+@pytest.fixture(scope="session")
+def summer_results(summer_study):
+    from gridmodel.powerflow.batch import solve_timeseries
+
+    _, case, inj = summer_study
+    return solve_timeseries(case, inj)
+
+
+def peak_row(inj) -> int:
+    return int(np.argmax(inj.load_p.sum(axis=1)))
