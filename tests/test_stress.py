@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandapower as pp
 
@@ -33,7 +31,17 @@ def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study):
     _, case, inj = summer_study
     row = peak_row(inj)
     branches = case.network.branches
-    outages = [[int(b)] for b in branches.index[branches.in_service][:: 400]]
+    import networkx as nx
+    from pandapower.topology import create_nxgraph
+
+    graph = create_nxgraph(case.net)
+    bridges = {frozenset(e) for e in nx.bridges(nx.Graph(graph))}
+    meshed = [
+        b for b in branches.index[branches.in_service]
+        if frozenset(case.network.buses.index[case.network.buses.bus.isin(
+            [branches.from_bus.iloc[b], branches.to_bus.iloc[b]])]) not in bridges
+    ]
+    outages = [[int(b)] for b in meshed[::300]]  # outages that do not split the grid
     res = run_contingencies(case, inj, np.array([row]), outages, SolverOptions())
     for k, (b,) in enumerate(outages):
         if not res.converged[0, k]:
@@ -41,7 +49,6 @@ def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study):
         net = hour_net(case, inj, row)
         element, idx = branches.element.iloc[b], branches.element_index.iloc[b]
         net[element].loc[idx, "in_service"] = False
-        pp.runpp(copy.deepcopy(net), init="dc", distributed_slack=True, numba=True)  # smoke: solvable
         pp.runpp(net, init="dc", distributed_slack=True, numba=True, tolerance_mva=1e-6)
         line, trafo = net.res_line, net.res_trafo
         is_line = (branches.element == "line").to_numpy()
