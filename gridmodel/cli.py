@@ -16,7 +16,9 @@ from rich.table import Table
 from gridmodel.io import write_csv, write_netcdf
 from gridmodel.scenario import ScenarioError, load_scenario
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="AI campuses on regional power grids.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="AI campuses on regional power grids."
+)
 console = Console()
 
 
@@ -51,16 +53,27 @@ def write_stress_outputs(result, out: Path) -> list[Path]:
         written.append(write_csv(result.contingencies, out / "contingencies.csv", index=False))
     if result.hosting:
         hc = pd.DataFrame(
-            [{"criterion": h.criterion, "hosting_capacity_mw": h.mw, "first_violating_mw": h.mw_violating,
-              "evaluations": len(h.evaluations)} for h in result.hosting]
+            [
+                {
+                    "criterion": h.criterion,
+                    "hosting_capacity_mw": h.mw,
+                    "first_violating_mw": h.mw_violating,
+                    "evaluations": len(h.evaluations),
+                }
+                for h in result.hosting
+            ]
         )
         written.append(write_csv(hc, out / "hosting_capacity.csv", index=False))
     figures = out / "figures"
     study = result.scenario.study
-    written += fig.loading_duration(ds, result.baseline, min(study.worst_branches, 8), study.loading_limit_percent, figures)
+    written += fig.loading_duration(
+        ds, result.baseline, min(study.worst_branches, 8), study.loading_limit_percent, figures
+    )
     peak_row = int(np.nanargmax(ds.load_mw.to_numpy()))
     written += fig.network_map(ds, peak_row, figures)
-    areas = [result.case.network.area_of_bus(b) for b in result.case.campus_buses] or [str(ds.area.values[0])]
+    areas = [result.case.network.area_of_bus(b) for b in result.case.campus_buses] or [
+        str(ds.area.values[0])
+    ]
     written += fig.voltage_heatmap(ds, areas[0], figures)
     if result.hosting:
         written += fig.hosting_capacity_bars(result.hosting, figures)
@@ -79,19 +92,38 @@ def _print_summary(result) -> None:
     console.print(table)
     if len(result.overloads):
         worst = Table(title="Most loaded branches")
-        for col in ("branch", "from_bus", "to_bus", "hours_over", "worst_loading_percent", "worst_hour"):
+        for col in (
+            "branch",
+            "from_bus",
+            "to_bus",
+            "hours_over",
+            "worst_loading_percent",
+            "worst_hour",
+        ):
             worst.add_column(col, justify="right")
-        for row in result.overloads.head(result.scenario.study.worst_branches).itertuples(index=False):
-            worst.add_row(str(row.branch), str(row.from_bus), str(row.to_bus), str(row.hours_over),
-                          f"{row.worst_loading_percent:.1f}", str(row.worst_hour))
+        for row in result.overloads.head(result.scenario.study.worst_branches).itertuples(
+            index=False
+        ):
+            worst.add_row(
+                str(row.branch),
+                str(row.from_bus),
+                str(row.to_bus),
+                str(row.hours_over),
+                f"{row.worst_loading_percent:.1f}",
+                str(row.worst_hour),
+            )
         console.print(worst)
 
 
 @app.command()
 def run(
-    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; the bundled default if omitted.")] = None,
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario YAML; the bundled default if omitted.")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
-    hours: Annotated[int | None, typer.Option("--hours", min=1, help="Study only the first N hours.")] = None,
+    hours: Annotated[
+        int | None, typer.Option("--hours", min=1, help="Study only the first N hours.")
+    ] = None,
 ) -> None:
     """Grid stress: time-series AC power flow, violations, N-1 and hosting capacity."""
     from gridmodel.stress.run import run_stress
@@ -99,8 +131,14 @@ def run(
     started = time.perf_counter()
     try:
         spec = load_scenario(scenario)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=False) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
             result = run_stress(spec, hours=hours, progress=_progress_callback(progress))
     except ScenarioError as err:
         console.print(f"[bold red]error:[/] {err}")

@@ -21,7 +21,14 @@ class ScenarioError(ValueError):
     """A scenario that cannot be run; the message names the field and what is allowed."""
 
 
-def _field(default: Any = ..., *, description: str, unit: str | None = None, source: str | None = None, **kw):
+def _field(
+    default: Any = ...,
+    *,
+    description: str,
+    unit: str | None = None,
+    source: str | None = None,
+    **kw,
+):
     extra = {k: v for k, v in (("unit", unit), ("source", source)) if v is not None}
     return Field(default, description=description, json_schema_extra=extra or None, **kw)
 
@@ -147,7 +154,8 @@ class Contingencies(_Strict):
     """N-1 branch screening."""
 
     hours: list[HourSpec] = _field(
-        ["peak"], description="Study hours screened: `peak`, `valley` or hour indices in the period."
+        ["peak"],
+        description="Study hours screened: `peak`, `valley` or hour indices in the period.",
     )
     set: Literal["all_branches", "case_table"] = _field(
         "all_branches",
@@ -269,7 +277,11 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     current: Any = model
     for part in loc:
         if isinstance(current, list):  # a discriminated union: the next part is its tag
-            tagged = [c for c in current if c.model_fields.get("kind") and c.model_fields["kind"].default == part]
+            tagged = [
+                c
+                for c in current
+                if c.model_fields.get("kind") and c.model_fields["kind"].default == part
+            ]
             current = tagged[0] if tagged else current[0]
             continue
         is_model = isinstance(current, type) and issubclass(current, BaseModel)
@@ -304,7 +316,9 @@ def _format_errors(err: ValidationError, source: str) -> str:
         if e["type"] == "extra_forbidden":
             parent = _model_at(Scenario, loc[:-1])
             allowed = ", ".join(parent.model_fields) if parent else "see docs/scenarios.md"
-            lines.append(f"  - field '{name}' is not allowed (value {value!r}); allowed fields: {allowed}")
+            lines.append(
+                f"  - field '{name}' is not allowed (value {value!r}); allowed fields: {allowed}"
+            )
         else:
             msg = e["msg"].removeprefix("Value error, ")
             lines.append(f"  - field '{name}': {msg} (value {value!r})")
@@ -314,7 +328,9 @@ def _format_errors(err: ValidationError, source: str) -> str:
 def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None = None) -> Scenario:
     """Validate a scenario mapping; relative CSV paths are resolved against ``base_dir``."""
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: a scenario must be a mapping of fields, got {type(data).__name__}")
+        raise ScenarioError(
+            f"{source}: a scenario must be a mapping of fields, got {type(data).__name__}"
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:

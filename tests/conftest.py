@@ -45,7 +45,9 @@ def scenario_from(data: dict, **changes):
 def summer_study(texas, default_data):
     """48 summer hours around the 2016 peak with the 1,200 MW West campus."""
     scenario = scenario_from(
-        default_data, period={"start_hour": 5340, "hours": 48}, study={"contingencies": None, "hosting_capacity": None}
+        default_data,
+        period={"start_hour": 5340, "hours": 48},
+        study={"contingencies": None, "hosting_capacity": None},
     )
     case, inj = build_study(texas, scenario)
     return scenario, case, inj

@@ -27,15 +27,30 @@ def test_texas2000_tables(texas):
 def test_first_hour_area_loads_match_the_change_table(texas):
     # first eight rows of scenarios_ACTIVSg2000.m (label 1, areas 1..8)
     expected = [946.9, 806.8, 940.1, 3318.7, 10047.2, 5441.9, 8258.4, 1467.9]
-    names = ["Far West", "North", "West", "South", "North Central", "South Central", "Coast", "East"]
+    names = [
+        "Far West",
+        "North",
+        "West",
+        "South",
+        "North Central",
+        "South Central",
+        "Coast",
+        "East",
+    ]
     np.testing.assert_allclose(texas.region_loads.iloc[0][names].to_numpy(), expected)
 
 
 def test_area_names_follow_the_bus_names(texas):
     """Each area's name is the ERCOT weather zone of its most common city."""
     zone_of_city = {
-        "ODESSA": "Far West", "PARIS": "North", "STERLING CITY": "West", "SANTA ROSA": "South",
-        "DALLAS": "North Central", "ELMENDORF": "South Central", "THOMPSONS": "Coast", "FAIRFIELD": "East",
+        "ODESSA": "Far West",
+        "PARIS": "North",
+        "STERLING CITY": "West",
+        "SANTA ROSA": "South",
+        "DALLAS": "North Central",
+        "ELMENDORF": "South Central",
+        "THOMPSONS": "Coast",
+        "FAIRFIELD": "East",
     }
     for area, group in texas.buses.groupby("area"):
         cities = Counter(re.sub(r"(\s+\d+)+$", "", n) for n in group.name)
@@ -58,7 +73,7 @@ def test_impedance_replacement_leaves_the_power_flow_unchanged():
     np.testing.assert_allclose(converted.res_bus.vm_pu, original.res_bus.vm_pu, atol=1e-9)
     np.testing.assert_allclose(converted.res_bus.va_degree, original.res_bus.va_degree, atol=1e-7)
     imp = original.res_impedance
-    new = converted.res_trafo.iloc[len(converted.trafo) - len(imp):]
+    new = converted.res_trafo.iloc[len(converted.trafo) - len(imp) :]
     hv_is_from = (
         original.bus.vn_kv.loc[original.impedance.from_bus].to_numpy()
         >= original.bus.vn_kv.loc[original.impedance.to_bus].to_numpy()

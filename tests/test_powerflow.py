@@ -24,7 +24,9 @@ def test_batched_hours_equal_pandapower_runpp(summer_study, summer_results, whic
     assert np.max(np.abs(ds.vm_pu.to_numpy() - ref["vm_pu"])) < 1e-6
     assert np.max(np.abs(ds.va_degree.to_numpy() - ref["va_degree"])) < 1e-4
     rated = np.isfinite(ref["loading_percent"])
-    assert np.max(np.abs(ds.loading_percent.to_numpy()[rated] - ref["loading_percent"][rated])) < 1e-4
+    assert (
+        np.max(np.abs(ds.loading_percent.to_numpy()[rated] - ref["loading_percent"][rated])) < 1e-4
+    )
     assert np.max(np.abs(ds.p_from_mw.to_numpy() - ref["p_from_mw"])) < 1e-3
 
 
@@ -35,8 +37,18 @@ def _shunt_p_q(case, vm):
     p = np.zeros(vm.shape)
     q = np.zeros(vm.shape)
     on = net.shunt.in_service.to_numpy()
-    np.add.at(p.T, pos[on], (net.shunt.p_mw.to_numpy()[on] * net.shunt.step.to_numpy()[on])[:, None] * vm.T[pos[on]] ** 2)
-    np.add.at(q.T, pos[on], (net.shunt.q_mvar.to_numpy()[on] * net.shunt.step.to_numpy()[on])[:, None] * vm.T[pos[on]] ** 2)
+    np.add.at(
+        p.T,
+        pos[on],
+        (net.shunt.p_mw.to_numpy()[on] * net.shunt.step.to_numpy()[on])[:, None]
+        * vm.T[pos[on]] ** 2,
+    )
+    np.add.at(
+        q.T,
+        pos[on],
+        (net.shunt.q_mvar.to_numpy()[on] * net.shunt.step.to_numpy()[on])[:, None]
+        * vm.T[pos[on]] ** 2,
+    )
     return p, q
 
 
@@ -65,7 +77,9 @@ def test_power_balance_every_hour(summer_study, summer_results):
     ds = summer_results
     losses = (ds.p_from_mw + ds.p_to_mw).sum("branch").to_numpy()
     p_sh, _ = _shunt_p_q(case, ds.vm_pu.to_numpy().astype(float))
-    np.testing.assert_allclose(ds.p_inj_mw.sum("bus").to_numpy(), losses + p_sh.sum(axis=1), atol=0.5)
+    np.testing.assert_allclose(
+        ds.p_inj_mw.sum("bus").to_numpy(), losses + p_sh.sum(axis=1), atol=0.5
+    )
     # losses are a few percent of demand, as the case's own base flow says
     share = losses / inj.load_p.sum(axis=1)
     assert np.all((share > 0.005) & (share < 0.08))
@@ -86,9 +100,12 @@ def test_a_diverging_hour_is_reported_and_the_others_are_kept(summer_study):
 def test_participation_dispatch_closed_form():
     """Two units, both running: each takes its range's share of demand above total Pmin."""
     fleet = Fleet(
-        p_min_mw=np.array([100.0, 50.0]), p_max_mw=np.array([500.0, 250.0]),
-        is_gen=np.array([True, True]), in_service=np.array([True, True]),
-        marginal_cost=np.array([np.nan, np.nan]), must_run=np.array([True, True]),
+        p_min_mw=np.array([100.0, 50.0]),
+        p_max_mw=np.array([500.0, 250.0]),
+        is_gen=np.array([True, True]),
+        in_service=np.array([True, True]),
+        marginal_cost=np.array([np.nan, np.nan]),
+        must_run=np.array([True, True]),
     )
     res = participation_dispatch(fleet, np.array([150.0, 450.0, 750.0, 900.0]))
     np.testing.assert_allclose(res.p_mw[1], [100 + 400 * 0.5, 50 + 200 * 0.5])
@@ -103,5 +120,7 @@ def test_dispatch_meets_demand_plus_losses(summer_study):
     np.testing.assert_allclose(total, inj.load_p.sum(axis=1) * (1 + case.loss_factor), rtol=1e-9)
     # committed capacity covers demand plus the largest unit (BAL-002 reserve)
     cap = np.where(inj.gen_off, 0.0, case.fleet.p_max_mw[: case.fleet.n_gen]).sum(axis=1)
-    cap += case.fleet.p_max_mw[case.fleet.n_gen:].sum()
-    assert np.all(cap >= inj.load_p.sum(axis=1) * (1 + case.loss_factor) + case.fleet.p_max_mw.max() - 1e-6)
+    cap += case.fleet.p_max_mw[case.fleet.n_gen :].sum()
+    assert np.all(
+        cap >= inj.load_p.sum(axis=1) * (1 + case.loss_factor) + case.fleet.p_max_mw.max() - 1e-6
+    )

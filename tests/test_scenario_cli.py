@@ -80,11 +80,20 @@ def test_csv_profile_too_short_is_rejected(tmp_path, default_data):
 def test_run_writes_results_summary_and_figures(tmp_path, default_data, texas):
     data = copy.deepcopy(default_data)
     data["period"] = {"start_hour": 5350, "hours": 24}
-    data["study"] = {"contingencies": None, "hosting_capacity": {"hours": 3, "max_mw": 3000, "n1": False}}
+    data["study"] = {
+        "contingencies": None,
+        "hosting_capacity": {"hours": 3, "max_mw": 3000, "n1": False},
+    }
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", _write(tmp_path, data), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("results.nc", "summary.csv", "overloads.csv", "voltage_violations.csv", "hosting_capacity.csv"):
+    for name in (
+        "results.nc",
+        "summary.csv",
+        "overloads.csv",
+        "voltage_violations.csv",
+        "hosting_capacity.csv",
+    ):
         assert (out / name).exists(), name
     for stem in ("loading_duration", "network_loading_map", "voltage_heatmap", "hosting_capacity"):
         assert (out / "figures" / f"{stem}.png").stat().st_size > 0
@@ -107,3 +116,14 @@ def test_same_scenario_same_numbers(summer_study):
     sub = inj.take(np.arange(4))
     a, b = solve_timeseries(case, sub), solve_timeseries(case, sub)
     xr.testing.assert_identical(a, b)
+
+
+def test_scenario_reference_is_generated_from_the_schema():
+    from pathlib import Path
+
+    from gridmodel.scenario_docs import markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
+    assert doc.read_text() == markdown(), (
+        "run: python -m gridmodel.scenario_docs > docs/scenarios.md"
+    )

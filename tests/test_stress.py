@@ -18,7 +18,9 @@ def test_hosting_capacity_is_consistent(summer_study):
     """No new violation at the hosting capacity, a new violation 1 % above it."""
     _, case, inj = summer_study
     rows = resolve_hours(4, inj.load_p.sum(axis=1))
-    limits = Limits(100.0, case.network.buses.min_vm_pu.to_numpy(), case.network.buses.max_vm_pu.to_numpy())
+    limits = Limits(
+        100.0, case.network.buses.min_vm_pu.to_numpy(), case.network.buses.max_vm_pu.to_numpy()
+    )
     violates = n0_violation_check(case, inj, 0, rows, limits, SolverOptions(), top_mw=4000.0)
     result = hosting_capacity(violates, "N-0", 4000.0, 0.5)
     assert result.mw_violating is not None and 0 < result.mw < 4000
@@ -37,9 +39,14 @@ def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study):
     graph = create_nxgraph(case.net)
     bridges = {frozenset(e) for e in nx.bridges(nx.Graph(graph))}
     meshed = [
-        b for b in branches.index[branches.in_service]
-        if frozenset(case.network.buses.index[case.network.buses.bus.isin(
-            [branches.from_bus.iloc[b], branches.to_bus.iloc[b]])]) not in bridges
+        b
+        for b in branches.index[branches.in_service]
+        if frozenset(
+            case.network.buses.index[
+                case.network.buses.bus.isin([branches.from_bus.iloc[b], branches.to_bus.iloc[b]])
+            ]
+        )
+        not in bridges
     ]
     outages = [[int(b)] for b in meshed[::300]]  # outages that do not split the grid
     res = run_contingencies(case, inj, np.array([row]), outages, SolverOptions())
@@ -53,10 +60,16 @@ def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study):
         line, trafo = net.res_line, net.res_trafo
         is_line = (branches.element == "line").to_numpy()
         idxs = branches.element_index.to_numpy()
-        s1 = np.where(is_line, np.hypot(line.p_from_mw.reindex(idxs), line.q_from_mvar.reindex(idxs)),
-                      np.hypot(trafo.p_hv_mw.reindex(idxs), trafo.q_hv_mvar.reindex(idxs)))
-        s2 = np.where(is_line, np.hypot(line.p_to_mw.reindex(idxs), line.q_to_mvar.reindex(idxs)),
-                      np.hypot(trafo.p_lv_mw.reindex(idxs), trafo.q_lv_mvar.reindex(idxs)))
+        s1 = np.where(
+            is_line,
+            np.hypot(line.p_from_mw.reindex(idxs), line.q_from_mvar.reindex(idxs)),
+            np.hypot(trafo.p_hv_mw.reindex(idxs), trafo.q_hv_mvar.reindex(idxs)),
+        )
+        s2 = np.where(
+            is_line,
+            np.hypot(line.p_to_mw.reindex(idxs), line.q_to_mvar.reindex(idxs)),
+            np.hypot(trafo.p_lv_mw.reindex(idxs), trafo.q_lv_mvar.reindex(idxs)),
+        )
         ref = np.maximum(s1, s2) / branches.rate_a_mva.to_numpy() * 100.0
         ours = res.loading_percent[0, k]
         ok = np.isfinite(ref) & np.isfinite(ours)

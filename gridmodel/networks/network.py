@@ -82,7 +82,8 @@ def replace_impedances(net) -> pd.Index:
     if imp.empty:
         return pd.Index([], dtype=int)
     asym = (
-        (imp.rft_pu - imp.rtf_pu).abs().max() + (imp.xft_pu - imp.xtf_pu).abs().max()
+        (imp.rft_pu - imp.rtf_pu).abs().max()
+        + (imp.xft_pu - imp.xtf_pu).abs().max()
         + imp[["gf_pu", "bf_pu", "gt_pu", "bt_pu"]].abs().to_numpy().max()
     )
     if asym > 1e-12:

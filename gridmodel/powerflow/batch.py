@@ -125,7 +125,13 @@ def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions, outa
 
 
 def solve_chunk(
-    case: StudyCase, index: GridIndex, lsgrid, v0, inj: Injections, options: SolverOptions, outaged=None
+    case: StudyCase,
+    index: GridIndex,
+    lsgrid,
+    v0,
+    inj: Injections,
+    options: SolverOptions,
+    outaged=None,
 ) -> dict:
     """Solve the rows of ``inj`` (with optional branch outages per row, a rows x branch mask in
     case order); return arrays keyed by result name, NaN where a row did not converge."""
@@ -143,11 +149,16 @@ def solve_chunk(
     s_from, s_to = np.where(side1, s1, s2), np.where(side1, s2, s1)
     gen_p, gen_q = gen[..., 0], gen[..., 1]
     sgen_q = np.broadcast_to(index.sgen_q, inj.sgen_p.shape)
-    p_inj = (index.bus_gen @ gen_p.T + index.bus_sgen @ inj.sgen_p.T - index.bus_load @ inj.load_p.T).T
+    p_inj = (
+        index.bus_gen @ gen_p.T + index.bus_sgen @ inj.sgen_p.T - index.bus_load @ inj.load_p.T
+    ).T
     q_inj = (index.bus_gen @ gen_q.T + index.bus_sgen @ sgen_q.T - index.bus_load @ inj.load_q.T).T
     # hours that did not converge keep their specified active injections (set-points - loads)
-    p_spec = (index.bus_gen @ np.where(inj.gen_off, 0.0, inj.gen_p).T + index.bus_sgen @ inj.sgen_p.T
-              - index.bus_load @ inj.load_p.T).T
+    p_spec = (
+        index.bus_gen @ np.where(inj.gen_off, 0.0, inj.gen_p).T
+        + index.bus_sgen @ inj.sgen_p.T
+        - index.bus_load @ inj.load_p.T
+    ).T
     bad = ~converged
     out = {
         "vm_pu": np.abs(v),
@@ -161,7 +172,15 @@ def solve_chunk(
         "iterations": np.asarray(sweep.get_row_nb_iter()).ravel(),
         "v": v,
     }
-    for name in ("vm_pu", "va_degree", "p_from_mw", "q_from_mvar", "p_to_mw", "q_to_mvar", "q_inj_mvar"):
+    for name in (
+        "vm_pu",
+        "va_degree",
+        "p_from_mw",
+        "q_from_mvar",
+        "p_to_mw",
+        "q_to_mvar",
+        "q_inj_mvar",
+    ):
         out[name][bad] = np.nan
     out["converged"] = converged
     return out
@@ -222,13 +241,19 @@ def solve_timeseries(
     return to_dataset(case, inj, store, converged, iterations, options)
 
 
-def to_dataset(case: StudyCase, inj: Injections, store: dict, converged, iterations, options) -> xr.Dataset:
+def to_dataset(
+    case: StudyCase, inj: Injections, store: dict, converged, iterations, options
+) -> xr.Dataset:
     """Label solver output: dims ``time``, ``bus`` (case numbers), ``branch``, ``campus``."""
     network = case.network
     buses, branches = network.buses, network.branches
     rate = branches.rate_a_mva.to_numpy()
     loading = loading_percent(
-        store["p_from_mw"], store["q_from_mvar"], store["p_to_mw"], store["q_to_mvar"], rate[None, :]
+        store["p_from_mw"],
+        store["q_from_mvar"],
+        store["p_to_mw"],
+        store["q_to_mvar"],
+        rate[None, :],
     ).astype(np.float32)
     coords = {
         "time": ("time", inj.hour, {"long_name": "hour of the load year", "units": "h"}),
@@ -249,13 +274,31 @@ def to_dataset(case: StudyCase, inj: Injections, store: dict, converged, iterati
     if network.descriptor.source.year:
         start = pd.Timestamp(f"{network.descriptor.source.year}-01-01")
         coords["timestamp"] = ("time", start + pd.to_timedelta(inj.hour, unit="h"))
-    data = {name: (("time", "bus"), store[name], {"units": u, "long_name": d}) for name, (u, d) in _BUS_VARS.items()}
-    data |= {name: (("time", "branch"), store[name], {"units": u, "long_name": d}) for name, (u, d) in _BRANCH_VARS.items()}
-    data["loading_percent"] = (("time", "branch"), loading, {"units": "%", "long_name": "max(|S_from|,|S_to|)/RATE_A"})
+    data = {
+        name: (("time", "bus"), store[name], {"units": u, "long_name": d})
+        for name, (u, d) in _BUS_VARS.items()
+    }
+    data |= {
+        name: (("time", "branch"), store[name], {"units": u, "long_name": d})
+        for name, (u, d) in _BRANCH_VARS.items()
+    }
+    data["loading_percent"] = (
+        ("time", "branch"),
+        loading,
+        {"units": "%", "long_name": "max(|S_from|,|S_to|)/RATE_A"},
+    )
     data["converged"] = ("time", converged, {"long_name": "Newton-Raphson converged"})
     data["iterations"] = ("time", iterations)
-    data["load_mw"] = ("time", inj.load_p.sum(axis=1), {"units": "MW", "long_name": "total demand incl. campuses"})
-    data["campus_p_mw"] = (("time", "campus"), inj.load_p[:, case.campus_load_index], {"units": "MW"})
+    data["load_mw"] = (
+        "time",
+        inj.load_p.sum(axis=1),
+        {"units": "MW", "long_name": "total demand incl. campuses"},
+    )
+    data["campus_p_mw"] = (
+        ("time", "campus"),
+        inj.load_p[:, case.campus_load_index],
+        {"units": "MW"},
+    )
     data["dispatch_shortfall_mw"] = ("time", inj.shortfall_mw, {"units": "MW"})
     data["dispatch_surplus_mw"] = ("time", inj.surplus_mw, {"units": "MW"})
     attrs = {

@@ -41,7 +41,6 @@ class Injections:
         return Injections(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
 
 
-
 @dataclass
 class StudyCase:
     """Network with campus loads added, the fleet, the campus columns and the slack weights."""
@@ -81,7 +80,9 @@ def study_hours(network: Network, scenario: Scenario) -> np.ndarray:
 
 def _region_totals(network: Network, growth: LoadGrowth) -> pd.DataFrame:
     """Hourly MW per area after growth (whole load year)."""
-    base = network.net.load.groupby(network.buses.area.loc[network.net.load.bus].to_numpy()).p_mw.sum()
+    base = network.net.load.groupby(
+        network.buses.area.loc[network.net.load.bus].to_numpy()
+    ).p_mw.sum()
     table = (
         network.region_loads.copy()
         if network.region_loads is not None
@@ -119,7 +120,9 @@ def background_loads(network: Network, scenario: Scenario, hours: np.ndarray):
     scale = totals[base.index].to_numpy() / np.where(base.to_numpy() != 0, base.to_numpy(), 1.0)
     col = pd.Index(base.index).get_indexer(load_area)
     load_p = p0[None, :] * scale[:, col]
-    load_q = np.repeat((net.load.q_mvar.to_numpy(float) * net.load.in_service.to_numpy())[None, :], len(hours), 0)
+    load_q = np.repeat(
+        (net.load.q_mvar.to_numpy(float) * net.load.in_service.to_numpy())[None, :], len(hours), 0
+    )
     return load_p, load_q
 
 
@@ -164,7 +167,9 @@ def campus_profile_mw(campus: Campus, n_hours: int, field: str) -> np.ndarray:
         )
     values = values[:n_hours]
     if np.any(~np.isfinite(values)) or np.any(values < 0):
-        raise ScenarioError(f"field '{field}.profile.path': {profile.path} has negative or missing values")
+        raise ScenarioError(
+            f"field '{field}.profile.path': {profile.path} has negative or missing values"
+        )
     return values * campus.mw if profile.unit == "pu" else values
 
 
@@ -241,7 +246,11 @@ def slack_weights(case: StudyCase) -> np.ndarray:
 
 
 def dispatch_injections(
-    case: StudyCase, hours: np.ndarray, load_p: np.ndarray, load_q: np.ndarray, commit_load_mw: np.ndarray | None = None
+    case: StudyCase,
+    hours: np.ndarray,
+    load_p: np.ndarray,
+    load_q: np.ndarray,
+    commit_load_mw: np.ndarray | None = None,
 ) -> Injections:
     """Commit and dispatch the fleet against the loads (plus the loss estimate) of every hour;
     commitment follows ``commit_load_mw`` (MW per hour, before losses) when given."""
@@ -262,7 +271,11 @@ def dispatch_injections(
 
 
 def with_campus_mw(
-    case: StudyCase, inj: Injections, campus: int, p_mw: np.ndarray, commit_load_mw: np.ndarray | None = None
+    case: StudyCase,
+    inj: Injections,
+    campus: int,
+    p_mw: np.ndarray,
+    commit_load_mw: np.ndarray | None = None,
 ) -> Injections:
     """Injections re-dispatched after setting campus ``campus`` (position) to ``p_mw`` per hour
     (commitment against ``commit_load_mw`` when given, see :func:`dispatch_injections`)."""

@@ -43,8 +43,10 @@ class Fleet:
         p_min = np.concatenate([g_lo, s_lo])
         p_max = np.concatenate([g_hi, s_hi])
         cost = np.concatenate(
-            [_marginal_cost(net, "gen", net.gen.index, g_lo, g_hi),
-             _marginal_cost(net, "sgen", net.sgen.index, s_lo, s_hi)]
+            [
+                _marginal_cost(net, "gen", net.gen.index, g_lo, g_hi),
+                _marginal_cost(net, "sgen", net.sgen.index, s_lo, s_hi),
+            ]
         )
         reference = np.concatenate([net.gen.slack.to_numpy(bool), np.zeros(len(s_lo), bool)])
         is_gen = np.concatenate([np.ones(len(g_lo), bool), np.zeros(len(s_lo), bool)])
@@ -76,7 +78,9 @@ def _marginal_cost(net, et: str, index, p_min, p_max) -> np.ndarray:
     rows = pc[pc.et == et]
     pos = {int(i): k for k, i in enumerate(index)}
     mid = 0.5 * (np.asarray(p_min) + np.asarray(p_max))
-    for element, c1, c2 in zip(rows.element, rows.cp1_eur_per_mw, rows.cp2_eur_per_mw2, strict=True):
+    for element, c1, c2 in zip(
+        rows.element, rows.cp1_eur_per_mw, rows.cp2_eur_per_mw2, strict=True
+    ):
         k = pos.get(int(element))
         if k is not None:
             cost[k] = c1 + 2.0 * c2 * mid[k]
@@ -118,12 +122,16 @@ class DispatchResult:
 
 
 class DispatchRule(Protocol):
-    def __call__(self, fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None) -> DispatchResult:
+    def __call__(
+        self, fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None
+    ) -> DispatchResult:
         """Dispatch ``fleet`` to meet ``demand_mw`` (one value per hour, losses included);
         units are committed against ``commit_mw`` when given (else against the demand)."""
 
 
-def participation_dispatch(fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None) -> DispatchResult:
+def participation_dispatch(
+    fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None
+) -> DispatchResult:
     """Merit-order commitment, then participation by available capacity within Pmin/Pmax.
 
     Running units sit at ``p = Pmin + α(t)·(Pmax - Pmin)`` with one system-wide

@@ -24,7 +24,9 @@ def hour_net(case: StudyCase, inj: Injections, row: int):
     return net
 
 
-def solve_hour_pandapower(case: StudyCase, inj: Injections, row: int, options: SolverOptions = SolverOptions()):
+def solve_hour_pandapower(
+    case: StudyCase, inj: Injections, row: int, options: SolverOptions = SolverOptions()
+):
     """Solve study row ``row`` with ``pandapower.runpp``; return (net, results dict).
 
     Results use the batched solver's names and orientation: ``vm_pu``/``va_degree`` per bus (net
@@ -48,10 +50,18 @@ def solve_hour_pandapower(case: StudyCase, inj: Injections, row: int, options: S
     is_line = (branches.element == "line").to_numpy()
     idx = branches.element_index.to_numpy()
     line, trafo = net.res_line, net.res_trafo
-    p1 = np.where(is_line, line.p_from_mw.reindex(idx).to_numpy(), trafo.p_hv_mw.reindex(idx).to_numpy())
-    q1 = np.where(is_line, line.q_from_mvar.reindex(idx).to_numpy(), trafo.q_hv_mvar.reindex(idx).to_numpy())
-    p2 = np.where(is_line, line.p_to_mw.reindex(idx).to_numpy(), trafo.p_lv_mw.reindex(idx).to_numpy())
-    q2 = np.where(is_line, line.q_to_mvar.reindex(idx).to_numpy(), trafo.q_lv_mvar.reindex(idx).to_numpy())
+    p1 = np.where(
+        is_line, line.p_from_mw.reindex(idx).to_numpy(), trafo.p_hv_mw.reindex(idx).to_numpy()
+    )
+    q1 = np.where(
+        is_line, line.q_from_mvar.reindex(idx).to_numpy(), trafo.q_hv_mvar.reindex(idx).to_numpy()
+    )
+    p2 = np.where(
+        is_line, line.p_to_mw.reindex(idx).to_numpy(), trafo.p_lv_mw.reindex(idx).to_numpy()
+    )
+    q2 = np.where(
+        is_line, line.q_to_mvar.reindex(idx).to_numpy(), trafo.q_lv_mvar.reindex(idx).to_numpy()
+    )
     hv_bus = case.network.buses.bus.reindex(net.trafo.hv_bus.reindex(idx)).to_numpy()
     side1 = np.where(is_line, True, branches.from_bus.to_numpy() == hv_bus)
     res = {
@@ -63,7 +73,10 @@ def solve_hour_pandapower(case: StudyCase, inj: Injections, row: int, options: S
         "q_to_mvar": np.where(side1, q2, q1),
     }
     res["loading_percent"] = loading_percent(
-        res["p_from_mw"], res["q_from_mvar"], res["p_to_mw"], res["q_to_mvar"],
+        res["p_from_mw"],
+        res["q_from_mvar"],
+        res["p_to_mw"],
+        res["q_to_mvar"],
         branches.rate_a_mva.to_numpy(),
     )
     res["gen_p_mw"] = net.res_gen.p_mw.to_numpy()

@@ -8,10 +8,19 @@ import networkx as nx
 import numpy as np
 import xarray as xr
 
-from gridmodel.report.style import DIVERGING_CMAP, ONE_COLUMN_IN, SEQUENTIAL_CMAP, TWO_COLUMN_IN, figure, save
+from gridmodel.report.style import (
+    DIVERGING_CMAP,
+    ONE_COLUMN_IN,
+    SEQUENTIAL_CMAP,
+    TWO_COLUMN_IN,
+    figure,
+    save,
+)
 
 
-def loading_duration(ds: xr.Dataset, baseline: xr.Dataset | None, n: int, limit: float, folder: Path):
+def loading_duration(
+    ds: xr.Dataset, baseline: xr.Dataset | None, n: int, limit: float, folder: Path
+):
     """Sorted hourly loading of the ``n`` worst branches, with (solid) and without (dashed) campuses."""
     peak = ds.loading_percent.max("time").fillna(0)
     worst = peak.sortby(peak, ascending=False).branch.to_numpy()[:n]
@@ -24,11 +33,19 @@ def loading_duration(ds: xr.Dataset, baseline: xr.Dataset | None, n: int, limit:
         label = f"{int(ds.from_bus.sel(branch=b))}-{int(ds.to_bus.sel(branch=b))}"
         ax.plot(share, series, color=colour, lw=1.2, label=label)
         if baseline is not None:
-            ax.plot(share, np.sort(baseline.loading_percent.sel(branch=b).to_numpy())[::-1], color=colour, lw=0.9, ls="--")
+            ax.plot(
+                share,
+                np.sort(baseline.loading_percent.sel(branch=b).to_numpy())[::-1],
+                color=colour,
+                lw=0.9,
+                ls="--",
+            )
     ax.axhline(limit, color="black", lw=0.8, ls=":")
     ax.set_xlabel("Share of hours (%)")
     ax.set_ylabel("Branch loading (% of RATE_A)")
-    ax.set_title("Loading-duration curves of the most loaded branches (solid: with campuses, dashed: without)")
+    ax.set_title(
+        "Loading-duration curves of the most loaded branches (solid: with campuses, dashed: without)"
+    )
     ax.legend(title="branch (from-to bus)", ncol=2, frameon=False)
     return save(fig, folder, "loading_duration")
 
@@ -38,15 +55,26 @@ def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
     (the ACTIVSg cases ship no coordinates), campus buses marked."""
     graph = nx.Graph()
     graph.add_nodes_from(ds.bus.to_numpy().tolist())
-    graph.add_edges_from(zip(ds.from_bus.to_numpy().tolist(), ds.to_bus.to_numpy().tolist(), strict=True))
+    graph.add_edges_from(
+        zip(ds.from_bus.to_numpy().tolist(), ds.to_bus.to_numpy().tolist(), strict=True)
+    )
     pos = nx.spring_layout(graph, seed=0, iterations=60)
     loading = ds.loading_percent.isel(time=hour_row).to_numpy()
     fig, ax = figure((7.2, 6.0))
     order = np.argsort(np.nan_to_num(loading))
-    segments = np.array([[pos[f], pos[t]] for f, t in zip(ds.from_bus.to_numpy()[order], ds.to_bus.to_numpy()[order], strict=True)])
+    segments = np.array(
+        [
+            [pos[f], pos[t]]
+            for f, t in zip(ds.from_bus.to_numpy()[order], ds.to_bus.to_numpy()[order], strict=True)
+        ]
+    )
     from matplotlib.collections import LineCollection
 
-    lc = LineCollection(segments, cmap=SEQUENTIAL_CMAP, linewidths=0.5 + np.clip(np.nan_to_num(loading[order]), 0, 150) / 60)
+    lc = LineCollection(
+        segments,
+        cmap=SEQUENTIAL_CMAP,
+        linewidths=0.5 + np.clip(np.nan_to_num(loading[order]), 0, 150) / 60,
+    )
     lc.set_array(np.nan_to_num(loading[order]))
     lc.set_clim(0, 120)
     ax.add_collection(lc)
@@ -69,8 +97,14 @@ def voltage_heatmap(ds: xr.Dataset, area: str, folder: Path):
     sub = sub.sortby(sub.vn_kv, ascending=False)
     fig, ax = figure(TWO_COLUMN_IN)
     mesh = ax.pcolormesh(
-        np.arange(sub.sizes["bus"] + 1), np.arange(sub.sizes["time"] + 1), sub.to_numpy(),
-        cmap=DIVERGING_CMAP, vmin=0.9, vmax=1.1, shading="flat", rasterized=True,
+        np.arange(sub.sizes["bus"] + 1),
+        np.arange(sub.sizes["time"] + 1),
+        sub.to_numpy(),
+        cmap=DIVERGING_CMAP,
+        vmin=0.9,
+        vmax=1.1,
+        shading="flat",
+        rasterized=True,
     )
     ax.set_xlabel(f"Bus of the {area} area (by nominal voltage, high to low)")
     ax.set_ylabel("Hour of the study")

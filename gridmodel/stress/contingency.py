@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from lightsim2grid.lightsim2grid_cpp import ContingencyAnalysisCPP
 
 from gridmodel.powerflow.batch import GridIndex, SolverOptions, base_voltage, build_lsgrid
@@ -75,7 +74,9 @@ def run_contingencies(
         pick = np.array([order[tuple(sorted(out))] for out in ls_outages])
         ok = np.asarray(analysis.converged_mask(), bool)[pick]
         flows = analysis.compute_branch_results()[pick][:, index.branch_pos, :]
-        s = np.maximum(np.hypot(flows[..., 0], flows[..., 1]), np.hypot(flows[..., 2], flows[..., 3]))
+        s = np.maximum(
+            np.hypot(flows[..., 0], flows[..., 1]), np.hypot(flows[..., 2], flows[..., 3])
+        )
         loading[i] = np.where(ok[:, None], s / rate[None, :] * 100.0, np.nan)
         vm[i] = np.where(ok[:, None], np.abs(analysis.get_voltages()[pick]), 0.0)
         converged[i] = ok
@@ -98,16 +99,25 @@ def contingency_table(
     """
     branches = case.network.branches
     bus_no = case.network.buses.bus.to_numpy()
-    over = limits.new_overload(np.nan_to_num(res.loading_percent), np.nan_to_num(pre_loading)[:, None, :])
+    over = limits.new_overload(
+        np.nan_to_num(res.loading_percent), np.nan_to_num(pre_loading)[:, None, :]
+    )
     volt = limits.new_voltage(np.nan_to_num(res.vm_pu), np.nan_to_num(pre_vm, nan=1.0)[:, None, :])
     flagged = ~res.converged | over.any(-1) | volt.any(-1)
     lines = []
     for i, k in zip(*np.nonzero(flagged), strict=True):
-        line = {"hour": int(hours[i]), "outage": "+".join(map(str, res.outages[k])),
-                "converged": bool(res.converged[i, k])}
+        line = {
+            "hour": int(hours[i]),
+            "outage": "+".join(map(str, res.outages[k])),
+            "converged": bool(res.converged[i, k]),
+        }
         if res.converged[i, k]:
             load = np.nan_to_num(res.loading_percent[i, k])
-            worst = int(np.argmax(np.where(over[i, k], load, -1.0))) if over[i, k].any() else int(np.argmax(load))
+            worst = (
+                int(np.argmax(np.where(over[i, k], load, -1.0)))
+                if over[i, k].any()
+                else int(np.argmax(load))
+            )
             vm = res.vm_pu[i, k]
             live = vm > 0
             line |= {
@@ -124,4 +134,6 @@ def contingency_table(
     frame = pd.DataFrame(lines)
     if frame.empty:
         return frame
-    return frame.sort_values("worst_loading_percent", ascending=False, na_position="first", ignore_index=True)
+    return frame.sort_values(
+        "worst_loading_percent", ascending=False, na_position="first", ignore_index=True
+    )

@@ -19,9 +19,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridmodel.powerflow.batch import GridIndex, SolverOptions, base_voltage, build_lsgrid, solve_chunk
+from gridmodel.powerflow.batch import (
+    GridIndex,
+    SolverOptions,
+    base_voltage,
+    build_lsgrid,
+    solve_chunk,
+)
 from gridmodel.powerflow.case import Injections, StudyCase, with_campus_mw
 from gridmodel.stress.contingency import ContingencyResult, run_contingencies
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -57,7 +64,9 @@ class HostingResult:
     evaluations: list[tuple[float, bool]]
 
 
-def new_violations(loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits) -> int:
+def new_violations(
+    loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits
+) -> int:
     """Count of new violations (see module docstring); arrays share leading dims, last = element."""
     ok = converged[..., None]
     over = limits.new_overload(loading, base_loading) & ok
@@ -81,8 +90,15 @@ def _sized(case: StudyCase, inj: Injections, campus: int, top_mw: float):
     return lambda mw: with_campus_mw(case, inj, campus, mw * shape, commit)
 
 
-def n0_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.ndarray,
-                       limits: Limits, options: SolverOptions, top_mw: float):
+def n0_violation_check(
+    case: StudyCase,
+    inj: Injections,
+    campus: int,
+    rows: np.ndarray,
+    limits: Limits,
+    options: SolverOptions,
+    top_mw: float,
+):
     """A function MW (<= top_mw) -> True if the campus at MW causes a new N-0 violation in ``rows``."""
     index = GridIndex.from_case(case)
     lsgrid = build_lsgrid(case.net)
@@ -91,8 +107,15 @@ def n0_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.n
 
     def solve(mw):
         out = solve_chunk(case, index, lsgrid, v0, sized(mw), options)
-        s = np.maximum(np.hypot(out["p_from_mw"], out["q_from_mvar"]), np.hypot(out["p_to_mw"], out["q_to_mvar"]))
-        return s / case.network.branches.rate_a_mva.to_numpy() * 100.0, out["vm_pu"], out["converged"]
+        s = np.maximum(
+            np.hypot(out["p_from_mw"], out["q_from_mvar"]),
+            np.hypot(out["p_to_mw"], out["q_to_mvar"]),
+        )
+        return (
+            s / case.network.branches.rate_a_mva.to_numpy() * 100.0,
+            out["vm_pu"],
+            out["converged"],
+        )
 
     base = solve(0.0)
 
@@ -102,9 +125,16 @@ def n0_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.n
     return violates
 
 
-def n1_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.ndarray,
-                       outages: list[list[int]], limits: Limits, options: SolverOptions,
-                       top_mw: float):
+def n1_violation_check(
+    case: StudyCase,
+    inj: Injections,
+    campus: int,
+    rows: np.ndarray,
+    outages: list[list[int]],
+    limits: Limits,
+    options: SolverOptions,
+    top_mw: float,
+):
     """A function MW (<= top_mw) -> True if the campus at MW causes a new post-contingency violation.
 
     Contingencies are screened once at ``top_mw``: those with no new violation there are dropped,
@@ -126,8 +156,13 @@ def n1_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.n
     screened = per_contingency(state(top_mw, outages), base_all)
     keep = np.flatnonzero(screened)
     outs = [outages[k] for k in keep]
-    base = ContingencyResult(base_all.rows, outs, base_all.loading_percent[:, keep],
-                             base_all.vm_pu[:, keep], base_all.converged[:, keep])
+    base = ContingencyResult(
+        base_all.rows,
+        outs,
+        base_all.loading_percent[:, keep],
+        base_all.vm_pu[:, keep],
+        base_all.converged[:, keep],
+    )
 
     def violates(mw: float) -> bool:
         if not outs:
@@ -137,7 +172,9 @@ def n1_violation_check(case: StudyCase, inj: Injections, campus: int, rows: np.n
     return violates
 
 
-def hosting_capacity(violates, criterion: str, max_mw: float, tolerance_percent: float) -> HostingResult:
+def hosting_capacity(
+    violates, criterion: str, max_mw: float, tolerance_percent: float
+) -> HostingResult:
     """Bisection for the largest MW with ``violates(MW) is False`` (0 MW never violates)."""
     evaluations: list[tuple[float, bool]] = []
 

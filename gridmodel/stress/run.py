@@ -52,7 +52,9 @@ def prepare(scenario: Scenario, hours: int | None = None) -> tuple[Network, Stud
     except KeyError as err:
         raise ScenarioError(f"field 'network': {err.args[0]}") from None
     if hours is not None:
-        scenario = scenario.model_copy(update={"period": scenario.period.model_copy(update={"hours": hours})})
+        scenario = scenario.model_copy(
+            update={"period": scenario.period.model_copy(update={"hours": hours})}
+        )
     case, inj = build_study(network, scenario)
     hc = scenario.study.hosting_capacity
     if hc is not None:
@@ -64,7 +66,9 @@ def _hosting_campus(case: StudyCase, scenario: Scenario) -> int:
     """Position of the campus whose size the hosting-capacity search varies."""
     hc = scenario.study.hosting_capacity
     if not case.campus_names:
-        raise ScenarioError("field 'study.hosting_capacity': needs at least one campus in 'campuses'")
+        raise ScenarioError(
+            "field 'study.hosting_capacity': needs at least one campus in 'campuses'"
+        )
     if hc.site is None:
         return 0
     try:
@@ -89,7 +93,9 @@ def run_stress(
     report = progress or (lambda task, advance, total: None)
     _, case, inj = prepare(scenario, hours)
     study = scenario.study
-    options = SolverOptions(max_iter=study.max_iter, tolerance_mva=study.tolerance_mva, threads=threads)
+    options = SolverOptions(
+        max_iter=study.max_iter, tolerance_mva=study.tolerance_mva, threads=threads
+    )
     n = len(inj.hour)
 
     report("AC power flow", 0, n)
@@ -104,12 +110,16 @@ def run_stress(
         zero = inj
         for k in range(len(case.campus_names)):
             zero = with_campus_mw(case, zero, k, np.zeros(n))
-        full = solve_timeseries(case, zero, options, progress=lambda k: report("Without campuses", k, n))
+        full = solve_timeseries(
+            case, zero, options, progress=lambda k: report("Without campuses", k, n)
+        )
         baseline = full[["loading_percent", "vm_pu", "converged"]]
         del full
 
     vmin, vmax = voltage_bounds(ds, study)
-    limits = Limits(study.loading_limit_percent, vmin, vmax, study.worsening_percent, study.worsening_vm_pu)
+    limits = Limits(
+        study.loading_limit_percent, vmin, vmax, study.worsening_percent, study.worsening_vm_pu
+    )
     overloads = branch_overloads(ds, study.loading_limit_percent)
     voltage = voltage_violations(ds, vmin, vmax)
     load = ds.load_mw.to_numpy()
@@ -118,7 +128,10 @@ def run_stress(
     cont = study.contingencies
     n1_limits = Limits(
         study.loading_limit_percent * (cont.rating_factor if cont else 1.0),
-        vmin, vmax, study.worsening_percent, study.worsening_vm_pu,
+        vmin,
+        vmax,
+        study.worsening_percent,
+        study.worsening_vm_pu,
     )
     n1_rows = resolve_hours(cont.hours if cont else ["peak"], load)
     outages = outage_set(case, cont.set if cont else "all_branches")
@@ -127,8 +140,12 @@ def run_stress(
         n1_result = run_contingencies(case, inj, n1_rows, outages, options)
         report("N-1 screening", len(n1_rows), len(n1_rows))
         contingencies = contingency_table(
-            n1_result, case, inj.hour[n1_rows],
-            ds.loading_percent.to_numpy()[n1_rows], ds.vm_pu.to_numpy()[n1_rows], n1_limits,
+            n1_result,
+            case,
+            inj.hour[n1_rows],
+            ds.loading_percent.to_numpy()[n1_rows],
+            ds.vm_pu.to_numpy()[n1_rows],
+            n1_limits,
         )
 
     hosting = []
@@ -139,7 +156,9 @@ def run_stress(
         steps = 2 if hc.n1 else 1
         report("Hosting capacity", 0, steps)
         n0 = hosting_capacity(
-            n0_violation_check(case, inj, campus, rows, limits, options, hc.max_mw), "N-0", hc.max_mw,
+            n0_violation_check(case, inj, campus, rows, limits, options, hc.max_mw),
+            "N-0",
+            hc.max_mw,
             hc.tolerance_percent,
         )
         hosting.append(n0)
@@ -152,7 +171,9 @@ def run_stress(
             )
             hosting.append(hosting_capacity(check, "N-1", top, hc.tolerance_percent))
             report("Hosting capacity", 1, steps)
-    return StressResult(scenario, case, inj, ds, baseline, overloads, voltage, contingencies, hosting)
+    return StressResult(
+        scenario, case, inj, ds, baseline, overloads, voltage, contingencies, hosting
+    )
 
 
 def summary_table(result: StressResult) -> pd.DataFrame:
@@ -161,19 +182,35 @@ def summary_table(result: StressResult) -> pd.DataFrame:
     rows = [
         ("network", result.case.network.name, ""),
         ("hours studied", ds.sizes["time"], "h"),
-        ("campus demand (peak)", float(ds.campus_p_mw.sum("campus").max()) if ds.sizes["campus"] else 0.0, "MW"),
+        (
+            "campus demand (peak)",
+            float(ds.campus_p_mw.sum("campus").max()) if ds.sizes["campus"] else 0.0,
+            "MW",
+        ),
         ("system peak demand", float(ds.load_mw.max()), "MW"),
         ("hours not converged", int((~ds.converged).sum()), "h"),
         ("branches overloaded (any hour)", len(result.overloads), ""),
-        ("branch-hours overloaded", int(result.overloads.hours_over.sum()) if len(result.overloads) else 0, "h"),
+        (
+            "branch-hours overloaded",
+            int(result.overloads.hours_over.sum()) if len(result.overloads) else 0,
+            "h",
+        ),
         ("buses outside voltage limits (any hour)", len(result.voltage), ""),
         ("worst branch loading", float(ds.loading_percent.max()), "%"),
         ("lowest bus voltage", float(ds.vm_pu.min()), "pu"),
     ]
     if base is not None:
         lim = result.scenario.study.loading_limit_percent
-        rows.append(("branches overloaded without campuses", int((base.loading_percent > lim).any("time").sum()), ""))
-        rows.append(("worst branch loading without campuses", float(base.loading_percent.max()), "%"))
+        rows.append(
+            (
+                "branches overloaded without campuses",
+                int((base.loading_percent > lim).any("time").sum()),
+                "",
+            )
+        )
+        rows.append(
+            ("worst branch loading without campuses", float(base.loading_percent.max()), "%")
+        )
     if result.contingencies is not None:
         c = result.contingencies
         n_viol = int(c.converged.sum()) if len(c) else 0
