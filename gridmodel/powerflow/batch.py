@@ -31,7 +31,7 @@ class SolverOptions:
     max_iter: int = 30
     tolerance_mva: float = 1e-6
     threads: int = 0  # 0 = every core the process may use
-    chunk_hours: int = 96
+    chunk_hours: int = 192
 
     def n_threads(self) -> int:
         return self.threads or max(1, len(os.sched_getaffinity(0)))
