@@ -9,7 +9,7 @@ import copy
 
 import numpy as np
 
-from gridmodel.powerflow.batch import SolverOptions, loading_percent
+from gridmodel.powerflow.batch import GridIndex, SolverOptions, loading_percent
 from gridmodel.powerflow.case import Injections, StudyCase
 
 
@@ -62,8 +62,7 @@ def solve_hour_pandapower(
     q2 = np.where(
         is_line, line.q_to_mvar.reindex(idx).to_numpy(), trafo.q_lv_mvar.reindex(idx).to_numpy()
     )
-    hv_bus = case.network.buses.bus.reindex(net.trafo.hv_bus.reindex(idx)).to_numpy()
-    side1 = np.where(is_line, True, branches.from_bus.to_numpy() == hv_bus)
+    side1 = GridIndex.from_case(case).from_is_side1
     res = {
         "vm_pu": net.res_bus.vm_pu.to_numpy(),
         "va_degree": net.res_bus.va_degree.to_numpy(),

@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 from lightsim2grid.lightsim2grid_cpp import ContingencyAnalysisCPP
 
-from gridmodel.powerflow.batch import GridIndex, SolverOptions, base_voltage, build_lsgrid
+from gridmodel.powerflow.batch import (
+    GridIndex,
+    SolverOptions,
+    base_voltage,
+    build_lsgrid,
+    loading_percent,
+)
 from gridmodel.powerflow.case import Injections, StudyCase
 from gridmodel.powerflow.reference import hour_net
 
@@ -74,10 +80,8 @@ def run_contingencies(
         pick = np.array([order[tuple(sorted(out))] for out in ls_outages])
         ok = np.asarray(analysis.converged_mask(), bool)[pick]
         flows = analysis.compute_branch_results()[pick][:, index.branch_pos, :]
-        s = np.maximum(
-            np.hypot(flows[..., 0], flows[..., 1]), np.hypot(flows[..., 2], flows[..., 3])
-        )
-        loading[i] = np.where(ok[:, None], s / rate[None, :] * 100.0, np.nan)
+        pct = loading_percent(flows[..., 0], flows[..., 1], flows[..., 2], flows[..., 3], rate)
+        loading[i] = np.where(ok[:, None], pct, np.nan)
         vm[i] = np.where(ok[:, None], np.abs(analysis.get_voltages()[pick]), 0.0)
         converged[i] = ok
     return ContingencyResult(np.asarray(rows), outages, loading, vm, converged)

@@ -24,6 +24,7 @@ from gridmodel.powerflow.batch import (
     SolverOptions,
     base_voltage,
     build_lsgrid,
+    loading_percent,
     solve_chunk,
 )
 from gridmodel.powerflow.case import Injections, StudyCase, with_campus_mw
@@ -107,15 +108,11 @@ def n0_violation_check(
 
     def solve(mw):
         out = solve_chunk(case, index, lsgrid, v0, sized(mw), options)
-        s = np.maximum(
-            np.hypot(out["p_from_mw"], out["q_from_mvar"]),
-            np.hypot(out["p_to_mw"], out["q_to_mvar"]),
+        rate = case.network.branches.rate_a_mva.to_numpy()
+        pct = loading_percent(
+            out["p_from_mw"], out["q_from_mvar"], out["p_to_mw"], out["q_to_mvar"], rate
         )
-        return (
-            s / case.network.branches.rate_a_mva.to_numpy() * 100.0,
-            out["vm_pu"],
-            out["converged"],
-        )
+        return pct, out["vm_pu"], out["converged"]
 
     base = solve(0.0)
 
