@@ -211,14 +211,22 @@ def solve_timeseries(
     inj: Injections,
     options: SolverOptions = SolverOptions(),
     progress: Callable[[int], None] | None = None,
+    variables: tuple[str, ...] | None = None,
 ) -> xr.Dataset:
-    """AC power flow for every hour of ``inj``; an xarray Dataset over (time, bus, branch)."""
+    """AC power flow for every hour of ``inj``; an xarray Dataset over (time, bus, branch).
+
+    ``variables`` limits the stored (time x bus/branch) results, e.g. ``("vm_pu",
+    "loading_percent")``, to save memory; by default all are kept.
+    """
     index = GridIndex.from_case(case)
     lsgrid = build_lsgrid(case.net)
     v0 = base_voltage(lsgrid, case.net, options)
     n_t, n_bus, n_br = len(inj.hour), len(case.net.bus), len(case.network.branches)
-    store = {name: np.empty((n_t, n_bus), np.float32) for name in _BUS_VARS}
-    store |= {name: np.empty((n_t, n_br), np.float32) for name in _BRANCH_VARS}
+    rate = case.network.branches.rate_a_mva.to_numpy()
+    keep = variables or (*_BUS_VARS, *_BRANCH_VARS)
+    store = {name: np.empty((n_t, n_bus), np.float32) for name in _BUS_VARS if name in keep}
+    store |= {name: np.empty((n_t, n_br), np.float32) for name in _BRANCH_VARS if name in keep}
+    store["loading_percent"] = np.empty((n_t, n_br), np.float32)
     converged = np.zeros(n_t, bool)
     iterations = np.zeros(n_t, np.int32)
     v_start = v0
@@ -230,6 +238,9 @@ def solve_timeseries(
             retry = solve_chunk(case, index, lsgrid, v0, inj.take(rows[failed]), options)
             for name, values in retry.items():
                 out[name][failed] = values
+        out["loading_percent"] = loading_percent(
+            out["p_from_mw"], out["q_from_mvar"], out["p_to_mw"], out["q_to_mvar"], rate
+        )
         for name in store:
             store[name][rows] = out[name]
         converged[rows] = out["converged"]
@@ -248,13 +259,6 @@ def to_dataset(
     network = case.network
     buses, branches = network.buses, network.branches
     rate = branches.rate_a_mva.to_numpy()
-    loading = loading_percent(
-        store["p_from_mw"],
-        store["q_from_mvar"],
-        store["p_to_mw"],
-        store["q_to_mvar"],
-        rate[None, :],
-    ).astype(np.float32)
     coords = {
         "time": ("time", inj.hour, {"long_name": "hour of the load year", "units": "h"}),
         "bus": ("bus", buses.bus.to_numpy(), {"long_name": "case bus number"}),
@@ -277,14 +281,16 @@ def to_dataset(
     data = {
         name: (("time", "bus"), store[name], {"units": u, "long_name": d})
         for name, (u, d) in _BUS_VARS.items()
+        if name in store
     }
     data |= {
         name: (("time", "branch"), store[name], {"units": u, "long_name": d})
         for name, (u, d) in _BRANCH_VARS.items()
+        if name in store
     }
     data["loading_percent"] = (
         ("time", "branch"),
-        loading,
+        store["loading_percent"],
         {"units": "%", "long_name": "max(|S_from|,|S_to|)/RATE_A"},
     )
     data["converged"] = ("time", converged, {"long_name": "Newton-Raphson converged"})

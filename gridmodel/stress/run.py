@@ -110,11 +110,13 @@ def run_stress(
         zero = inj
         for k in range(len(case.campus_names)):
             zero = with_campus_mw(case, zero, k, np.zeros(n))
-        full = solve_timeseries(
-            case, zero, options, progress=lambda k: report("Without campuses", k, n)
-        )
-        baseline = full[["loading_percent", "vm_pu", "converged"]]
-        del full
+        baseline = solve_timeseries(
+            case,
+            zero,
+            options,
+            progress=lambda k: report("Without campuses", k, n),
+            variables=("vm_pu", "loading_percent"),
+        )[["loading_percent", "vm_pu", "converged"]]
 
     vmin, vmax = voltage_bounds(ds, study)
     limits = Limits(
