@@ -79,7 +79,7 @@ def run_contingencies(
         order = {tuple(sorted(c)): k for k, c in enumerate(analysis.my_defaults())}
         pick = np.array([order[tuple(sorted(out))] for out in ls_outages])
         ok = np.asarray(analysis.converged_mask(), bool)[pick]
-        flows = analysis.compute_branch_results()[pick][:, index.branch_pos, :]
+        flows = analysis.compute_branch_results()[np.ix_(pick, index.branch_pos)]
         pct = loading_percent(flows[..., 0], flows[..., 1], flows[..., 2], flows[..., 3], rate)
         loading[i] = np.where(ok[:, None], pct, np.nan)
         vm[i] = np.where(ok[:, None], np.abs(analysis.get_voltages()[pick]), 0.0)
