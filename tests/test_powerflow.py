@@ -124,3 +124,40 @@ def test_dispatch_meets_demand_plus_losses(summer_study):
     assert np.all(
         cap >= inj.load_p.sum(axis=1) * (1 + case.loss_factor) + case.fleet.p_max_mw.max() - 1e-6
     )
+
+
+@pytest.mark.parametrize(
+    ("network", "site", "mw"),
+    [
+        ("case118", "bus-9-345", 300.0),
+        ("illinois200", "bartonville-230", 100.0),
+        ("carolinas500", "clemson-345", 500.0),
+    ],
+)
+def test_other_networks_agree_with_pandapower(network, site, mw):
+    from gridmodel.networks import load_network
+    from gridmodel.powerflow.case import build_study
+    from gridmodel.scenario import parse_scenario
+
+    scenario = parse_scenario(
+        {
+            "name": "t",
+            "network": network,
+            "period": {"hours": 2},
+            "campuses": [{"name": "c", "site": site, "mw": mw}],
+        }
+    )
+    case, inj = build_study(load_network(network), scenario)
+    ds = solve_timeseries(case, inj)
+    _, ref = solve_hour_pandapower(case, inj, 1)
+    assert bool(ds.converged[1])
+    assert np.max(np.abs(ds.vm_pu.isel(time=1).to_numpy() - ref["vm_pu"])) < 1e-6
+    rated = np.isfinite(ref["loading_percent"])
+    assert (
+        np.max(
+            np.abs(
+                ds.loading_percent.isel(time=1).to_numpy()[rated] - ref["loading_percent"][rated]
+            )
+        )
+        < 1e-4
+    )

@@ -92,12 +92,25 @@ def build_lsgrid(net):
         return init_from_pandapower(net, pp_orig_file="pandapower_v3")
 
 
+def solve_base_case(lsgrid, net, options: SolverOptions) -> np.ndarray | None:
+    """The grid's own state solved by AC Newton-Raphson, from a flat start or, failing that,
+    from DC angles; None if neither converges. Leaves the results in ``lsgrid``."""
+    n_bus, tol = len(net.bus), options.tolerance_mva / net.sn_mva
+    flat = np.ones(n_bus, dtype=complex) * net.gen.vm_pu.max()
+    for start in (flat, lambda: lsgrid.dc_pf(flat, options.max_iter, tol)):
+        v0 = start() if callable(start) else start
+        if v0.size != n_bus:
+            continue
+        v = lsgrid.ac_pf(v0, max(options.max_iter, 30), tol)
+        if v.size == n_bus and np.all(np.isfinite(v)):
+            return v
+    return None
+
+
 def base_voltage(lsgrid, net, options: SolverOptions) -> np.ndarray:
     """Starting voltage for every hour: the case's own solved state (flat start if it fails)."""
-    n_bus = len(net.bus)
-    v0 = np.ones(n_bus, dtype=complex) * net.gen.vm_pu.max()
-    v = lsgrid.ac_pf(v0, options.max_iter, options.tolerance_mva / net.sn_mva)
-    return v if v.size == n_bus and np.all(np.isfinite(v)) else np.ones(n_bus, dtype=complex)
+    v = solve_base_case(lsgrid, net, options)
+    return v if v is not None else np.ones(len(net.bus), dtype=complex)
 
 
 def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions, outaged=None):

@@ -184,12 +184,14 @@ def reactive_mvar(p_mw: np.ndarray, power_factor: float) -> np.ndarray:
 
 def measured_loss_factor(net) -> float:
     """Losses / demand of the case's own base power flow (lightsim2grid Newton-Raphson)."""
-    from gridmodel.powerflow.batch import build_lsgrid
+    from gridmodel.powerflow.batch import SolverOptions, build_lsgrid, solve_base_case
 
     lsgrid = build_lsgrid(net)
-    v = lsgrid.ac_pf(np.ones(len(net.bus), complex) * 1.0, 30, 1e-8)
-    if v.size == 0:
-        raise ValueError("the network's own base case does not converge; give dispatch.loss_factor")
+    if solve_base_case(lsgrid, net, SolverOptions()) is None:
+        raise ScenarioError(
+            "field 'dispatch.loss_factor': the network's own base case does not converge, "
+            "so losses cannot be measured; give a loss factor (e.g. 0.02)"
+        )
     gen = np.sum(lsgrid.get_gen_res()[0]) + np.sum(lsgrid.get_sgens_res()[0])
     load = np.sum(lsgrid.get_loads_res()[0])
     return float((gen - load) / load)
