@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,6 @@ import yaml
 from gridmodel.networks import load_network
 from gridmodel.powerflow.case import build_study
 from gridmodel.scenario import default_scenario_path, parse_scenario
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -61,5 +58,7 @@ def summer_results(summer_study):
     return solve_timeseries(case, inj)
 
 
-def peak_row(inj) -> int:
-    return int(np.argmax(inj.load_p.sum(axis=1)))
+@pytest.fixture(scope="session")
+def peak_row():
+    """Study row of the highest total demand."""
+    return lambda inj: int(np.argmax(inj.load_p.sum(axis=1)))

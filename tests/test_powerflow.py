@@ -11,11 +11,9 @@ from gridmodel.powerflow.case import with_campus_mw
 from gridmodel.powerflow.dispatch import Fleet, participation_dispatch
 from gridmodel.powerflow.reference import solve_hour_pandapower
 
-from .conftest import peak_row
-
 
 @pytest.mark.parametrize("which", ["first", "peak", "last"])
-def test_batched_hours_equal_pandapower_runpp(summer_study, summer_results, which):
+def test_batched_hours_equal_pandapower_runpp(summer_study, summer_results, which, peak_row):
     _, case, inj = summer_study
     row = {"first": 0, "peak": peak_row(inj), "last": len(inj.hour) - 1}[which]
     ds = summer_results.isel(time=row)

@@ -11,8 +11,6 @@ from gridmodel.stress.contingency import run_contingencies
 from gridmodel.stress.hosting import Limits, hosting_capacity, n0_violation_check
 from gridmodel.stress.violations import resolve_hours
 
-from .conftest import peak_row
-
 
 def test_hosting_capacity_is_consistent(summer_study):
     """No new violation at the hosting capacity, a new violation 1 % above it."""
@@ -28,7 +26,7 @@ def test_hosting_capacity_is_consistent(summer_study):
     assert violates(result.mw * 1.01)
 
 
-def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study):
+def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study, peak_row):
     """Post-contingency loadings from the lightsim2grid analysis match pandapower's runpp."""
     _, case, inj = summer_study
     row = peak_row(inj)

@@ -113,18 +113,12 @@ def base_voltage(lsgrid, net, options: SolverOptions) -> np.ndarray:
     return v if v is not None else np.ones(len(net.bus), dtype=complex)
 
 
-def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions, outaged=None):
-    """Run one ScenarioSweep; ``outaged`` is an optional (rows x lightsim2grid branch) mask."""
+def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions):
+    """Run one ScenarioSweep over the rows of ``inj``, every row starting from ``v0``."""
     from lightsim2grid.lightsim2grid_cpp import ScenarioSweepCPP
 
     sweep = ScenarioSweepCPP(lsgrid)
     sweep.nb_thread = options.n_threads()
-    if outaged is not None:
-        n_line = len(lsgrid.get_lines())
-        sweep.handle_disconnected_grid = True
-        sweep.set_contingency_lines(np.ascontiguousarray(outaged[:, :n_line]))
-        if outaged.shape[1] > n_line:
-            sweep.set_contingency_trafos(np.ascontiguousarray(outaged[:, n_line:]))
     sweep.compute_gen_results = True
     sweep.modify_gen_p(np.ascontiguousarray(inj.gen_p))
     if inj.sgen_p.shape[1]:
@@ -144,15 +138,10 @@ def solve_chunk(
     v0,
     inj: Injections,
     options: SolverOptions,
-    outaged=None,
 ) -> dict:
-    """Solve the rows of ``inj`` (with optional branch outages per row, a rows x branch mask in
-    case order); return arrays keyed by result name, NaN where a row did not converge."""
-    ls_mask = None
-    if outaged is not None:
-        ls_mask = np.zeros((len(inj.hour), len(index.branch_pos)), bool)
-        ls_mask[:, index.branch_pos] = outaged
-    sweep = _sweep(lsgrid, inj, v0, options, ls_mask)
+    """Solve the rows of ``inj``; return arrays keyed by result name, NaN where a row did not
+    converge."""
+    sweep = _sweep(lsgrid, inj, v0, options)
     converged = np.asarray(sweep.converged_mask(), dtype=bool)
     v = np.array(sweep.get_voltages())
     branch = sweep.compute_branch_results()[:, index.branch_pos, :]
