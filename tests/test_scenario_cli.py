@@ -127,3 +127,40 @@ def test_scenario_reference_is_generated_from_the_schema():
     assert doc.read_text() == markdown(), (
         "run: python -m gridmodel.scenario_docs > docs/scenarios.md"
     )
+
+
+def test_load_growth_scales_to_the_target_peak_and_by_area(texas):
+    from gridmodel.powerflow.case import background_loads
+
+    base = parse_scenario({"name": "b", "network": "texas2000"})
+    grown = parse_scenario(
+        {
+            "name": "g",
+            "network": "texas2000",
+            "load_growth": {
+                "kind": "scale_to_peak",
+                "peak_mw": 80_000,
+                "area_factors": {"West": 2.0},
+            },
+        }
+    )
+    hours = np.arange(8784)
+    p0, q0 = background_loads(texas, base, hours)
+    p1, q1 = background_loads(texas, grown, hours)
+    factor = 80_000 / texas.region_loads.sum(axis=1).max()
+    west = (texas.buses.area.loc[texas.net.load.bus] == "West").to_numpy()
+    np.testing.assert_allclose(p1[:, ~west], p0[:, ~west] * factor, rtol=1e-12)
+    np.testing.assert_allclose(p1[:, west], p0[:, west] * factor * 2.0, rtol=1e-12)
+    np.testing.assert_array_equal(q1, q0)  # MATPOWER CT_LOAD_ALL_P: reactive power unchanged
+    # the un-scaled loads reproduce the change table's area totals every hour
+    np.testing.assert_allclose(p0.sum(axis=1), texas.region_loads.sum(axis=1).to_numpy(), rtol=1e-9)
+
+
+def test_unknown_area_in_load_growth_is_named(texas):
+    from gridmodel.powerflow.case import background_loads
+
+    scenario = parse_scenario(
+        {"name": "g", "network": "texas2000", "load_growth": {"area_factors": {"Panhandle": 1.1}}}
+    )
+    with pytest.raises(ScenarioError, match=r"load_growth\.area_factors.*Panhandle.*Far West"):
+        background_loads(texas, scenario, np.arange(2))
