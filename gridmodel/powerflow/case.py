@@ -43,7 +43,7 @@ class Injections:
 
 @dataclass
 class StudyCase:
-    """Network with campus loads added, the fleet, the campus columns and the slack weights."""
+    """Network with campus loads added (slack weights set), the fleet and the campus columns."""
 
     network: Network
     net: object
@@ -236,15 +236,8 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         loss_factor=loss_factor,
         dispatch_rule=scenario.dispatch.rule,
     )
-    injections = dispatch_injections(case, hours, load_p, load_q)
-    case.net.gen["slack_weight"] = slack_weights(case)
-    return case, injections
-
-
-def slack_weights(case: StudyCase) -> np.ndarray:
-    """Distributed-slack weight of every ``net.gen`` row under the case's dispatch rule."""
-    one_hour = RULES[case.dispatch_rule](case.fleet, np.zeros(1))
-    return one_hour.slack_weight
+    case.net.gen["slack_weight"] = case.fleet.slack_weight
+    return case, dispatch_injections(case, hours, load_p, load_q)
 
 
 def dispatch_injections(
@@ -286,3 +279,11 @@ def with_campus_mw(
     load_p[:, col] = p_mw
     load_q[:, col] = reactive_mvar(p_mw, case.campus_power_factor[campus])
     return dispatch_injections(case, inj.hour, load_p, load_q, commit_load_mw)
+
+
+def without_campuses(case: StudyCase, inj: Injections) -> Injections:
+    """The same hours with every campus at 0 MW, re-dispatched: the no-campus twin."""
+    load_p, load_q = inj.load_p.copy(), inj.load_q.copy()
+    load_p[:, case.campus_load_index] = 0.0
+    load_q[:, case.campus_load_index] = 0.0
+    return dispatch_injections(case, inj.hour, load_p, load_q)

@@ -68,6 +68,12 @@ class Fleet:
     def n_gen(self) -> int:
         return int(self.is_gen.sum())
 
+    @property
+    def slack_weight(self) -> np.ndarray:
+        """Distributed-slack weight of every ``gen`` row: its range Pmax - Pmin (0 if out of
+        service). A unit that is off in an hour drops out of the slack in that hour's solve."""
+        return np.where(self.in_service, self.p_max_mw - self.p_min_mw, 0.0)[self.is_gen]
+
 
 def _marginal_cost(net, et: str, index, p_min, p_max) -> np.ndarray:
     """Marginal cost ($/MWh) at mid-range from ``net.poly_cost``; NaN where a unit has none."""
@@ -110,13 +116,11 @@ def merit_order_commitment(fleet: Fleet, demand_mw: np.ndarray, reserve_mw: floa
 
 @dataclass(frozen=True)
 class DispatchResult:
-    """Set-points (time x unit, MW), commitment (time x unit), slack weights per ``gen`` row,
-    and per hour the demand above running capacity (``shortfall_mw``) and the must-take output
+    """Set-points (time x unit, MW), commitment (time x unit), and per hour the demand above running capacity (``shortfall_mw``) and the must-take output
     above demand (``surplus_mw``); the slack takes either, beyond the units' limits."""
 
     p_mw: np.ndarray
     committed: np.ndarray
-    slack_weight: np.ndarray
     shortfall_mw: np.ndarray
     surplus_mw: np.ndarray
 
@@ -137,8 +141,8 @@ def participation_dispatch(
     Running units sit at ``p = Pmin + α(t)·(Pmax - Pmin)`` with one system-wide
     ``α(t) = clip((D(t) - ΣPmin) / Σ(Pmax - Pmin), 0, 1)`` over the units running in hour t, so
     each unit's share of every change is its range. The ranges are also the distributed-slack
-    weights of the ``gen`` rows (a unit that is off drops out of the slack in the solve), so the
-    power flow shares the residual - the error of the loss estimate - the same way.
+    weights (``Fleet.slack_weight``), so the power flow shares the residual - the error of the
+    loss estimate - the same way.
     """
     demand_mw = np.asarray(demand_mw, dtype=float)
     reserve = float(fleet.p_max_mw[fleet.in_service].max())
@@ -152,7 +156,6 @@ def participation_dispatch(
     return DispatchResult(
         p_mw=p,
         committed=committed,
-        slack_weight=np.where(fleet.in_service, fleet.p_max_mw - fleet.p_min_mw, 0.0)[fleet.is_gen],
         shortfall_mw=np.maximum(demand_mw - (total_min + total_span), 0.0),
         surplus_mw=np.maximum(total_min - demand_mw, 0.0),
     )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.networks import Network, load_network
+from gridmodel.networks import load_network
 from gridmodel.powerflow.batch import SolverOptions, solve_timeseries
-from gridmodel.powerflow.case import Injections, StudyCase, build_study, with_campus_mw
+from gridmodel.powerflow.case import Injections, StudyCase, build_study, without_campuses
 from gridmodel.scenario import Scenario, ScenarioError
 from gridmodel.stress.contingency import contingency_table, outage_set, run_contingencies
 from gridmodel.stress.hosting import (
@@ -45,7 +44,7 @@ class StressResult:
     hosting: list[HostingResult] = field(default_factory=list)
 
 
-def prepare(scenario: Scenario, hours: int | None = None) -> tuple[Network, StudyCase, Injections]:
+def prepare(scenario: Scenario, hours: int | None = None) -> tuple[StudyCase, Injections]:
     """Validate the scenario against its network and build the study (raises ScenarioError)."""
     try:
         network = load_network(scenario.network)
@@ -59,7 +58,7 @@ def prepare(scenario: Scenario, hours: int | None = None) -> tuple[Network, Stud
     hc = scenario.study.hosting_capacity
     if hc is not None:
         _hosting_campus(case, scenario)
-    return network, case, inj
+    return case, inj
 
 
 def _hosting_campus(case: StudyCase, scenario: Scenario) -> int:
@@ -91,7 +90,7 @@ def run_stress(
 ) -> StressResult:
     """Run the whole grid-stress study; ``progress(task, advance, total)`` reports work done."""
     report = progress or (lambda task, advance, total: None)
-    _, case, inj = prepare(scenario, hours)
+    case, inj = prepare(scenario, hours)
     study = scenario.study
     options = SolverOptions(
         max_iter=study.max_iter, tolerance_mva=study.tolerance_mva, threads=threads
@@ -107,12 +106,9 @@ def run_stress(
     baseline = None
     if case.campus_names:
         report("Without campuses", 0, n)
-        zero = inj
-        for k in range(len(case.campus_names)):
-            zero = with_campus_mw(case, zero, k, np.zeros(n))
         baseline = solve_timeseries(
             case,
-            zero,
+            without_campuses(case, inj),
             options,
             progress=lambda k: report("Without campuses", k, n),
             variables=("vm_pu", "loading_percent"),
