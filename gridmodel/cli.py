@@ -22,6 +22,17 @@ app = typer.Typer(
 console = Console()
 
 
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
 def _progress_callback(progress: Progress):
     tasks: dict[str, int] = {}
 
@@ -131,14 +142,7 @@ def run(
     started = time.perf_counter()
     try:
         spec = load_scenario(scenario)
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as progress:
+        with _progress() as progress:
             result = run_stress(spec, hours=hours, progress=_progress_callback(progress))
     except ScenarioError as err:
         console.print(f"[bold red]error:[/] {err}")
@@ -146,6 +150,49 @@ def run(
     written = write_stress_outputs(result, out)
     _print_summary(result)
     console.print(f"Wrote {len(written)} files to {out} in {time.perf_counter() - started:.0f} s")
+
+
+@app.command()
+def profile(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with `model` campus profiles.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Sample interval: 10ms ... 1h; divides one hour.")
+    ] = "1s",
+    hours: Annotated[
+        int | None, typer.Option("--hours", min=1, help="Profile only the first N hours.")
+    ] = None,
+) -> None:
+    """Campus load profiles: profile.nc, metrics, compliance report, events and figures."""
+    from gridmodel.loads.profile import parse_resolution
+    from gridmodel.loads.run import run_profile
+
+    started = time.perf_counter()
+    try:
+        step = parse_resolution(resolution)
+    except ValueError as err:
+        console.print(f"[bold red]error:[/] --resolution: {err}")
+        raise typer.Exit(2) from None
+    try:
+        spec = load_scenario(scenario)
+        with _progress() as progress:
+            result = run_profile(spec, out, step, hours, progress=_progress_callback(progress))
+    except ScenarioError as err:
+        console.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"Campus load: {spec.name}")
+    for col in ("campus", "metric", "value"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for row in result.metrics.itertuples(index=False):
+        table.add_row(row.campus, row.metric, f"{row.value:,.4g}")
+    console.print(table)
+    for row in result.compliance.itertuples(index=False):
+        verdict = {True: "[green]pass[/]", False: "[red]fail[/]", None: "n/a"}[row.compliant]
+        console.print(f"{row.campus}: {row.description} = {row.value:.4g} {row.unit} "
+                      f"(limit {row.limit:g}): {verdict}")  # fmt: skip
+    console.print(
+        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
+    )
 
 
 @app.command()

@@ -15,7 +15,14 @@ import pandas as pd
 
 from gridmodel.networks import Network
 from gridmodel.powerflow.dispatch import RULES, DispatchResult, Fleet
-from gridmodel.scenario import Campus, CsvProfile, LoadGrowth, Scenario, ScenarioError
+from gridmodel.scenario import (
+    Campus,
+    CsvProfile,
+    LoadGrowth,
+    ModelProfile,
+    Scenario,
+    ScenarioError,
+)
 
 
 @dataclass(frozen=True)
@@ -146,9 +153,43 @@ def campus_bus(network: Network, campus: Campus, field: str) -> int:
     return int(campus.bus)
 
 
-def campus_profile_mw(campus: Campus, n_hours: int, field: str) -> np.ndarray:
+def system_load_mw(network: Network, scenario: Scenario) -> np.ndarray:
+    """Hourly system load (MW, network's own loads after growth) over the whole load year."""
+    return _region_totals(network, scenario.load_growth).sum(axis=1).to_numpy(float)
+
+
+def campus_load_model(network: Network, scenario: Scenario, k: int, hours: int):
+    """The load model of campus ``k`` drawn over hours [0, ``hours``) of the network's load year."""
+    from gridmodel.loads.profile import build_campus_load, read_temperature
+
+    campus = scenario.campuses[k]
+    model = campus.profile
+    field = f"campuses.{k}.profile"
+    try:
+        temperature = (
+            read_temperature(model.facility.temperature_csv)
+            if model.facility.temperature_csv is not None
+            else None
+        )
+        return build_campus_load(
+            model,
+            hours,
+            seed=scenario.seed * 1000 + k,
+            year=network.descriptor.source.year or 2016,
+            system_load_mw=system_load_mw(network, scenario)[:hours],
+            temperature_c=temperature,
+        )
+    except ValueError as err:
+        raise ScenarioError(f"field '{field}': {err}") from None
+
+
+def campus_profile_mw(
+    campus: Campus, n_hours: int, field: str, model_hourly: np.ndarray | None = None
+) -> np.ndarray:
     """Hourly campus demand (MW) for the study's ``n_hours``."""
     profile = campus.profile
+    if isinstance(profile, ModelProfile):
+        return model_hourly
     if not isinstance(profile, CsvProfile):
         return np.full(n_hours, campus.mw)
     if not profile.path.exists():
@@ -207,7 +248,11 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
     for k, campus in enumerate(scenario.campuses):
         field = f"campuses.{k}"
         bus = campus_bus(network, campus, field)
-        p = campus_profile_mw(campus, len(hours), field)
+        model_hourly = None
+        if isinstance(campus.profile, ModelProfile):
+            load = campus_load_model(network, scenario, k, int(hours[-1]) + 1)
+            model_hourly = load.profile(hours[0] * 3600.0, len(hours) * 3600.0, 3600.0).p_mw.values
+        p = campus_profile_mw(campus, len(hours), field, model_hourly)
         buses.append(bus)
         profiles_p.append(p)
         profiles_q.append(reactive_mvar(p, campus.power_factor))
