@@ -54,20 +54,22 @@ def _shape_integral(x, w, big_w, tau):
 
 
 @njit(cache=True)
-def swing_integrals(edges, seg_start, seg_end, period, jitter_s, key, env_t, env_v, x, w, big_w):
+def swing_integrals(
+    edges, seg_start, seg_end, period, jitter_s, key, env_t, env_v, x, w, big_w, out
+):
     """Integral of a job's swing from edges[0] to each edge (MW·s).
 
     Within run segment s, iteration k spans [t_k, t_k+1) and contributes
     a(t_k)·(t_k+1 - t_k)·∫ w over the elapsed fraction, with ``w`` the zero-mean shape; complete
     iterations contribute nothing, so only the iteration under each edge and the truncated last
-    iteration of each segment are evaluated.
+    iteration of each segment are evaluated. Adds into ``out``.
     """
     n = len(edges)
     nseg = len(seg_start)
-    out = np.empty(n)
     s = np.searchsorted(seg_end, edges[0], side="right")
     cache_s = -1
     t_k, span_k, a_k = 0.0, 1.0, 0.0
+    j_env, last_env = -1, len(env_t) - 1
     acc = 0.0
     for i in range(n):
         e = edges[i]
@@ -80,12 +82,16 @@ def swing_integrals(edges, seg_start, seg_end, period, jitter_s, key, env_t, env
         if s < nseg and seg_start[s] <= e:
             if s != cache_s or not (t_k <= e < t_k + span_k):
                 t_k, span_k = _iteration(e, seg_start[s], s, period, jitter_s, key)
-                a_k = _value(env_t, env_v, np.searchsorted(env_t, t_k, side="right") - 1, t_k)
+                if j_env < 0 or t_k < env_t[j_env]:
+                    j_env = np.searchsorted(env_t, t_k, side="right") - 1
+                while j_env < last_env and env_t[j_env + 1] <= t_k:
+                    j_env += 1
+                a_k = _value(env_t, env_v, j_env, t_k)
                 cache_s = s
             g = a_k * span_k * _shape_integral(x, w, big_w, (e - t_k) / span_k)
         if i == 0:
             acc = -g
-        out[i] = acc + g
+        out[i] += acc + g
     return out
 
 
@@ -109,15 +115,14 @@ def _iteration_integral(t, seg_start, s, period, jitter_s, key, env_t, env_v, x,
 
 
 @njit(cache=True)
-def fluctuation_integrals(edges, key, step_s, steps_per_block):
+def fluctuation_integrals(edges, key, step_s, steps_per_block, scale, out):
     """Integral of a unit fluctuation from edges[0] to each edge (s·unit).
 
     The fluctuation is piecewise constant on steps of ``step_s``, standard normal (Box-Muller on
     counter draws), and each block of ``steps_per_block`` steps is shifted to sum to zero, so a
-    block always integrates to nothing.
+    block always integrates to nothing. Adds ``scale`` times the integral into ``out``.
     """
     n = len(edges)
-    out = np.empty(n)
     block_len = step_s * steps_per_block
     cum = np.zeros(steps_per_block + 1)
     current = -1
@@ -144,5 +149,5 @@ def fluctuation_integrals(edges, key, step_s, steps_per_block):
         g = cum[m] + (offset - m * step_s) * zb[m]
         if i == 0:
             base = g
-        out[i] = g - base
+        out[i] += scale * (g - base)
     return out

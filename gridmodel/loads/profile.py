@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,13 @@ from numba import njit
 from gridmodel import __version__
 from gridmodel.loads.flexibility import curtailment_events, curtailment_multiplier
 from gridmodel.loads.kernels import fluctuation_integrals, swing_integrals
-from gridmodel.loads.signal import PiecewiseLinear, _lag_at, _lag_at_breakpoints, combine
+from gridmodel.loads.signal import (
+    PiecewiseLinear,
+    _integrals,
+    _lag_at,
+    _lag_at_breakpoints,
+    combine,
+)
 from gridmodel.loads.timeline import JobTimeline, events_table, job_levels, job_timeline
 from gridmodel.loads.waveform import IterationShape, iteration_shape
 from gridmodel.scenario import ModelProfile
@@ -66,7 +73,8 @@ class JobSwing:
     env: PiecewiseLinear  # MW per unit of the per-GPU zero-mean shape, i.e. gpus/1e6 x envelope
     shape: IterationShape
 
-    def integrals(self, edges: np.ndarray) -> np.ndarray:
+    def add_integrals(self, edges: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Add the swing's integral from edges[0] to each edge into ``out`` (MW·s)."""
         sh = self.shape
         return swing_integrals(
             edges,
@@ -80,6 +88,7 @@ class JobSwing:
             sh.x,
             sh.swing_w,
             sh.swing_integral,
+            out,
         )
 
 
@@ -101,6 +110,7 @@ class CampusLoad:
     events: pd.DataFrame
     curtailments: pd.DataFrame
     shape: IterationShape | None
+    _workspace: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def rated_mw(self) -> float:
@@ -110,16 +120,15 @@ class CampusLoad:
     def energy(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """IT and facility energy in each interval between ``edges`` (MW·s)."""
         edges = np.ascontiguousarray(edges, dtype=float)
-        level = self.it_level.integrals(edges)
-        it = level.copy()
+        level, it, lagged = self._buffers(len(edges))
+        _integrals(self.it_level.t, self.it_level.v, edges, level)
+        it[:] = level
         for swing in self.swings:
-            it += swing.integrals(edges)
+            swing.add_integrals(edges, it)
         if self.fluctuation_mw > 0:
-            it += self.fluctuation_mw * fluctuation_integrals(
-                edges, self.fluctuation_key, 1.0, 3600
-            )
+            fluctuation_integrals(edges, self.fluctuation_key, 1.0, 3600, self.fluctuation_mw, it)
         fac = self.model.facility
-        lagged = _lag_at(self.it_level.t, self.it_level.v, self.lag_state, fac.cooling_lag_s, edges)
+        _lag_at(self.it_level.t, self.it_level.v, self.lag_state, fac.cooling_lag_s, edges, lagged)
         return _bin_energy(
             edges,
             it,
@@ -131,26 +140,53 @@ class CampusLoad:
             fac.auxiliary_frac * self.design_it_mw,
         )
 
+    def _buffers(self, n: int) -> list[np.ndarray]:
+        """Work arrays reused across calls of the same length (no page faults per chunk)."""
+        if self._workspace.get("n") != n:
+            self._workspace.update(n=n, arrays=[np.empty(n) for _ in range(3)])
+        return self._workspace["arrays"]
+
+    def _edges(self, start_s: float, resolution_s: float, n: int) -> np.ndarray:
+        ticks = self._workspace.get("ticks")
+        if ticks is None or len(ticks) != n:
+            ticks = self._workspace["ticks"] = np.arange(n, dtype=float)
+        return start_s + resolution_s * ticks
+
+    def arrays(
+        self, start_s: float, duration_s: float, resolution_s: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean grid-side and IT power per interval (MW, MW) as plain arrays."""
+        n = round(duration_s / resolution_s)
+        it_e, fac_e = self.energy(self._edges(start_s, resolution_s, n + 1))
+        it_e /= resolution_s
+        fac_e /= resolution_s
+        return fac_e, it_e
+
     def profile(
         self, start_s: float, duration_s: float, resolution_s: float, name: str = "campus"
     ) -> xr.Dataset:
         """Mean grid-side (``p_mw``) and IT (``p_it_mw``) power per interval, MW."""
-        n = round(duration_s / resolution_s)
-        edges = start_s + resolution_s * np.arange(n + 1)
-        it_e, fac_e = self.energy(edges)
-        return self._dataset(start_s, it_e / resolution_s, fac_e / resolution_s, resolution_s, name)
+        p_mw, it_mw = self.arrays(start_s, duration_s, resolution_s)
+        return self._dataset(start_s, it_mw, p_mw, resolution_s, name)
 
-    def chunks(
+    def chunk_arrays(
         self, start_s: float, duration_s: float, resolution_s: float, chunk_s: float = HOUR_S
-    ) -> Iterator[xr.Dataset]:
-        """The profile in consecutive chunks of ``chunk_s`` (a whole number of resolutions)."""
+    ) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
+        """(chunk start, p_mw, p_it_mw) over consecutive chunks of about ``chunk_s``."""
         chunk_s = max(resolution_s, round(chunk_s / resolution_s) * resolution_s)
         t = start_s
         end = start_s + duration_s
         while t < end - 1e-9:
             length = min(chunk_s, end - t)
-            yield self.profile(t, length, resolution_s)
+            yield (t, *self.arrays(t, length, resolution_s))
             t += length
+
+    def chunks(
+        self, start_s: float, duration_s: float, resolution_s: float, chunk_s: float = HOUR_S
+    ) -> Iterator[xr.Dataset]:
+        """The profile as consecutive Datasets of about ``chunk_s`` each."""
+        for t, p_mw, it_mw in self.chunk_arrays(start_s, duration_s, resolution_s, chunk_s):
+            yield self._dataset(t, it_mw, p_mw, resolution_s, "campus")
 
     def _dataset(self, start_s, it_mw, p_mw, resolution_s, name) -> xr.Dataset:
         step_ms = round(resolution_s * 1e3)
@@ -167,6 +203,10 @@ class CampusLoad:
         ds.attrs.update(self.attrs(resolution_s, name))
         return ds
 
+    @cached_property
+    def parameters_json(self) -> str:
+        return json.dumps(self.model.model_dump(mode="json"), sort_keys=True)
+
     def attrs(self, resolution_s: float, name: str) -> dict:
         return {
             "campus": name,
@@ -174,7 +214,7 @@ class CampusLoad:
             "seed": self.seed,
             "rated_mw": self.rated_mw,
             "design_it_mw": self.design_it_mw,
-            "parameters": json.dumps(self.model.model_dump(mode="json"), sort_keys=True),
+            "parameters": self.parameters_json,
             "gridmodel_version": __version__,
         }
 

@@ -48,10 +48,7 @@ def campus_loads(scenario: Scenario, hours: int | None = None):
         raise ScenarioError(
             "field 'campuses': no campus has `profile: {kind: model}`; nothing to profile"
         )
-    loads = {
-        scenario.campuses[k].name: campus_load_model(network, scenario, k, int(study[-1]) + 1)
-        for k in modelled
-    }
+    loads = {scenario.campuses[k].name: campus_load_model(network, scenario, k) for k in modelled}
     return loads, network, study
 
 

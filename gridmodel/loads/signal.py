@@ -27,12 +27,12 @@ def _value(t, v, j, x):
 
 
 @njit(cache=True)
-def _integrals(t, v, edges):
+def _integrals(t, v, edges, out):
     """out[i] = integral of the signal from edges[0] to edges[i] (edges sorted)."""
     n = len(edges)
-    out = np.zeros(n)
     if n == 0:
         return out
+    out[0] = 0.0
     last = len(t) - 1
     j = np.searchsorted(t, edges[0], side="right") - 1  # t[j] <= x < t[j+1]; -1 before t[0]
     x = edges[0]
@@ -71,9 +71,8 @@ def _lag_at_breakpoints(t, v, tau):
 
 
 @njit(cache=True)
-def _lag_at(t, v, y, tau, edges):
-    """Lag output at sorted ``edges`` from its values ``y`` at the breakpoints."""
-    out = np.empty(len(edges))
+def _lag_at(t, v, y, tau, edges, out):
+    """Lag output at sorted ``edges`` (into ``out``) from its values ``y`` at the breakpoints."""
     last = len(t) - 1
     j = np.searchsorted(t, edges[0], side="right") - 1
     seg = -2  # segment of the cached decay factor
@@ -138,12 +137,14 @@ class PiecewiseLinear:
 
     def integrals(self, edges: np.ndarray) -> np.ndarray:
         """Integral from ``edges[0]`` to each edge (unit·s); ``edges`` sorted."""
-        return _integrals(self.t, self.v, np.ascontiguousarray(edges, dtype=float))
+        edges = np.ascontiguousarray(edges, dtype=float)
+        return _integrals(self.t, self.v, edges, np.empty(len(edges)))
 
     def lagged(self, tau_s: float, edges: np.ndarray) -> np.ndarray:
         """Output of the lag ``tau_s·y' = f - y`` at the edges, started in steady state."""
         y = _lag_at_breakpoints(self.t, self.v, tau_s)
-        return _lag_at(self.t, self.v, y, tau_s, np.ascontiguousarray(edges, dtype=float))
+        edges = np.ascontiguousarray(edges, dtype=float)
+        return _lag_at(self.t, self.v, y, tau_s, edges, np.empty(len(edges)))
 
     def window(self, start_s: float, end_s: float) -> PiecewiseLinear:
         """The same signal restricted to breakpoints in [start_s, end_s] (values kept exact)."""

@@ -63,28 +63,20 @@ def write_profiles(
         f.attrs["rated_mw"] = json.dumps({name: load.rated_mw for name, load in loads.items()})
         f.attrs["seed"] = json.dumps({name: load.seed for name, load in loads.items()})
         pos = 0
-        for ds_by_campus in _zip_chunks(loads, start_s, duration_s, resolution_s, chunk_s):
-            length = None
+        streams = {
+            name: load.chunk_arrays(start_s, duration_s, resolution_s, chunk_s)
+            for name, load in loads.items()
+        }
+        while pos < n:
+            length = 0
             for c, name in enumerate(names):
-                ds = ds_by_campus[name]
-                length = ds.sizes["time"]
-                out["p_mw"][c, pos : pos + length] = ds.p_mw.values.astype("f4")
-                out["p_it_mw"][c, pos : pos + length] = ds.p_it_mw.values.astype("f4")
+                _, p_mw, it_mw = next(streams[name])
+                length = len(p_mw)
+                out["p_mw"][c, pos : pos + length] = p_mw.astype("f4")
+                out["p_it_mw"][c, pos : pos + length] = it_mw.astype("f4")
                 if on_chunk is not None:
-                    on_chunk(name, ds.p_mw.values, ds.p_it_mw.values)
-            offsets = round(start_s * 1e3) + step_ms * np.arange(pos, pos + length, dtype="int64")
-            time[pos : pos + length] = offsets
+                    on_chunk(name, p_mw, it_mw)
+            start_ms = round(start_s * 1e3)
+            time[pos : pos + length] = start_ms + step_ms * np.arange(pos, pos + length, dtype="i8")
             pos += length
     return target
-
-
-def _zip_chunks(loads, start_s, duration_s, resolution_s, chunk_s):
-    iterators = {
-        name: load.chunks(start_s, duration_s, resolution_s, chunk_s)
-        for name, load in loads.items()
-    }
-    while True:
-        try:
-            yield {name: next(it) for name, it in iterators.items()}
-        except StopIteration:
-            return

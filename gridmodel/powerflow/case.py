@@ -158,13 +158,18 @@ def system_load_mw(network: Network, scenario: Scenario) -> np.ndarray:
     return _region_totals(network, scenario.load_growth).sum(axis=1).to_numpy(float)
 
 
-def campus_load_model(network: Network, scenario: Scenario, k: int, hours: int):
-    """The load model of campus ``k`` drawn over hours [0, ``hours``) of the network's load year."""
+def campus_load_model(network: Network, scenario: Scenario, k: int):
+    """The load model of campus ``k`` drawn over the network's whole load year.
+
+    Drawing the whole year whatever the study period keeps a study hour's campus load, and the
+    annual curtailment budget, the same in every study that contains that hour.
+    """
     from gridmodel.loads.profile import build_campus_load, read_temperature
 
     campus = scenario.campuses[k]
     model = campus.profile
     field = f"campuses.{k}.profile"
+    system = system_load_mw(network, scenario)
     try:
         temperature = (
             read_temperature(model.facility.temperature_csv)
@@ -173,10 +178,10 @@ def campus_load_model(network: Network, scenario: Scenario, k: int, hours: int):
         )
         return build_campus_load(
             model,
-            hours,
+            len(system),
             seed=scenario.seed * 1000 + k,
             year=network.descriptor.source.year or 2016,
-            system_load_mw=system_load_mw(network, scenario)[:hours],
+            system_load_mw=system,
             temperature_c=temperature,
         )
     except ValueError as err:
@@ -250,7 +255,7 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         bus = campus_bus(network, campus, field)
         model_hourly = None
         if isinstance(campus.profile, ModelProfile):
-            load = campus_load_model(network, scenario, k, int(hours[-1]) + 1)
+            load = campus_load_model(network, scenario, k)
             model_hourly = load.profile(hours[0] * 3600.0, len(hours) * 3600.0, 3600.0).p_mw.values
         p = campus_profile_mw(campus, len(hours), field, model_hourly)
         buses.append(bus)
