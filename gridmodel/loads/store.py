@@ -34,7 +34,9 @@ def write_profiles(
     step_ms = round(resolution_s * 1e3)
     with atomic_path(target) as tmp, h5netcdf.File(tmp, "w") as f:
         f.dimensions = {"time": n, "campus": len(names)}
-        time = f.create_variable("time", ("time",), "i8", chunks=(min(n, 1 << 20),))
+        time = f.create_variable(
+            "time", ("time",), "i8", chunks=(min(n, 1 << 20),), compression="gzip", shuffle=True
+        )
         time.attrs.update(
             units=f"milliseconds since {first.year}-01-01 00:00:00",
             calendar="proleptic_gregorian",
@@ -45,8 +47,8 @@ def write_profiles(
         chunks = (1, min(n, 1 << 18))
         out = {
             var: f.create_variable(
-                var, ("campus", "time"), "f4", chunks=chunks, compression="gzip", compression_opts=1
-            )  # fmt: skip
+                var, ("campus", "time"), "f4", chunks=chunks, compression="gzip", shuffle=True
+            )
             for var in ("p_mw", "p_it_mw")
         }
         out["p_mw"].attrs.update(units="MW", long_name="grid-side campus load")
