@@ -131,9 +131,3 @@ def fault_response(load_mw: xr.DataArray, vm_pu: xr.DataArray, params: FaultResp
         },
         coords={"time": load_mw.time},
     )
-
-
-def transfer_time(response: xr.Dataset):
-    """Time of the first transfer to backup, or None."""
-    on_backup = response.state.to_numpy() == ON_BACKUP
-    return response.time.values[np.argmax(on_backup)] if on_backup.any() else None

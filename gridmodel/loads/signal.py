@@ -146,13 +146,6 @@ class PiecewiseLinear:
         edges = np.ascontiguousarray(edges, dtype=float)
         return _lag_at(self.t, self.v, y, tau_s, edges, np.empty(len(edges)))
 
-    def window(self, start_s: float, end_s: float) -> PiecewiseLinear:
-        """The same signal restricted to breakpoints in [start_s, end_s] (values kept exact)."""
-        inside = (self.t > start_s) & (self.t < end_s)
-        t = np.concatenate([[start_s], self.t[inside], [end_s]])
-        v = np.concatenate([self.at([start_s]), self.v[inside], self.at([end_s], side="left")])
-        return PiecewiseLinear(t, v)
-
 
 def combine(signals: list[PiecewiseLinear], op=np.add) -> PiecewiseLinear:
     """Apply ``op`` (e.g. ``np.add``, ``np.multiply``) pointwise on the merged breakpoints.
