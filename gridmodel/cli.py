@@ -196,6 +196,51 @@ def profile(
 
 
 @app.command()
+def optimize(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with an `optimize` block.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
+) -> None:
+    """Sizing: regional expansion and behind-the-meter campus supply (Pyomo + HiGHS)."""
+    from gridmodel.optimize.run import run_optimize
+    from gridmodel.optimize.solver import InfeasibleError
+
+    started = time.perf_counter()
+    try:
+        spec = load_scenario(scenario)
+        with _progress() as progress:
+            result = run_optimize(spec, out, progress=_progress_callback(progress))
+    except ScenarioError as err:
+        console.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    except InfeasibleError as err:
+        console.print(f"[bold red]infeasible:[/] {err}")
+        raise typer.Exit(3) from None
+    table = Table(title=f"Annual cost: {spec.name} (2023 $)")
+    for col in ("result", "component", "$M/yr"):
+        table.add_column(col, justify="right" if col == "$M/yr" else "left")
+    from gridmodel.optimize.run import cost_table
+
+    for row in cost_table(result).itertuples(index=False):
+        if abs(row.usd_per_yr) > 0.5:
+            table.add_row(row.result, row.component, f"{row.usd_per_yr / 1e6:,.1f}")
+    console.print(table)
+    if result.campus is not None:
+        ds = result.campus
+        built = ", ".join(
+            f"{g} {v:,.0f} MW"
+            for g, v in zip(ds.gas.values, ds.gas_capacity_mw.values, strict=True)
+            if v > 0.5
+        )
+        console.print(f"Campus: gas {built or 'none'}; battery {float(ds.battery_mw):,.0f} MW / "
+                      f"{float(ds.battery_mwh):,.0f} MWh; grid contract {float(ds.contract_mw):,.0f} MW")  # fmt: skip
+    if result.bau_note:
+        console.print(f"[yellow]{result.bau_note}[/]")
+    console.print(
+        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
+    )
+
+
+@app.command()
 def networks() -> None:
     """List the bundled networks and their candidate data-centre sites."""
     from gridmodel.networks import available_networks, load_descriptor

@@ -788,6 +788,162 @@ class Study(_Strict):
         return v
 
 
+# ----------------------------------------------------------------------------------------------
+# Optimisation (gridmodel.optimize)
+
+Technology = Literal["gas_cc", "frame_ct", "aero_ct", "recip", "battery", "solar"]
+
+
+class Costs(_Strict):
+    """Cost year, fuel and CO2 prices and financing shared by every optimisation."""
+
+    year: Literal[2025, 2030] = _field(
+        2030,
+        description="Cost year of the technology table (`gridmodel/optimize/technologies.csv`).",
+        source="NREL ATB 2025 Moderate; 2030 = first year new gas ordered now can run "
+        "(turbine waits of 1-7 years, S&P Global 2025, rates_and_costs.md section 8)",
+    )
+    gas_usd_per_mmbtu: float = _field(
+        4.28,
+        description="Delivered gas price.",
+        unit="$/MMBtu",
+        source="EIA STEO Sept 2025, Henry Hub 2026 (rates_and_costs.md section 8)",
+        gt=0,
+    )
+    co2_usd_per_t: float = _field(0.0, description="CO2 price (0 = none).", unit="$/t", ge=0)
+    wacc: float = _field(
+        0.0799,
+        description="Nominal after-tax weighted average cost of capital.",
+        source="Derived from ATB 2024 financing in ReEDS: 8 % debt, 10.5 % ROE, 55 % debt, "
+        "25.74 % tax (rates_and_costs.md section 6)",
+        ge=0,
+        lt=0.3,
+    )
+
+
+class Expansion(_Strict):
+    """Regional generation and storage expansion on the scenario's network."""
+
+    network: Literal["auto", "bus", "zonal"] = _field(
+        "auto",
+        description="`bus`: every bus with DC power-flow limits; `zonal`: one node per area with "
+        "transfer limits from the tie branches; `auto`: zonal above 500 buses.",
+    )
+    technologies: list[Technology] = _field(
+        ["gas_cc", "frame_ct", "battery"], description="Technologies that may be built."
+    )
+    sites: list[str] | None = _field(
+        None,
+        description="Descriptor site names where new capacity may go; empty = every site of the "
+        "network descriptor (zonal: their areas).",
+    )
+    max_mw_per_site: float | None = _field(
+        None, description="Build limit per technology and site.", unit="MW", gt=0
+    )
+    typical_periods: int | None = _field(
+        12,
+        description="Typical periods chosen by tsam (plus the peak-load period); empty = every "
+        "hour in sequence.",
+        ge=1,
+    )
+    hours_per_period: int = _field(24, description="Length of a typical period.", unit="h", ge=1)
+    reserve_margin: float | None = _field(
+        0.178,
+        description="Planning reserve margin over the peak (empty = off).",
+        source="PJM 2025/26 BRA reserve-margin target 17.8 % (rates_and_costs.md section 1a)",
+        ge=0,
+    )
+    operating_reserves: bool = _field(
+        True,
+        description="Upward reserve for the largest unit and downward reserve for the largest "
+        "campus load loss, every snapshot.",
+    )
+    voll_usd_per_mwh: float | None = _field(
+        None,
+        description="Value of lost load; empty = no unserved energy allowed.",
+        unit="$/MWh",
+        gt=0,
+    )
+
+
+class GridSupply(_Strict):
+    """Terms on which a campus draws from the grid."""
+
+    price_usd_per_mwh: float | Path = _field(
+        81.0,
+        description="Energy price: a number, or a CSV with one `price_usd_per_mwh` value per "
+        "hour of the load year.",
+        unit="$/MWh",
+        source="US industrial average 8.1 cents/kWh in 2024 (LBNL/EIA, rates_and_costs.md section 2)",
+    )
+    contract_mw: float | None = _field(
+        None, description="Fixed contract level; empty = chosen by the optimiser.", unit="MW", ge=0
+    )
+    contract_usd_per_kw_yr: float = _field(
+        0.0, description="Charge per kW of contract level.", unit="$/kW-yr", ge=0
+    )
+    demand_charge_usd_per_kw_month: float = _field(
+        0.0, description="Charge on each month's peak import.", unit="$/kW-month", ge=0
+    )
+    transmission_4cp_usd_per_kw_yr: float = _field(
+        0.0,
+        description="ERCOT-style 4CP transmission charge on the mean import in the four summer "
+        "system-peak hours (June-September).",
+        unit="$/kW-yr",
+        source="ERCOT TSP charges are $50-150+/kW-yr (rates_and_costs.md section 6); 0 = off",
+        ge=0,
+    )
+    ramp_mw_per_min: float | None = _field(
+        None,
+        description="Utility ramp limit on the import (empty = none).",
+        unit="MW/min",
+        gt=0,
+    )
+    available_from_hour: int = _field(
+        0,
+        description="First hour of grid supply (bridge power before the interconnection).",
+        unit="h",
+        ge=0,
+    )
+    outage_hours: list[tuple[int, int]] = _field(
+        [], description="Hour ranges [start, end) with no grid (faults, islanding)."
+    )
+
+
+class CampusSizing(_Strict):
+    """Behind-the-meter sizing for one campus, reported beside its grid-only twin."""
+
+    campus: str | None = _field(None, description="Campus name; empty = the first campus.")
+    technologies: list[Technology] = _field(
+        ["recip", "aero_ct", "battery"], description="Technologies that may be built on site."
+    )
+    redundancy: Literal["none", "n+1"] = _field(
+        "none", description="`n+1`: the gas fleet alone carries the peak with its largest unit out."
+    )
+    solar_cf_csv: Path | None = _field(
+        None,
+        description="CSV with an hourly `cf` column (0-1) for the load year; needed for solar.",
+    )
+    grid: GridSupply = _field(default_factory=GridSupply, description="Grid supply terms.")
+    emissions_cap_t: float | None = _field(
+        None, description="Annual CO2 cap on the gas units.", unit="t/yr", ge=0
+    )
+    voll_usd_per_mwh: float | None = _field(
+        None,
+        description="Value of lost load; empty = no unserved energy allowed.",
+        unit="$/MWh",
+        gt=0,
+    )
+
+
+class Optimize(_Strict):
+    """What `gridmodel optimize` sizes."""
+
+    costs: Costs = _field(default_factory=Costs, description="Costs and financing.")
+    expansion: Expansion | None = _field(None, description="Regional expansion.")
+    campus: CampusSizing | None = _field(None, description="Behind-the-meter campus sizing.")
+
+
 class Scenario(_Strict):
     """A grid-stress scenario."""
 
@@ -799,6 +955,9 @@ class Scenario(_Strict):
     campuses: list[Campus] = _field(default_factory=list, description="Data-centre campuses.")
     dispatch: Dispatch = _field(default_factory=Dispatch, description="Generator dispatch rule.")
     study: Study = _field(default_factory=Study, description="Analyses and limits.")
+    optimize: Optimize | None = _field(
+        None, description="Sizing and expansion (`gridmodel optimize`)."
+    )
     seed: int = _field(0, description="Seed of every random draw in the run.", ge=0)
 
     @model_validator(mode="after")
@@ -895,6 +1054,23 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None =
                 profile = profile.model_copy(update={"facility": facility})
             campuses.append(campus.model_copy(update={"profile": profile}))
         scenario = scenario.model_copy(update={"campuses": campuses})
+        sizing = scenario.optimize.campus if scenario.optimize else None
+        if sizing is not None:
+
+            def resolve(path):
+                return (
+                    base_dir / path if isinstance(path, Path) and not path.is_absolute() else path
+                )
+
+            grid = sizing.grid.model_copy(
+                update={"price_usd_per_mwh": resolve(sizing.grid.price_usd_per_mwh)}
+            )
+            sizing = sizing.model_copy(
+                update={"grid": grid, "solar_cf_csv": resolve(sizing.solar_cf_csv)}
+            )
+            scenario = scenario.model_copy(
+                update={"optimize": scenario.optimize.model_copy(update={"campus": sizing})}
+            )
     return scenario
 
 
