@@ -201,7 +201,7 @@ def optimize(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
 ) -> None:
     """Sizing: regional expansion and behind-the-meter campus supply (Pyomo + HiGHS)."""
-    from gridmodel.optimize.run import run_optimize
+    from gridmodel.optimize.run import cost_table, run_optimize
     from gridmodel.optimize.solver import InfeasibleError
 
     started = time.perf_counter()
@@ -218,8 +218,6 @@ def optimize(
     table = Table(title=f"Annual cost: {spec.name} (2023 $)")
     for col in ("result", "component", "$M/yr"):
         table.add_column(col, justify="right" if col == "$M/yr" else "left")
-    from gridmodel.optimize.run import cost_table
-
     for row in cost_table(result).itertuples(index=False):
         if abs(row.usd_per_yr) > 0.5:
             table.add_row(row.result, row.component, f"{row.usd_per_yr / 1e6:,.1f}")

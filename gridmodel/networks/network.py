@@ -63,6 +63,11 @@ class Network:
             raise KeyError(f"bus {case_bus} is not in network '{self.name}'")
         return int(hits[0])
 
+    @property
+    def load_year(self) -> int:
+        """Calendar year of the hourly loads (2016, the ACTIVSg year, when the case gives none)."""
+        return int(self.descriptor.source.year or 2016)
+
     def area_of_bus(self, case_bus: int) -> str:
         return str(self.buses.loc[self.bus_index(case_bus), "area"])
 

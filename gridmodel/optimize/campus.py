@@ -67,8 +67,12 @@ class CampusProblem:
     def thermal(self) -> list[str]:
         return [n for n, c in self.costs.items() if c.kind == "thermal"]
 
+    def technology(self, kind: str) -> TechnologyCost | None:
+        """The offered technology of ``kind`` (``storage``, ``variable``), or None."""
+        return next((c for c in self.costs.values() if c.kind == kind), None)
+
     def offers(self, kind: str) -> bool:
-        return any(c.kind == kind for c in self.costs.values())
+        return self.technology(kind) is not None
 
     @property
     def year_scale(self) -> float:
@@ -147,8 +151,7 @@ def add_storage(m, p: CampusProblem) -> None:
     """Battery power limits and cyclic state of charge (sqrt(round-trip) each way)."""
     if not p.offers("storage"):
         return
-    rte = next(c.round_trip_efficiency for c in p.costs.values() if c.kind == "storage")
-    eff = float(np.sqrt(rte))
+    eff = float(np.sqrt(p.technology("storage").round_trip_efficiency))
     last = len(p.load_mw) - 1
     m.battery_charge = pyo.Constraint(m.T, rule=lambda m, t: m.charge[t] <= m.battery_mw)
     m.battery_discharge = pyo.Constraint(m.T, rule=lambda m, t: m.discharge[t] <= m.battery_mw)
@@ -198,8 +201,7 @@ def add_objective(m, p: CampusProblem) -> None:
     ys = p.year_scale
     price = p.grid.price_usd_per_mwh.tolist()
     c = p.costs
-    storage = next((v for v in c.values() if v.kind == "storage"), None)
-    solar = next((v for v in c.values() if v.kind == "variable"), None)
+    storage, solar = p.technology("storage"), p.technology("variable")
     fixed = sum(c[g].fixed_usd_per_mw_yr * m.gas_mw[g] for g in m.G)
     if storage is not None:
         fixed += (
@@ -317,8 +319,7 @@ def campus_dataset(p: CampusProblem, sol) -> xr.Dataset:
     p_g = v["p"].reshape(len(thermal), n_t) if thermal else np.zeros((0, n_t))
     grid = v["grid"]
     c = p.costs
-    storage = next((x for x in c.values() if x.kind == "storage"), None)
-    solar = next((x for x in c.values() if x.kind == "variable"), None)
+    storage, solar = p.technology("storage"), p.technology("variable")
     bat_mw, bat_mwh, solar_mw = (
         float(v["battery_mw"][0]),
         float(v["battery_mwh"][0]),

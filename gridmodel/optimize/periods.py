@@ -83,9 +83,7 @@ def typical_periods(
         medoid=medoid,
         sequence=sequence,
         count=np.bincount(sequence, minlength=n_typical),
-        rmse=float(result.accuracy.rmse.mean())
-        if hasattr(result.accuracy.rmse, "mean")
-        else float(result.accuracy.rmse),
+        rmse=float(result.accuracy.rmse.mean()),
     )
 
 

@@ -38,10 +38,6 @@ class OptimizeResult:
     written: list[Path] = field(default_factory=list)
 
 
-def _year(network: Network) -> int:
-    return int(network.descriptor.source.year or 2016)
-
-
 def _prices(scenario: Scenario) -> Prices:
     c = scenario.optimize.costs
     return Prices(gas_usd_per_mmbtu=c.gas_usd_per_mmbtu, co2_usd_per_t=c.co2_usd_per_t, wacc=c.wacc)
@@ -77,7 +73,7 @@ def expansion_problem(
         features = pd.DataFrame(load, columns=[str(n) for n in grid.node])
         if not zonal:  # cluster on area totals, take every bus from the medoid periods
             features = features.T.groupby(grid.node_area).sum().T
-        start = pd.Timestamp(f"{_year(network)}-01-01") + pd.Timedelta(hours=int(inj.hour[0]))
+        start = pd.Timestamp(f"{network.load_year}-01-01") + pd.Timedelta(hours=int(inj.hour[0]))
         try:
             tp = typical_periods(features, spec.typical_periods, spec.hours_per_period, str(start))
         except ValueError as err:
@@ -151,7 +147,7 @@ def grid_terms(network: Network, spec: CampusSizing, inj) -> GridTerms:
     available = hours >= g.available_from_hour
     for start, end in g.outage_hours:
         available &= ~((hours >= start) & (hours < end))
-    stamps = pd.Timestamp(f"{_year(network)}-01-01") + pd.to_timedelta(hours, unit="h")
+    stamps = pd.Timestamp(f"{network.load_year}-01-01") + pd.to_timedelta(hours, unit="h")
     month = stamps.month.to_numpy()
     system = inj.load_p.sum(axis=1)
     cp = [

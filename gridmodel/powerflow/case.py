@@ -180,7 +180,7 @@ def campus_load_model(network: Network, scenario: Scenario, k: int):
             model,
             len(system),
             seed=scenario.seed * 1000 + k,
-            year=network.descriptor.source.year or 2016,
+            year=network.load_year,
             system_load_mw=system,
             temperature_c=temperature,
         )
