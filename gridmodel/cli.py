@@ -239,6 +239,47 @@ def optimize(
 
 
 @app.command()
+def bills(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with a `bills` block.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
+) -> None:
+    """Residential bill impacts: revenue requirement, cost allocation, tariffs, uncertainty."""
+    from gridmodel.rates.run import run_bills
+
+    started = time.perf_counter()
+    try:
+        spec = load_scenario(scenario)
+        with _progress() as progress:
+            result = run_bills(spec, out, progress=progress)
+    except ScenarioError as err:
+        console.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    ds = result.cases
+    year = int(ds.year[result.report_year])
+    base = float(ds.residential_bill_usd_per_month.sel(case="baseline")[result.report_year])
+    table = Table(title=f"Typical household: {spec.name} ({ds.attrs['household_kwh_per_month']:,.0f} kWh/month)")  # fmt: skip
+    for col in ("case", f"$/month in {year}", "change", "NPV of change, $"):
+        table.add_column(col, justify="left" if col == "case" else "right")
+    for case in ds.case.values:
+        bill = float(ds.residential_bill_usd_per_month.sel(case=case)[result.report_year])
+        npv = float(ds.residential_bill_npv_usd.sel(case=case))
+        table.add_row(str(case), f"{bill:,.2f}", f"{bill - base:+,.2f}", f"{npv:+,.0f}")
+    console.print(table)
+    if result.monte_carlo is not None:
+        mc = result.monte_carlo
+        stranded = mc.stranded_cost_usd.sum("year")
+        recovered = mc.recovered_usd.sum("year")
+        console.print(
+            f"Monte Carlo ({mc.sizes['draw']} draws): stranded cost median "
+            f"${float(stranded.median()) / 1e6:,.0f}M over the horizon, of which minimum take and "
+            f"exit fees recover ${float(recovered.median()) / 1e6:,.0f}M (median)"
+        )
+    console.print(
+        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
+    )
+
+
+@app.command()
 def networks() -> None:
     """List the bundled networks and their candidate data-centre sites."""
     from gridmodel.networks import available_networks, load_descriptor

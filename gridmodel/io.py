@@ -38,6 +38,19 @@ def write_netcdf(ds, target: str | os.PathLike) -> Path:
     return write_atomic(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
+def write_netcdf_groups(groups: dict, target: str | os.PathLike) -> Path:
+    """Write several Datasets as NetCDF-4 groups of one file, atomically; None entries are skipped."""
+
+    def writer(tmp: Path) -> None:
+        mode = "w"
+        for name, ds in groups.items():
+            if ds is not None:
+                ds.to_netcdf(tmp, group=name, mode=mode, engine="h5netcdf")
+                mode = "a"
+
+    return write_atomic(target, writer)
+
+
 def write_csv(df, target: str | os.PathLike, **kwargs) -> Path:
     """Write a pandas DataFrame to CSV atomically."""
     return write_atomic(target, lambda tmp: df.to_csv(tmp, **kwargs))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.io import atomic_path, write_csv
+from gridmodel.io import write_csv, write_netcdf_groups
 from gridmodel.networks import Network, load_network
 from gridmodel.optimize.campus import CampusProblem, GridTerms, solve_campus
 from gridmodel.optimize.costs import Prices, technology_costs
@@ -250,14 +250,8 @@ def run_optimize(scenario: Scenario, out: Path, progress=None) -> OptimizeResult
 
 def write_optimization(result: OptimizeResult, path: Path) -> Path:
     """One NetCDF file, one group per result (``expansion``, ``campus``, ``business_as_usual``)."""
-    with atomic_path(path) as tmp:
-        mode = "w"
-        for group in ("expansion", "campus", "business_as_usual"):
-            ds = getattr(result, group)
-            if ds is not None:
-                ds.to_netcdf(tmp, group=group, mode=mode, engine="h5netcdf")
-                mode = "a"
-    return path
+    groups = ("expansion", "campus", "business_as_usual")
+    return write_netcdf_groups({g: getattr(result, g) for g in groups}, path)
 
 
 def cost_table(result: OptimizeResult) -> pd.DataFrame:

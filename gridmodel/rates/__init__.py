@@ -1,0 +1,1 @@
+"""Residential price pass-through: revenue requirement, cost allocation, tariffs and bills."""

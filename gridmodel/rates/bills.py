@@ -1,0 +1,402 @@
+"""Year-by-year revenue requirement, class allocation, rate cases and the residential bill.
+
+Each year: the cost pools (today's costs, new supply for forecast load, capacity, energy,
+transmission, exit-fee credits) are allocated to the classes, retail and one row per campus,
+with the campuses' minimum-take floors and behind-the-meter peak avoidance. A constant
+rate-design adjustment per class (summing to zero) makes today's allocation reproduce today's
+class revenues. Rates are reset at rate cases from a lagged test year; the difference between
+what the rates collect and the allocated revenue is deferred, carried at the WACC and amortised
+at the next rate case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import xarray as xr
+
+from gridmodel.rates import allocation
+from gridmodel.rates.revenue import (
+    MW_DAYS_PER_YEAR,
+    ExistingCosts,
+    calibrated_supply,
+    capacity_price,
+    vintage_cost,
+)
+from gridmodel.rates.tariff import LargeLoadCase, exit_fee_usd
+from gridmodel.scenario import RETAIL_CLASSES
+
+CLASSES = (*RETAIL_CLASSES, "large_load")
+COMPONENTS = (
+    "existing_generation",
+    "new_generation",
+    "capacity",
+    "energy",
+    "energy_price_change",
+    "existing_transmission",
+    "new_transmission",
+    "distribution",
+    "customer",
+    "exit_fee_credit",
+    "rate_design",
+)
+#: Components that scale with energy delivered (no cost is stranded when the energy is not used).
+ENERGY_COMPONENTS = ("energy", "energy_price_change")
+#: Components recovered through demand (billed on the minimum take) and their allocator.
+DEMAND_COMPONENTS = {
+    "existing_generation": "generation",
+    "new_generation": "generation",
+    "capacity": "generation",
+    "existing_transmission": "transmission",
+    "new_transmission": "transmission",
+}
+
+
+@dataclass(frozen=True)
+class RetailSystem:
+    """Retail classes: hourly MW (class, hour), month of each hour, customers, today's revenue."""
+
+    loads_mw: np.ndarray
+    month: np.ndarray
+    customers: np.ndarray
+    revenue_usd: np.ndarray
+    household_kwh_per_month: float
+
+    @property
+    def energy_mwh(self) -> np.ndarray:
+        return self.loads_mw.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class TransmissionCost:
+    """A transmission cost stream: $/yr from ``first_year`` for ``life_yr`` years."""
+
+    name: str
+    annual_usd: float
+    first_year: int
+    life_yr: int
+    direct_assignment: float
+
+
+@dataclass(frozen=True)
+class Supply:
+    """How capacity for forecast load is supplied and paid for."""
+
+    market: str
+    reserve_margin: float
+    lead_years: int
+    new_generation_usd_per_mw_yr: float
+    generation_life_yr: int
+    energy_price_change_usd_per_mwh: float
+    capacity_prices: np.ndarray | None = None  # $/MW-day per year, given
+    baseline_price: float = 0.0
+    supply_mw: float | None = None
+    market_peak_mw: float | None = None
+    cap: float = 0.0
+    floor: float = 0.0
+    surplus_at_floor: float = 1.0
+
+
+@dataclass(frozen=True)
+class Methods:
+    """Allocator per function."""
+
+    generation: str
+    transmission: str
+    distribution: str
+
+
+@dataclass(frozen=True)
+class BillModel:
+    """Everything a bill simulation needs except the campuses."""
+
+    years: np.ndarray
+    retail: RetailSystem
+    existing: ExistingCosts
+    supply: Supply
+    transmission: tuple[TransmissionCost, ...]
+    methods: Methods
+    wacc: float
+    rate_case_interval: int
+    rate_case_lag: int
+
+    def with_methods(self, generation: str, transmission: str) -> BillModel:
+        return replace(
+            self,
+            methods=Methods(generation, transmission, self.methods.distribution),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocation of one year
+
+
+def _shares(model: BillModel, loads: np.ndarray, floors_td, floors_gen, cp_scale) -> dict:
+    """Class shares (rows of ``loads``) for each allocator of one year."""
+    n_retail = len(RETAIL_CLASSES)
+    month = model.retail.month
+    dist = np.zeros(len(loads))
+    dist[:n_retail] = allocation.shares(model.methods.distribution, loads[:n_retail], month)
+    cust = np.zeros(len(loads))
+    cust[:n_retail] = model.retail.customers / model.retail.customers.sum()
+    retail_tr = allocation.shares(model.methods.transmission, loads[:n_retail], month)
+    return {
+        "generation": allocation.shares(
+            model.methods.generation, loads, month, floors_gen, cp_scale
+        ),
+        "transmission": allocation.shares(
+            model.methods.transmission, loads, month, floors_td, cp_scale
+        ),
+        "energy": allocation.shares("energy", loads, month),
+        "distribution": dist,
+        "customer": cust,
+        "retail_transmission": np.concatenate([retail_tr, np.zeros(len(loads) - n_retail)]),
+    }
+
+
+_ALLOCATOR = {
+    "existing_generation": "generation",
+    "new_generation": "generation",
+    "capacity": "generation",
+    "energy": "energy",
+    "energy_price_change": "energy",
+    "existing_transmission": "transmission",
+    "distribution": "distribution",
+    "customer": "customer",
+    "exit_fee_credit": "retail_transmission",
+}
+
+
+def _capacity_cost(model: BillModel, year: int, forecast_mw: float, retail_peak: float) -> tuple:
+    """(capacity cost above today's, clearing price) in ``year``."""
+    s = model.supply
+    if s.market != "capacity_market":
+        return 0.0, np.nan
+    obligation0 = retail_peak * (1 + s.reserve_margin)
+    obligation = (retail_peak + forecast_mw) * (1 + s.reserve_margin)
+    if s.capacity_prices is not None:
+        price = float(s.capacity_prices[min(year, len(s.capacity_prices) - 1)])
+    else:
+        market_peak = s.market_peak_mw or retail_peak
+        requirement0 = market_peak * (1 + s.reserve_margin)
+        supply = s.supply_mw or calibrated_supply(
+            requirement0, s.baseline_price, s.cap, s.floor, s.surplus_at_floor
+        )
+        requirement = (market_peak + forecast_mw) * (1 + s.reserve_margin)
+        price = capacity_price(supply, requirement, s.cap, s.floor, s.surplus_at_floor)
+    delta = (price * obligation - s.baseline_price * obligation0) * MW_DAYS_PER_YEAR
+    return delta, price
+
+
+def _new_generation(model: BillModel, campuses: list[LargeLoadCase]) -> tuple:
+    """(yearly cost, MW in service) of generation built for forecast campus load."""
+    s = model.supply
+    n = len(model.years)
+    if s.market != "vertically_integrated":
+        return np.zeros(n), np.zeros(n)
+    built = np.zeros(n)
+    for y in range(n):
+        need = sum(c.contract_mw * c.ramp(y + s.lead_years) * c.present(y) for c in campuses)
+        built[y] = max(built[y - 1] if y else 0.0, need * (1 + s.reserve_margin))
+    additions = np.diff(built, prepend=0.0)
+    return vintage_cost(additions, s.new_generation_usd_per_mw_yr, s.generation_life_yr), built
+
+
+def _year_amounts(model: BillModel, year: int, gen_cost: float, campuses, realised, forecast):
+    """Cost pools of ``year`` ($), before transmission projects and exit fees."""
+    e = model.existing
+    retail_energy = model.retail.energy_mwh.sum()
+    campus_energy = sum(r * c.shape.sum() for r, c in zip(realised, campuses, strict=True))
+    total_energy = retail_energy + campus_energy
+    retail_peak = model.retail.loads_mw.sum(axis=0).max()
+    capacity, price = _capacity_cost(model, year, sum(forecast), retail_peak)
+    contract = sum(c.contract_mw for c in campuses)
+    realised_share = sum(realised) / contract if contract else 0.0
+    amounts = {
+        "existing_generation": e.generation_demand_usd,
+        "new_generation": gen_cost,
+        "capacity": capacity,
+        "energy": e.energy_usd_per_mwh * total_energy,
+        "energy_price_change": model.supply.energy_price_change_usd_per_mwh
+        * realised_share
+        * total_energy,
+        "existing_transmission": e.transmission_usd,
+        "distribution": e.distribution_demand_usd,
+        "customer": e.distribution_customer_usd,
+    }
+    return amounts, price
+
+
+def _campus_rows(campuses, realised):
+    if not campuses:
+        return np.zeros((0, 0))
+    return np.vstack([r * c.shape for r, c in zip(realised, campuses, strict=True)])
+
+
+def _allocate_year(model: BillModel, year: int, campuses, gen_cost: float, credit: float):
+    """Allocated $ (row, component) for ``year`` plus reporting figures."""
+    realised = [c.realised_mw(year) for c in campuses]
+    forecast = [c.forecast_mw(year) for c in campuses]
+    rows = _campus_rows(campuses, realised)
+    loads = np.vstack([model.retail.loads_mw, rows]) if campuses else model.retail.loads_mw
+    floors = [c.floors_mw(year) for c in campuses]
+    n_retail = len(RETAIL_CLASSES)
+    pad = np.zeros(n_retail)
+    floors_td = np.concatenate([pad, [f[0] for f in floors]])
+    floors_gen = np.concatenate([pad, [f[1] for f in floors]])
+    cp_scale = np.concatenate([np.ones(n_retail), [1 - c.btm_peak_avoidance for c in campuses]])
+    shares = _shares(model, loads, floors_td, floors_gen, cp_scale)
+    amounts, price = _year_amounts(model, year, gen_cost, campuses, realised, forecast)
+    amounts["exit_fee_credit"] = -credit
+    out = np.zeros((len(loads), len(COMPONENTS)))
+    for name, amount in amounts.items():
+        out[:, COMPONENTS.index(name)] = amount * shares[_ALLOCATOR[name]]
+    out[:, COMPONENTS.index("new_transmission")] = _transmission(
+        model, year, campuses, shares["transmission"]
+    )
+    energy = loads.sum(axis=1)
+    return out, energy, price, sum(realised), sum(forecast)
+
+
+def _transmission(model: BillModel, year: int, campuses, shares: np.ndarray) -> np.ndarray:
+    """New transmission $ by row: direct assignment to campuses in contract, rest allocated."""
+    n_retail = len(RETAIL_CLASSES)
+    paying = np.array(
+        [c.contract_mw * (c.present(year) and year >= c.first_year) for c in campuses]
+    )
+    out = np.zeros(len(shares))
+    for t in model.transmission:
+        if not t.first_year <= year < t.first_year + t.life_yr:
+            continue
+        direct = t.annual_usd * t.direct_assignment if paying.sum() > 0 else 0.0
+        if direct:
+            out[n_retail:] += direct * paying / paying.sum()
+        out += (t.annual_usd - direct) * shares
+    return out
+
+
+def _minimum_bill(model: BillModel, year: int, campuses, k: int, gen_cost: float) -> float:
+    """Annual demand charges campus ``k`` would pay at its full-contract minimum take in ``year``."""
+    c = campuses[k]
+    staying = replace(c, leaves_after_years=None, materialisation=0.0, first_year=min(c.first_year, year), ramp_years=1)  # fmt: skip
+    others = [staying if j == k else o for j, o in enumerate(campuses)]
+    out, *_ = _allocate_year(model, year, others, gen_cost, 0.0)
+    row = len(RETAIL_CLASSES) + k
+    return float(sum(out[row, COMPONENTS.index(n)] for n in DEMAND_COMPONENTS))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate cases
+
+
+def _baseline_adjustment(model: BillModel) -> np.ndarray:
+    """Per retail class: today's revenue minus today's allocated cost ($/yr; sums to zero)."""
+    out, *_ = _allocate_year(model, 0, [], 0.0, 0.0)
+    return model.retail.revenue_usd - out.sum(axis=1)
+
+
+def _rate_cases(model: BillModel, revenue: np.ndarray, energy: np.ndarray):
+    """Charged retail rates ($/MWh), collections and deferral balance (year, retail class)."""
+    n = len(model.years)
+    today = model.retail.revenue_usd / model.retail.energy_mwh
+    rate = np.zeros((n, len(RETAIL_CLASSES)))
+    collected = np.zeros_like(rate)
+    balance = np.zeros_like(rate)
+    carried = np.zeros(len(RETAIL_CLASSES))
+    current = today
+    for y in range(n):
+        if y % model.rate_case_interval == 0:
+            test = y - model.rate_case_lag
+            base = today if test < 0 else revenue[test] / energy[test]
+            e_test = model.retail.energy_mwh if test < 0 else energy[test]
+            current = base + carried / (model.rate_case_interval * e_test)
+        rate[y] = current
+        collected[y] = current * energy[y]
+        carried = carried * (1 + model.wacc) + revenue[y] - collected[y]
+        balance[y] = carried
+    return rate, collected, balance
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation
+
+
+def simulate(model: BillModel, campuses: list[LargeLoadCase]) -> xr.Dataset:
+    """Revenue requirement, allocation, rates and bills for every year with ``campuses``."""
+    n = len(model.years)
+    n_retail = len(RETAIL_CLASSES)
+    gen_cost, built = _new_generation(model, campuses)
+    adjustment = _baseline_adjustment(model)
+    credit = np.zeros(n)
+    fees = np.zeros(n)
+    for k, c in enumerate(campuses):
+        exit_year = c.exit_year()
+        if exit_year is None or exit_year >= n or c.years_left_at_exit() == 0:
+            continue
+        fee = exit_fee_usd(c, _minimum_bill(model, exit_year, campuses, k, gen_cost[exit_year]))
+        fees[exit_year] += fee
+        spread = max(1, c.years_left_at_exit())
+        credit[exit_year : exit_year + spread] += fee / spread
+    allocated = np.zeros((n, len(CLASSES), len(COMPONENTS)))
+    energy = np.zeros((n, len(CLASSES)))
+    price = np.zeros(n)
+    realised_mw = np.zeros(n)
+    forecast_mw = np.zeros(n)
+    for y in range(n):
+        out, e, price[y], realised_mw[y], forecast_mw[y] = _allocate_year(
+            model, y, campuses, gen_cost[y], credit[y]
+        )
+        out[:n_retail, COMPONENTS.index("rate_design")] = adjustment
+        allocated[y, :n_retail] = out[:n_retail]
+        allocated[y, n_retail] = out[n_retail:].sum(axis=0)
+        energy[y, :n_retail] = e[:n_retail]
+        energy[y, n_retail] = e[n_retail:].sum()
+    revenue = allocated.sum(axis=2)
+    rate, collected, balance = _rate_cases(model, revenue[:, :n_retail], energy[:, :n_retail])
+    kwh = model.retail.household_kwh_per_month
+    retail = list(RETAIL_CLASSES)
+    coords = {"year": model.years, "class": list(CLASSES), "component": list(COMPONENTS)}
+    ds = xr.Dataset(
+        {
+            "allocated_usd": (("year", "class", "component"), allocated),
+            "revenue_requirement_usd": ("year", revenue.sum(axis=1)),
+            "revenue_usd": (("year", "class"), revenue),
+            "energy_mwh": (("year", "class"), energy),
+            "cost_of_service_usd_per_mwh": (
+                ("year", "retail_class"),
+                revenue[:, :n_retail] / energy[:, :n_retail],
+            ),
+            "rate_usd_per_mwh": (("year", "retail_class"), rate),
+            "collected_usd": (("year", "retail_class"), collected),
+            "deferral_usd": (("year", "retail_class"), balance),
+            "residential_cents_per_kwh": ("year", rate[:, 0] / 10.0),
+            "residential_bill_usd_per_month": ("year", rate[:, 0] * kwh / 1000.0),
+            "large_load_forecast_mw": ("year", forecast_mw),
+            "large_load_realised_mw": ("year", realised_mw),
+            "new_generation_mw": ("year", built),
+            "capacity_price_usd_per_mw_day": ("year", price),
+            "exit_fee_usd": ("year", fees),
+        },
+        coords={**coords, "retail_class": retail},
+    )
+    units = {
+        "allocated_usd": "$/yr",
+        "revenue_requirement_usd": "$/yr",
+        "revenue_usd": "$/yr",
+        "energy_mwh": "MWh/yr",
+        "cost_of_service_usd_per_mwh": "$/MWh",
+        "rate_usd_per_mwh": "$/MWh",
+        "collected_usd": "$/yr",
+        "deferral_usd": "$",
+        "residential_cents_per_kwh": "c/kWh",
+        "residential_bill_usd_per_month": "$/month",
+        "large_load_forecast_mw": "MW",
+        "large_load_realised_mw": "MW",
+        "new_generation_mw": "MW",
+        "capacity_price_usd_per_mw_day": "$/MW-day",
+        "exit_fee_usd": "$",
+    }
+    for name, unit in units.items():
+        ds[name].attrs["units"] = unit
+    return ds

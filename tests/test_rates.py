@@ -1,0 +1,273 @@
+"""Residential price pass-through: allocation, revenue neutrality, tariffs, capacity, bills."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+from scipy.optimize import brentq
+
+from gridmodel.networks import load_network
+from gridmodel.rates import allocation
+from gridmodel.rates.bills import COMPONENTS, simulate
+from gridmodel.rates.revenue import calibrated_supply, capacity_price, fixed_charge_rate
+from gridmodel.rates.run import bill_model, named_cases
+from gridmodel.rates.tariff import exit_fee_usd
+from gridmodel.resources import bundled_dir
+from gridmodel.scenario import ScenarioError, parse_scenario
+
+# Four classes, twelve hours: two each in Jan, Jun, Jul, Aug, Sep, Dec.
+MONTH = np.array([1, 1, 6, 6, 7, 7, 8, 8, 9, 9, 12, 12])
+LOADS = np.array(
+    [
+        [3, 5, 6, 9, 7, 10, 8, 6, 5, 7, 4, 6],  # residential, peaky
+        [4, 4, 5, 6, 5, 6, 6, 5, 5, 5, 4, 4],  # commercial
+        [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3],  # industrial, flat
+        [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2],  # data centre, flat
+    ],
+    dtype=float,
+)
+# System: 12 14 16 20 17 21 19 16 15 17 13 15 (195 MWh) -> annual peak hour 5 (21 MW);
+# monthly peaks: Jan h1, Jun h3, Jul h5, Aug h6, Sep h9, Dec h11.
+
+
+def _hand(method: str) -> np.ndarray:
+    if method == "energy":
+        det = LOADS.sum(axis=1)
+    elif method == "1cp":
+        det = LOADS[:, 5]
+    elif method == "4cp":
+        det = LOADS[:, [3, 5, 6, 9]].mean(axis=1)
+    elif method == "12cp":
+        det = LOADS[:, [1, 3, 5, 6, 9, 11]].mean(axis=1)
+    elif method == "ncp":
+        det = LOADS.max(axis=1)
+    else:  # average and excess, written out
+        lf = 16.25 / 21.0  # system mean 195/12 = 16.25 MW over the 21 MW peak
+        avg = LOADS.mean(axis=1)
+        excess = LOADS.max(axis=1) - avg
+        det = lf * LOADS.sum(axis=1) / LOADS.sum() + (1 - lf) * excess / excess.sum()
+    return det / det.sum()
+
+
+@pytest.mark.parametrize("method", allocation.METHODS)
+def test_allocation_matches_hand_computation(method):
+    shares = allocation.shares(method, LOADS, MONTH)
+    assert shares.sum() == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_allclose(shares, _hand(method), rtol=1e-12)
+
+
+def test_minimum_take_and_peak_avoidance_change_the_determinant():
+    floor = np.array([0, 0, 0, 5.0])
+    scale = np.array([1, 1, 1, 0.0])
+    cp = allocation.determinants("1cp", LOADS, MONTH, floor_mw=floor, cp_scale=scale)
+    np.testing.assert_allclose(cp, [10, 6, 3, 5])  # avoided peak, then floored at 5 MW
+    energy = allocation.determinants("energy", LOADS, MONTH, floor_mw=floor)
+    assert energy[3] == 24  # a minimum take never bills energy
+
+
+def test_fixed_charge_rate_recovers_capex_after_tax():
+    """FCR against an independent cash-flow computation: the level revenue R whose after-tax
+    cash flows, with straight-line tax depreciation, have a present value equal to the capex."""
+    wacc, life, tax = 0.0799, 30, 0.2574
+    t = np.arange(1, life + 1)
+    disc = (1 + wacc) ** -t
+
+    def npv(r):
+        dep = 1.0 / life
+        return (((r - dep) * (1 - tax) + dep) * disc).sum() - 1.0
+
+    assert fixed_charge_rate(wacc, life, tax) == pytest.approx(brentq(npv, 0.01, 1.0), rel=1e-10)
+    assert 0.10 <= fixed_charge_rate(wacc, life, tax) <= 0.13  # the 10-13 %/yr of the reference
+
+
+def test_capacity_curve_calibration_and_collar():
+    supply = calibrated_supply(1000.0, 269.92, 329.17, 177.24, 0.05)
+    assert capacity_price(supply, 1000.0, 329.17, 177.24, 0.05) == pytest.approx(269.92)
+    prices = [capacity_price(supply, req, 329.17, 177.24, 0.05) for req in (900, 1000, 1010, 1100)]
+    assert prices == sorted(prices) and prices[0] == 177.24 and prices[-1] == 329.17
+
+
+# ---------------------------------------------------------------------------------------------
+# The bill model on a real network (illinois200, scaled to a 4,000 MW peak)
+
+
+def _scenario(**bills):
+    base = {
+        "name": "t",
+        "network": "illinois200",
+        "load_growth": {"kind": "scale_to_peak", "peak_mw": 4000},
+        "campuses": [{"name": "dc", "site": "springfield-230", "mw": 1000}],
+        "bills": {
+            "baseline": {"region": "ohio"},
+            "years": 12,
+            "large_loads": [{"campus": "dc", "first_year": 1, "ramp_years": 2}],
+            "monte_carlo": None,
+            **bills,
+        },
+    }
+    return parse_scenario(base)
+
+
+@pytest.fixture(scope="module")
+def illinois():
+    return load_network("illinois200")
+
+
+def test_revenue_neutral_every_year_and_today_reproduced(illinois):
+    scenario = _scenario(
+        procurement={"market": "vertically_integrated"},
+        transmission={"projects": [{"name": "p", "capex_musd": 300, "in_service_year": 1}]},
+        large_loads=[
+            {"campus": "dc", "first_year": 1, "materialisation": 0.6, "leaves_after_years": 4}
+        ],
+    )
+    model, campuses = bill_model(illinois, scenario)
+    for cases in named_cases(campuses).values():
+        ds = simulate(model, cases)
+        rr = ds.revenue_requirement_usd.to_numpy()
+        np.testing.assert_allclose(ds.revenue_usd.sum("class"), rr, rtol=1e-12)
+        pools = ds.allocated_usd.sum(["class"]).drop_sel(component="rate_design").sum("component")
+        np.testing.assert_allclose(pools, rr, rtol=1e-12)  # the rate-design terms sum to zero
+    base = simulate(replace(model, transmission=()), [])
+    prices = model.retail.revenue_usd / model.retail.energy_mwh
+    np.testing.assert_allclose(
+        base.cost_of_service_usd_per_mwh, np.tile(prices, (12, 1)), rtol=1e-12
+    )
+    assert float(base.residential_cents_per_kwh[0]) == pytest.approx(15.38)  # EIA 2023 Ohio
+
+
+def test_more_load_without_new_cost_lowers_residential_rates(illinois):
+    scenario = _scenario(procurement={"market": "energy_only"})
+    model, campuses = bill_model(illinois, scenario)
+    base = simulate(model, []).cost_of_service_usd_per_mwh.sel(retail_class="residential")
+    with_dc = simulate(model, campuses).cost_of_service_usd_per_mwh.sel(retail_class="residential")
+    assert float(with_dc[0]) == pytest.approx(float(base[0]), rel=1e-12)  # year 0: no campus yet
+    assert np.all(with_dc[1:].to_numpy() < base[1:].to_numpy() - 0.5)  # $/MWh lower each year
+
+
+def test_new_build_for_a_load_that_never_comes_raises_residential_rates(illinois):
+    scenario = _scenario(procurement={"market": "vertically_integrated"})
+    model, campuses = bill_model(illinois, scenario)
+    base = simulate(model, []).cost_of_service_usd_per_mwh.sel(retail_class="residential")
+    no_show = [replace(c, materialisation=0.0, tariff=None) for c in campuses]
+    ds = simulate(model, no_show)
+    assert float(ds.new_generation_mw[-1]) == pytest.approx(1000 * 1.178)
+    assert np.all(ds.cost_of_service_usd_per_mwh.sel(retail_class="residential")[1:] > base[1:] + 1)
+
+
+def test_minimum_take_bills_the_floor_and_exit_fee_arithmetic(illinois):
+    scenario = _scenario(
+        procurement={"market": "energy_only"},
+        allocation={"generation": "1cp", "transmission": "1cp"},
+        large_loads=[{"campus": "dc", "first_year": 1, "ramp_years": 1, "materialisation": 0.0}],
+    )
+    model, campuses = bill_model(illinois, scenario)
+    ds = simulate(model, campuses)
+    retail_cp = model.retail.loads_mw.sum(axis=0).max()
+    share = 0.85 * 1000 / (retail_cp + 0.85 * 1000)  # the campus draws nothing; billed at 85 %
+    paid = float(ds.allocated_usd.sel({"class": "large_load", "component": "existing_transmission"})[2])  # fmt: skip
+    assert paid == pytest.approx(model.existing.transmission_usd * share, rel=1e-9)
+    gen_share = 0.60 * 1000 / (retail_cp + 0.60 * 1000)
+    paid_gen = float(ds.allocated_usd.sel({"class": "large_load", "component": "existing_generation"})[2])  # fmt: skip
+    assert paid_gen == pytest.approx(model.existing.generation_demand_usd * gen_share, rel=1e-9)
+
+    leaving = replace(campuses[0], leaves_after_years=3)  # leaves in year 4, 11 contract years left
+    minimum_bill = paid + paid_gen
+    assert exit_fee_usd(leaving, minimum_bill) == pytest.approx(5 * minimum_bill)
+    capped = replace(leaving, tariff=leaving.tariff.model_copy(update={"collateral_musd": 1.0}))
+    assert exit_fee_usd(capped, minimum_bill) == pytest.approx(1e6)
+    ds = simulate(model, [leaving])
+    assert float(ds.exit_fee_usd.sum()) == pytest.approx(5 * minimum_bill, rel=1e-9)
+    credit = -ds.allocated_usd.sel(component="exit_fee_credit").sum()
+    # credited evenly over the 11 contract years left, 8 of them (years 4-11) in the horizon
+    assert float(credit) == pytest.approx(5 * minimum_bill * 8 / 11, rel=1e-9)
+    assert float(ds.allocated_usd.sel({"class": "large_load", "component": "exit_fee_credit"}).sum()) == 0  # fmt: skip
+
+
+def test_capacity_price_change_reaches_households_through_their_peak_contribution(illinois):
+    prices = [269.92] + [329.17] * 5
+    scenario = _scenario(
+        years=6,
+        procurement={
+            "market": "capacity_market",
+            "capacity_market": {"price_usd_per_mw_day": prices},
+        },
+        allocation={"generation": "1cp"},
+        rate_case={"interval_years": 1, "lag_years": 0},
+        large_loads=[{"campus": "dc", "first_year": 50}],
+    )
+    model, campuses = bill_model(illinois, scenario)
+    ds = simulate(model, campuses)
+    bill = ds.residential_bill_usd_per_month.to_numpy()
+    loads = model.retail.loads_mw
+    peak = int(np.argmax(loads.sum(axis=0)))
+    plc_kw = loads[0, peak] * 1000 * 1.178 / model.retail.customers[0]
+    usd_per_kw_month = (329.17 - 269.92) * 365 / 12 / 1000
+    assert bill[1] - bill[0] == pytest.approx(usd_per_kw_month * plc_kw, rel=1e-9)
+
+
+def test_rate_case_lag_defers_and_recovers(illinois):
+    scenario = _scenario(procurement={"market": "vertically_integrated"}, rate_case={"interval_years": 2, "lag_years": 1})  # fmt: skip
+    model, campuses = bill_model(illinois, scenario)
+    ds = simulate(model, campuses)
+    revenue = ds.revenue_usd.sel({"class": "residential"}).to_numpy()
+    collected = ds.collected_usd.sel(retail_class="residential").to_numpy()
+    balance = ds.deferral_usd.sel(retail_class="residential").to_numpy()
+    carried = 0.0
+    for y in range(len(revenue)):  # the balance is the carried under-recovery, year by year
+        carried = carried * (1 + model.wacc) + revenue[y] - collected[y]
+        assert balance[y] == pytest.approx(carried, rel=1e-9, abs=1.0)
+    assert np.all(ds.rate_usd_per_mwh[1::2] == ds.rate_usd_per_mwh[0::2][: len(ds.year[1::2])])
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {
+                "classes": {
+                    "energy_share": {"residential": 0.5, "commercial": 0.4, "industrial": 0.2}
+                }
+            },
+            "bills.classes.energy_share",
+        ),  # fmt: skip
+        ({"wacc": -0.02}, "bills.wacc"),
+        ({"allocation": {"transmission": "7cp"}}, "bills.allocation.transmission"),
+    ],
+)
+def test_bad_bill_inputs_name_the_field(change, field):
+    with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
+        _scenario(**change)
+
+
+def test_bills_command_writes_every_output(tmp_path):
+    from typer.testing import CliRunner
+
+    from gridmodel.cli import app
+
+    data = yaml.safe_load((bundled_dir("scenarios") / "ohio-capacity-bills.yaml").read_text())
+    data["bills"]["monte_carlo"]["draws"] = 10
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["bills", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.rglob("*") if p.is_file()}
+    for stem in ("bill_waterfall", "bill_trajectories", "allocation_methods", "bill_fan_chart"):
+        assert {f"{stem}.png", f"{stem}.svg"} <= names
+    assert {"bills.nc", "bills.csv"} <= names
+    mc = xr.open_dataset(out / "bills.nc", group="monte_carlo")
+    assert mc.sizes["draw"] == 10
+    assert float((mc.recovered_usd.sum("year") - mc.stranded_cost_usd.sum("year")).max()) <= 1.0
+    cases = xr.open_dataset(out / "bills.nc", group="cases")
+    assert set(cases.component.values) == set(COMPONENTS)
+
+    data["bills"]["baseline"]["region"] = "atlantis"
+    path.write_text(yaml.safe_dump(data))
+    bad = CliRunner().invoke(app, ["bills", str(path), "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "bills.baseline.region" in bad.output
+    assert not (tmp_path / "bad").exists()
