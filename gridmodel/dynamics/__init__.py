@@ -1,0 +1,1 @@
+"""Frequency and voltage response of the grid to sudden campus load loss and training swings."""
