@@ -43,14 +43,14 @@ COMPONENTS = (
 )
 #: Components that scale with energy delivered (no cost is stranded when the energy is not used).
 ENERGY_COMPONENTS = ("energy", "energy_price_change")
-#: Components recovered through demand (billed on the minimum take) and their allocator.
-DEMAND_COMPONENTS = {
-    "existing_generation": "generation",
-    "new_generation": "generation",
-    "capacity": "generation",
-    "existing_transmission": "transmission",
-    "new_transmission": "transmission",
-}
+#: Components recovered through demand (billed on the minimum take).
+DEMAND_COMPONENTS = (
+    "existing_generation",
+    "new_generation",
+    "capacity",
+    "existing_transmission",
+    "new_transmission",
+)
 
 
 @dataclass(frozen=True)
@@ -279,7 +279,7 @@ def _transmission(model: BillModel, year: int, campuses, shares: np.ndarray) -> 
 def _minimum_bill(model: BillModel, year: int, campuses, k: int, gen_cost: float) -> float:
     """Annual demand charges campus ``k`` would pay at its full-contract minimum take in ``year``."""
     c = campuses[k]
-    staying = replace(c, leaves_after_years=None, materialisation=0.0, first_year=min(c.first_year, year), ramp_years=1)  # fmt: skip
+    staying = replace(c, leaves_after_years=None, materialisation=0.0, ramp_years=1)
     others = [staying if j == k else o for j, o in enumerate(campuses)]
     out, *_ = _allocate_year(model, year, others, gen_cost, 0.0)
     row = len(RETAIL_CLASSES) + k
