@@ -280,6 +280,34 @@ def bills(
 
 
 @app.command()
+def events(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with an `events` block.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
+) -> None:
+    """Fault → campus trips → frequency and post-event power flow; loss sweep; oscillations."""
+    from gridmodel.dynamics.run import run_events
+
+    started = time.perf_counter()
+    try:
+        spec = load_scenario(scenario)
+        with _progress() as progress:
+            result = run_events(spec, out, progress=_progress_callback(progress))
+    except ScenarioError as err:
+        console.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"Grid events: {spec.name}")
+    for col in ("quantity", "value", "unit"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for row in result.summary.itertuples(index=False):
+        value = f"{row.value:,.3f}" if isinstance(row.value, float) else str(row.value)
+        table.add_row(row.quantity, value, row.unit)
+    console.print(table)
+    console.print(
+        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
+    )
+
+
+@app.command()
 def networks() -> None:
     """List the bundled networks and their candidate data-centre sites."""
     from gridmodel.networks import available_networks, load_descriptor

@@ -580,9 +580,6 @@ class ModelProfile(_Strict):
     facility: Facility = _field(default_factory=Facility, description="PUE, cooling, losses.")
     mitigation: Mitigation = _field(default_factory=Mitigation, description="Swing mitigation.")
     flexibility: Flexibility | None = _field(None, description="Curtailment events.")
-    fault_response: FaultResponse = _field(
-        default_factory=FaultResponse, description="Grid-fault response."
-    )
     compliance: Compliance = _field(default_factory=Compliance, description="Checked limits.")
 
     @model_validator(mode="after")
@@ -620,6 +617,10 @@ class Campus(_Strict):
         le=1,
     )
     profile: Profile = _field(default_factory=ConstantProfile, description="Hourly load shape.")
+    fault_response: FaultResponse = _field(
+        default_factory=FaultResponse,
+        description="Ride-through or transfer to backup on a voltage dip (`gridmodel events`).",
+    )
 
     @model_validator(mode="after")
     def _one_location(self) -> Campus:
@@ -786,6 +787,145 @@ class Study(_Strict):
         if v != "case" and not (0 < v[0] < v[1]):
             raise ValueError(f"need 0 < vmin < vmax, got {list(v)}")
         return v
+
+
+# ----------------------------------------------------------------------------------------------
+# Grid events (gridmodel.dynamics)
+
+_JULY_2024 = "NERC incident review of the 10 July 2024 Virginia event, as quoted in "
+_JULY_2024 += "ai_loads_and_grid_events.md s.3"
+
+
+class FaultSequence(_Strict):
+    """A three-phase fault that is cleared and reclosed onto again: the dips at every campus."""
+
+    site: str | None = _field(None, description="Faulted bus, as a site of the network.")
+    bus: int | None = _field(None, description="Faulted bus, as a case bus number.")
+    times_s: list[float] = _field(
+        [1.0, 17.4, 33.8, 50.2, 66.6, 83.0],
+        description="Inception time of each fault (initial fault and reclosures).",
+        unit="s",
+        source=f"Six faults in 82 s from three reclosing attempts at each end ({_JULY_2024}); "
+        "even spacing is an assumption (the intervals were not published).",
+    )
+    duration_s: float = _field(
+        0.054,
+        description="Time to clear each fault.",
+        unit="s",
+        source=f"Each fault lasted 42-66 ms ({_JULY_2024}); midpoint.",
+        gt=0,
+    )
+    r_ohm: float = _field(0.0, description="Fault resistance (0 = bolted).", unit="ohm", ge=0)
+    x_ohm: float = _field(0.0, description="Fault reactance.", unit="ohm", ge=0)
+    x_dss_pu: float = _field(
+        0.2,
+        description="Generator subtransient reactance on machine base.",
+        unit="pu",
+        source="Kundur, Power System Stability and Control (1994), Table 4.2: round-rotor "
+        "x''d 0.12-0.25 pu.",
+        gt=0,
+    )
+
+    @model_validator(mode="after")
+    def _one_location(self) -> FaultSequence:
+        if (self.site is None) == (self.bus is None):
+            raise ValueError("give exactly one of `site` or `bus`")
+        if not self.times_s or any(t < 0 for t in self.times_s):
+            raise ValueError(f"times_s needs one or more times >= 0, got {self.times_s}")
+        return self
+
+
+class Oscillation(_Strict):
+    """Forced-oscillation screening of campus swings against ANDES electromechanical modes."""
+
+    case: Literal["kundur", "ieee14"] = _field(
+        "kundur",
+        description="ANDES dynamic case: `kundur` (two-area system, GENROU + TGOV1 + EXDC2, "
+        "a lightly damped inter-area mode) or `ieee14`.",
+    )
+    bus: int = _field(7, description="ANDES bus (idx) where the campus swing is injected.", ge=1)
+    campus: str | None = _field(
+        None,
+        description="Campus (with a `model` profile) whose swing is screened; empty = the first.",
+    )
+    band_hz: tuple[float, float] = _field(
+        (0.05, 2.5), description="Swing frequencies swept.", unit="Hz"
+    )
+    points: int = _field(150, description="Frequencies in the sweep.", ge=10)
+    smoothing_floors: list[float] = _field(
+        [0.0, 0.5, 0.7, 0.9],
+        description="GPU power-smoothing floors compared (fraction of TDP; 0 = none).",
+        source="NVIDIA GB200/GB300 power smoothing exposes a floor as a fraction of TDP "
+        "(see `mitigation.gpu_smoothing`).",
+    )
+    scale: Literal["system_share", "none"] = _field(
+        "system_share",
+        description="`system_share`: the swing is scaled so the campus has the same share of the "
+        "ANDES case's load as of the network's load at the event hour; `none`: injected as is "
+        "(the case stands for the campus's own region).",
+    )
+    limit_mhz: float = _field(
+        17.0,
+        description="Frequency oscillation (peak) above which the swing is a risk.",
+        unit="mHz",
+        source="NERC BAL-001-TRE governor deadband of +/-0.017 Hz: a larger forced oscillation "
+        "exercises every governor (standard not among the shared sources; screening choice).",
+        gt=0,
+    )
+    time_domain_check: bool = _field(
+        True, description="Run the worst swing in the ANDES time domain and compare."
+    )
+
+    @field_validator("band_hz")
+    @classmethod
+    def _band(cls, v):
+        if not 0 < v[0] < v[1] <= 10:
+            raise ValueError(f"need 0 < low < high <= 10 Hz, got {list(v)}")
+        return v
+
+
+class Events(_Strict):
+    """Fault-triggered campus trips, frequency response and post-event power flow."""
+
+    hour: HourSpec = _field(
+        "peak", description="Study hour of the event: `peak`, `valley` or an index in the period."
+    )
+    systems: list[str] = _field(
+        ["ercot", "eastern"],
+        description="Frequency-response parameter sets (`gridmodel/dynamics/systems.csv`).",
+    )
+    fault: FaultSequence | None = _field(None, description="The fault; empty = no cascade.")
+    window_s: float = _field(120.0, description="Simulated time.", unit="s", gt=0)
+    dt_s: float = _field(0.005, description="Time step.", unit="s", gt=0, le=0.02)
+    lost_mw: list[float] = _field(
+        [250, 500, 750, 1000, 1500, 2000, 2750, 3500, 5000, 7500],
+        description="Sweep of sudden load losses (and generator trips of the same size).",
+        unit="MW",
+    )
+    trajectories_mw: list[float] = _field(
+        [500, 1500, 2750, 5000], description="Losses drawn as frequency trajectories.", unit="MW"
+    )
+    oscillation: Oscillation | None = _field(
+        default_factory=Oscillation, description="Forced-oscillation screening; empty to skip."
+    )
+
+    @field_validator("systems")
+    @classmethod
+    def _known_systems(cls, v):
+        from gridmodel.dynamics.frequency import system_table
+
+        known = list(system_table().index)
+        bad = [x for x in v if x not in known]
+        if bad or not v:
+            raise ValueError(f"unknown system(s) {bad}; allowed: {known}")
+        return v
+
+    @field_validator("lost_mw", "trajectories_mw")
+    @classmethod
+    def _positive(cls, v):
+        if not v or any(x <= 0 for x in v):
+            raise ValueError(f"need one or more MW values > 0, got {v}")
+        return sorted(v)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1414,6 +1554,7 @@ class Scenario(_Strict):
         None, description="Sizing and expansion (`gridmodel optimize`)."
     )
     bills: Bills | None = _field(None, description="Bill impacts (`gridmodel bills`).")
+    events: Events | None = _field(None, description="Grid events (`gridmodel events`).")
     seed: int = _field(0, description="Seed of every random draw in the run.", ge=0)
 
     @model_validator(mode="after")
@@ -1421,6 +1562,12 @@ class Scenario(_Strict):
         names = [c.name for c in self.campuses]
         if len(set(names)) != len(names):
             raise ValueError(f"campus names must be unique, got {names}")
+        osc = self.events.oscillation if self.events else None
+        if osc is not None and osc.campus is not None and osc.campus not in names:
+            raise ValueError(
+                f"events.oscillation.campus: '{osc.campus}' is not a campus of the scenario "
+                f"(campuses: {names})"
+            )
         for k, load in enumerate(self.bills.large_loads if self.bills else []):
             if load.campus not in names:
                 raise ValueError(

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from gridmodel.dynamics.frequency import metrics, simulate, system
 
@@ -32,16 +33,18 @@ def test_settling_deviation_is_the_closed_form(ercot):
 
 def test_zenith_and_nadir_grow_with_the_mw_lost(ercot):
     mw = np.linspace(100, 4000, 40)
-    up = metrics(simulate(ercot, -mw), {})
-    # without relays: under-frequency load shedding arrests large falls in whole stages
-    down = metrics(simulate(replace(ercot, ufls_hz=(), ufls_cumulative_shed=()), mw), {})
+    # without relays: they arrest large excursions in whole stages
+    bare = replace(ercot, ufls_hz=(), ufls_cumulative_shed=(), oft_hz=(), oft_cumulative_trip=())
+    up = metrics(simulate(bare, -mw), {})
+    down = metrics(simulate(bare, mw), {})
     assert np.all(np.diff(up.zenith_hz) > 0) and np.all(np.diff(down.nadir_hz) < 0)
     assert np.all(up.zenith_hz > 60.0) and np.all(down.nadir_hz < 60.0)
 
 
 def test_saturated_governors_settle_on_damping_alone(ercot):
     lost = 5000.0  # beyond the 2,750 MW downward reserve
-    ds = simulate(ercot, [-lost], t_end_s=200.0, dt_s=0.01)
+    bare = replace(ercot, oft_hz=(), oft_cumulative_trip=())
+    ds = simulate(bare, [-lost], t_end_s=200.0, dt_s=0.01)
     expected = (lost - ercot.reserve_down_mw) / ercot.damping_mw_per_hz
     assert float(ds.f_hz[0, -1]) - 60.0 == pytest.approx(expected, rel=1e-4)
 
@@ -56,6 +59,35 @@ def test_ufls_stages_shed_their_steps_and_arrest_the_fall(ercot):
     steps = np.diff([0.0, *ercot.ufls_cumulative_shed]) * ercot.load_mw
     assert shed in set(np.cumsum(steps).round(6))  # whole stages only
     assert float(with_ufls["time_to_59.3_s"][0]) < float(with_ufls["time_to_58.9_s"][0])
+
+
+def test_over_frequency_trip_acts_once_at_its_set_point(ercot):
+    lost = np.array([1000.0, 6000.0])
+    ds = simulate(ercot, -lost, t_end_s=20.0)
+    m = metrics(ds, {"61.8": 61.8})
+    acted = ds.relay_s.sel(relay="OF trip 61.8 Hz").to_numpy()
+    assert np.isnan(acted[0]) and float(m.generation_tripped_mw[0]) == 0.0
+    # the relay acts on the first step above its set point and trips its whole stage
+    assert acted[1] == pytest.approx(float(m["time_to_61.8_s"][1]), abs=0.005 + 1e-9)
+    assert float(m.generation_tripped_mw[1]) == pytest.approx(0.02 * ercot.load_mw)
+    bare = metrics(simulate(replace(ercot, oft_hz=(), oft_cumulative_trip=()), -lost[1:]), {})
+    assert float(m.settling_hz[1]) < float(bare.settling_hz[0])
+
+
+def test_a_time_varying_imbalance_equals_the_sum_of_its_steps(ercot):
+    """Below every relay and governor limit the model is linear: two campuses tripping 5 s apart
+    give the sum of the two single-trip responses, shifted."""
+    t_end, dt = 30.0, 0.005
+    n = int(round(t_end / dt)) + 1
+    shift = int(round(5.0 / dt))
+    staged = np.zeros((1, n))
+    staged[0, :] = -300.0
+    staged[0, shift:] -= 500.0
+    f = simulate(ercot, staged, t_end_s=t_end, dt_s=dt).f_hz.to_numpy()[0] - 60.0
+    single = simulate(ercot, [-300.0, -500.0], t_end_s=t_end, dt_s=dt).f_hz.to_numpy() - 60.0
+    expected = single[0].copy()
+    expected[shift:] += single[1, : n - shift]
+    np.testing.assert_allclose(f, expected, atol=1e-9)
 
 
 def test_aggregated_model_matches_andes_time_domain():
@@ -74,3 +106,191 @@ def test_aggregated_model_matches_andes_time_domain():
         assert float(m.zenith_hz[0]) - 60.0 == pytest.approx(zenith, rel=0.05)
         assert float(m.zenith_s[0]) == pytest.approx(t[f.argmax()], abs=0.1)
         assert float(agg.f_hz[0, -1]) - 60.0 == pytest.approx(f[-1] - 60.0, rel=0.05)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fault → trips
+
+
+def test_retained_voltages_match_pandapower_iec60909():
+    """Bus impedance method against pandapower's IEC 60909 short-circuit calculation on case9
+    with three external-grid sources, loads and line charging removed (as IEC 60909 neglects
+    them): pandapower's voltages carry the voltage factor c = 1.1 and its source impedance is
+    c·Un²/S''k, so its S''k is scaled by c to describe the same source."""
+    import pandapower as pp
+    import pandapower.networks as pn
+    import pandapower.shortcircuit as sc
+
+    from gridmodel.dynamics.short_circuit import fault_voltages
+
+    net = pn.case9()
+    for g in net.gen.itertuples():
+        pp.create_ext_grid(net, g.bus, s_sc_max_mva=500.0, rx_max=0.1)
+    net.gen.drop(net.gen.index, inplace=True)
+    net.ext_grid["s_sc_max_mva"], net.ext_grid["rx_max"] = 500.0, 0.1
+    net.load.drop(net.load.index, inplace=True)
+    net.line["c_nf_per_km"] = 0.0
+    pp.runpp(net)
+    ours = fault_voltages(net, [4, 7], include_loads=False, prefault="flat")
+    net.ext_grid["s_sc_max_mva"] *= 1.1
+    for fault in (4, 7):
+        sc.calc_sc(net, bus=fault, case="max", branch_results=True)
+        res = net.res_line_sc
+        theirs = np.zeros(len(net.bus))
+        theirs[net.line.from_bus] = res.vm_from_pu
+        theirs[net.line.to_bus] = res.vm_to_pu
+        np.testing.assert_allclose(ours.sel(fault=fault), theirs / 1.1, atol=1e-6)
+        assert float(ours.sel(fault=fault, bus=fault)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_fault_impedance_and_loaded_prefault_raise_the_retained_voltage():
+    import pandapower as pp
+    import pandapower.networks as pn
+
+    from gridmodel.dynamics.short_circuit import fault_voltages
+
+    net = pn.case9()
+    net.ext_grid["s_sc_max_mva"], net.ext_grid["rx_max"] = 5000.0, 0.1
+    pp.runpp(net)
+    bolted = fault_voltages(net, [4])
+    through = fault_voltages(net, [4], z_fault_ohm=20j)
+    assert np.all(through.to_numpy() >= bolted.to_numpy() - 1e-12)
+    assert float(through.sel(fault=4, bus=4)) > 0.05
+    # far from the fault the voltage stays near its pre-fault value; no bus exceeds it much
+    assert np.all(bolted.to_numpy() <= net.res_bus.vm_pu.to_numpy() + 0.05)
+
+
+def test_cascade_reproduces_the_july_2024_pattern():
+    """Six 54 ms dips to 0.3 pu in 82 s: the sag-counting campuses transfer at the third dip and
+    stay off; the NOGRR282 campus rides through every dip and is back within its recovery."""
+    from gridmodel.dynamics.cascade import site_voltage, trip_cascade
+    from gridmodel.scenario import DipCounting, FaultResponse
+
+    t = np.arange(0, 100.0, 0.005)
+    times = [1.0, 17.4, 33.8, 50.2, 66.6, 83.0]
+    vm = site_voltage(t, np.ones(3), np.array([0.3, 0.35, 0.3]), times, 0.054)
+    legacy = FaultResponse(dip_counting=DipCounting(threshold_pu=0.7, count=3, window_s=60))
+    ds = trip_cascade(t, ["a", "b", "c"], np.array([400.0, 860.0, 240.0]), vm,
+                      [legacy, legacy, FaultResponse()])  # fmt: skip
+    assert ds.trip_s.sel(campus="a") == pytest.approx(times[2], abs=0.005)
+    assert ds.trip_s.sel(campus="b") == pytest.approx(times[2], abs=0.005)
+    assert np.isnan(ds.trip_s.sel(campus="c"))
+    assert float(ds.tripped_mw.sum()) == pytest.approx(1260.0)
+    # energy: grid-side plus backup is the load at every instant
+    np.testing.assert_allclose(ds.p_grid_mw + ds.p_backup_mw, ds.load_mw.broadcast_like(ds.p_grid_mw))  # fmt: skip
+    end = ds.isel(time=-1)
+    assert float(end.load_reduction_mw) == pytest.approx(1260.0)
+    assert float(end.p_grid_mw.sel(campus="c")) == pytest.approx(240.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forced oscillations
+
+
+@pytest.fixture(scope="module")
+def kundur():
+    pytest.importorskip("andes")
+    from gridmodel.dynamics.oscillation import linearise, load_case
+
+    case = load_case("kundur", 7)
+    modes, jac = linearise(case)
+    return case, modes, jac
+
+
+def test_linearised_response_matches_the_andes_time_domain(kundur):
+    """A 20 MW sinusoidal swing at the weakest electromechanical mode, simulated by ANDES, gives
+    the machine-speed and voltage amplitudes the linearised descriptor model predicts."""
+    from gridmodel.dynamics.oscillation import bus_response, sinusoid_amplitude, time_domain
+
+    case, modes, jac = kundur
+    weakest = modes.loc[modes.damping_ratio.idxmin()]
+    assert weakest.damping_ratio < 0.05  # Kundur's two-area inter-area mode
+    f = float(weakest.frequency_hz)
+    dt = 0.02
+    t = np.arange(0, 36.0, dt)
+    td = time_domain("kundur", 7, 20.0 * np.sin(2 * np.pi * f * t), dt, step_s=dt)
+    lin = bus_response(case, jac, [f])
+    tail = td.time.to_numpy() > 18.0
+    tt = td.time.to_numpy()[tail]
+    v = sinusoid_amplitude(tt, td.v_bus_pu.to_numpy()[tail], f)
+    assert v == pytest.approx(20.0 * abs(complex(lin.v_bus_pu_per_mw[0])), rel=0.03)
+    for g in td.gen.values:
+        speed = sinusoid_amplitude(tt, td.f_gen_hz.sel(gen=g).to_numpy()[tail], f)
+        assert speed == pytest.approx(20.0 * abs(complex(lin.f_gen_hz_per_mw.sel(gen=g)[0])), rel=0.03)  # fmt: skip
+
+
+def test_the_voltage_response_peaks_at_the_inter_area_mode(kundur):
+    from gridmodel.dynamics.oscillation import bus_response
+
+    case, modes, jac = kundur
+    weakest = float(modes.frequency_hz[modes.damping_ratio.idxmin()])
+    f = np.linspace(0.4, 0.95, 221)
+    v = np.abs(bus_response(case, jac, f).v_bus_pu_per_mw.to_numpy())
+    assert f[int(np.argmax(v))] == pytest.approx(weakest, rel=0.05)
+    assert v.max() > 1.5 * max(v[0], v[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def test_events_command_end_to_end(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from gridmodel.cli import app
+
+    data = {
+        "name": "events-test",
+        "network": "illinois200",
+        "period": {"start_hour": 4000, "hours": 48},
+        "campuses": [
+            {
+                "name": "legacy",
+                "site": "bartonville-230",
+                "mw": 300,
+                "fault_response": {
+                    "dip_counting": {"threshold_pu": 0.7, "count": 3, "window_s": 60}
+                },
+            },
+            {"name": "compliant", "site": "springfield-230", "mw": 200},
+        ],  # fmt: skip
+        "study": {"contingencies": None, "hosting_capacity": None},
+        "events": {
+            "fault": {"site": "bartonville-230"},
+            "window_s": 100,
+            "oscillation": None,
+            "lost_mw": [100, 300, 1000],
+            "trajectories_mw": [300],
+        },  # fmt: skip
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["events", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.rglob("*") if p.is_file()}
+    for stem in ("frequency_trajectories", "frequency_extreme_vs_mw", "fault_cascade"):
+        assert {f"{stem}.png", f"{stem}.svg"} <= names
+    cascade = xr.open_dataset(out / "events.nc", group="cascade")
+    assert float(cascade.vm_fault_pu.sel(campus="legacy")) == pytest.approx(0.0, abs=1e-9)
+    assert float(cascade.tripped_mw.sel(campus="legacy")) == pytest.approx(300.0)
+    assert np.isnan(float(cascade.trip_s.sel(campus="compliant")))
+    freq = xr.open_dataset(out / "events.nc", group="frequency")
+    # the step left after the trip settles where the closed form says
+    ercot = system("ercot")
+    settle = 300.0 / (ercot.damping_mw_per_hz + ercot.governor_mw_per_hz)
+    f_end = float(freq.f_hz.sel(system="ercot", event="cascade").isel(time=-1))
+    assert f_end - 60.0 == pytest.approx(settle, rel=0.02)
+    post = xr.open_dataset(out / "events.nc", group="post_event")
+    assert bool(post.converged.all())
+    # the full reconnection is the pre-event state: the 75 % step lies between the two
+    site = int(cascade.bus.sel(campus="legacy"))
+    vm = post.vm_pu.sel(bus=site)
+    assert float(vm.sel(state="post_event")) > float(vm.sel(state="reconnected_75pct")) > float(vm.sel(state="pre_event"))  # fmt: skip
+
+    data["events"]["systems"] = ["ercot", "atlantis"]
+    path.write_text(yaml.safe_dump(data))
+    bad = CliRunner().invoke(app, ["events", str(path), "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "events.systems" in bad.output and "atlantis" in bad.output
+    assert not (tmp_path / "bad").exists()

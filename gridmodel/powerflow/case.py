@@ -158,16 +158,18 @@ def system_load_mw(network: Network, scenario: Scenario) -> np.ndarray:
     return _region_totals(network, scenario.load_growth).sum(axis=1).to_numpy(float)
 
 
-def campus_load_model(network: Network, scenario: Scenario, k: int):
-    """The load model of campus ``k`` drawn over the network's whole load year.
+def campus_load_model(
+    network: Network, scenario: Scenario, k: int, model: ModelProfile | None = None
+):
+    """The load model of campus ``k`` (or ``model``, a variant of its profile with the same
+    random draws) over the network's whole load year.
 
     Drawing the whole year whatever the study period keeps a study hour's campus load, and the
     annual curtailment budget, the same in every study that contains that hour.
     """
     from gridmodel.loads.profile import build_campus_load, read_temperature
 
-    campus = scenario.campuses[k]
-    model = campus.profile
+    model = scenario.campuses[k].profile if model is None else model
     field = f"campuses.{k}.profile"
     system = system_load_mw(network, scenario)
     try:

@@ -1,0 +1,516 @@
+"""`gridmodel events`: fault → campus trips → frequency response → post-event power flow, the
+load-loss sweep, and forced-oscillation screening of the campus swing."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gridmodel.dynamics.cascade import site_voltage, trip_cascade
+from gridmodel.dynamics.frequency import metrics, simulate, system
+from gridmodel.io import write_csv, write_netcdf_groups
+from gridmodel.powerflow.case import Injections, StudyCase, campus_load_model
+from gridmodel.powerflow.reference import solve_hour_pandapower
+from gridmodel.scenario import Events, GpuSmoothing, ModelProfile, Scenario, ScenarioError
+from gridmodel.stress.violations import resolve_hours
+
+#: Relay-free thresholds reported for every event: the NOGRR282 large-electronic-load
+#: continuous frequency range (58.8-61.2 Hz; ai_loads_and_grid_events.md s.4).
+LEL_BAND_HZ = {"lel_low_58.8": 58.8, "lel_high_61.2": 61.2}
+#: Time-series step kept in the output for the frequency trajectories (s).
+TRAJECTORY_STEP_S = 0.05
+#: Share of the tripped load back on the grid at each reconnection power flow.
+RECONNECT_FRACTIONS = (0.25, 0.5, 0.75)
+#: Length of the campus swing record screened for oscillations (s).
+SWING_RECORD_S = 300.0
+SWING_STEP_S = 0.01
+#: Hours scanned for the training swing (every n-th hour of the year).
+SCAN_EVERY_H = 24
+
+
+@dataclass
+class EventsResult:
+    cascade: xr.Dataset | None
+    frequency: xr.Dataset | None
+    post_event: xr.Dataset | None
+    sweep: xr.Dataset
+    trajectories: xr.Dataset
+    oscillation: xr.Dataset | None
+    modes: pd.DataFrame | None
+    summary: pd.DataFrame
+    written: list[Path] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fault → trips → frequency → power flow
+
+
+def _fault_bus(case: StudyCase, events: Events) -> int:
+    fault = events.fault
+    if fault.site is not None:
+        try:
+            return case.network.descriptor.site(fault.site).bus
+        except KeyError as err:
+            raise ScenarioError(f"field 'events.fault.site': {err.args[0]}") from None
+    try:
+        case.network.bus_index(fault.bus)
+    except KeyError:
+        raise ScenarioError(
+            f"field 'events.fault.bus': value {fault.bus} is not a bus of '{case.network.name}'"
+        ) from None
+    return fault.bus
+
+
+def _time_grid(events: Events) -> np.ndarray:
+    return np.arange(int(round(events.window_s / events.dt_s)) + 1) * events.dt_s
+
+
+def fault_cascade(
+    case: StudyCase, net, scenario: Scenario, campus_mw: np.ndarray
+) -> tuple[xr.Dataset, np.ndarray]:
+    """Retained voltages at the campus buses and each campus's response; also the retained
+    voltage at every bus (pu, pandapower bus order)."""
+    from gridmodel.dynamics.short_circuit import fault_voltages
+
+    events = scenario.events
+    fault = events.fault
+    bus = _fault_bus(case, events)
+    pd_fault = case.network.bus_index(bus)
+    retained = fault_voltages(
+        net, [pd_fault], complex(fault.r_ohm, fault.x_ohm), x_dss_pu=fault.x_dss_pu
+    ).isel(fault=0)
+    sites = [case.network.bus_index(b) for b in case.campus_buses]
+    t = _time_grid(events)
+    vm_pre = net.res_bus.vm_pu.loc[sites].to_numpy()
+    vm = site_voltage(
+        t, vm_pre, retained.sel(bus=sites).to_numpy(), fault.times_s, fault.duration_s
+    )
+    responses = [c.fault_response for c in scenario.campuses]
+    ds = trip_cascade(t, case.campus_names, campus_mw, vm, responses)
+    ds["vm_pu"] = (("campus", "time"), vm, {"units": "pu"})
+    ds["vm_fault_pu"] = ("campus", retained.sel(bus=sites).to_numpy(), {"units": "pu"})
+    ds["bus"] = ("campus", np.asarray(case.campus_buses))
+    ds.attrs.update(fault_bus=bus, fault_times_s=list(fault.times_s), fault_duration_s=fault.duration_s)  # fmt: skip
+    return ds, retained.to_numpy()
+
+
+def cascade_frequency(cascade: xr.Dataset, events: Events) -> xr.Dataset:
+    """Frequency of each system (dim ``system``) as the campuses drop off the grid; and, for
+    comparison, the tripped load reconnecting all at once."""
+    lost = cascade.load_reduction_mw.to_numpy()
+    tripped = float(cascade.tripped_mw.sum())
+    step = np.full_like(lost, tripped)  # block reconnection: the whole load back at t = 0+
+    runs = []
+    for name in events.systems:
+        params = system(name)
+        ds = simulate(params, np.vstack([-lost, step]), events.window_s, events.dt_s)
+        ds = ds.assign_coords(event=["cascade", "block_reconnection"])
+        runs.append(xr.merge([ds, metrics(ds, LEL_BAND_HZ)]))
+    return xr.concat(runs, dim=pd.Index(events.systems, name="system"), join="outer")
+
+
+def _with_loads(inj: Injections, row: int, load_p: np.ndarray, load_q: np.ndarray) -> Injections:
+    one = inj.take([row])
+    return dataclasses.replace(one, load_p=load_p[None, :], load_q=load_q[None, :])
+
+
+def post_event_flows(
+    case: StudyCase, inj: Injections, row: int, tripped_mw: np.ndarray
+) -> xr.Dataset:
+    """AC power flow before the event, after the tripped campuses left (generation set-points
+    unchanged, the distributed slack takes up the surplus as the governors do), and with 25,
+    50 and 75 % of the tripped load reconnected (dim ``state``)."""
+    cols = case.campus_load_index
+    base_p, base_q = inj.load_p[row].copy(), inj.load_q[row].copy()
+    share = np.divide(tripped_mw, base_p[cols], out=np.zeros(len(cols)), where=base_p[cols] > 0)
+    states = {"pre_event": 1.0, "post_event": 0.0}
+    states |= {f"reconnected_{int(f * 100)}pct": f for f in RECONNECT_FRACTIONS}
+    vm, loading, converged = [], [], []
+    for back in states.values():
+        p, q = base_p.copy(), base_q.copy()
+        keep = 1.0 - share * (1.0 - back)
+        p[cols] *= keep
+        q[cols] *= keep
+        try:
+            _, res = solve_hour_pandapower(case, _with_loads(inj, row, p, q), 0)
+            vm.append(res["vm_pu"])
+            loading.append(res["loading_percent"])
+            converged.append(True)
+        except Exception:  # pandapower raises LoadflowNotConverged; reported per state
+            vm.append(np.full(len(case.net.bus), np.nan))
+            loading.append(np.full(len(case.network.branches), np.nan))
+            converged.append(False)
+    net = case.net
+    return xr.Dataset(
+        {
+            "vm_pu": (("state", "bus"), np.array(vm), {"units": "pu"}),
+            "loading_percent": (("state", "branch"), np.array(loading), {"units": "%"}),
+            "converged": ("state", np.array(converged)),
+            "max_vm_pu": ("bus", net.bus.max_vm_pu.to_numpy(float), {"units": "pu"}),
+            "min_vm_pu": ("bus", net.bus.min_vm_pu.to_numpy(float), {"units": "pu"}),
+        },
+        coords={
+            "state": list(states),
+            "reconnected_share": ("state", list(states.values())),
+            "bus": case.network.buses.bus.to_numpy(),
+            "branch": case.network.branches.index.to_numpy(),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweep of sudden losses
+
+
+def loss_sweep(events: Events) -> tuple[xr.Dataset, xr.Dataset]:
+    """Metrics of sudden load losses and generator trips of each size (dims system, kind, mw);
+    trajectories for ``trajectories_mw`` (resampled to ``TRAJECTORY_STEP_S``)."""
+    mw = np.array(sorted(set(events.lost_mw) | set(events.trajectories_mw)), float)
+    every = max(1, int(round(TRAJECTORY_STEP_S / events.dt_s)))
+    stats, paths = [], []
+    for name in events.systems:
+        params = system(name)
+        per_kind, per_kind_f = [], []
+        for sign in (-1.0, 1.0):
+            ds = simulate(params, sign * mw, events.window_s, events.dt_s)
+            ds = ds.assign_coords(event=mw)
+            per_kind.append(metrics(ds, LEL_BAND_HZ).assign(relay_s=ds.relay_s))
+            per_kind_f.append(ds.f_hz.sel(event=list(events.trajectories_mw)).isel(time=slice(None, None, every)))  # fmt: skip
+        kinds = pd.Index(["load_loss", "generator_trip"], name="kind")
+        stats.append(xr.concat(per_kind, dim=kinds))
+        paths.append(xr.concat(per_kind_f, dim=kinds))
+    sysdim = pd.Index(events.systems, name="system")
+    sweep = xr.concat(stats, dim=sysdim, join="outer").rename(event="mw")
+    trajectories = xr.concat(paths, dim=sysdim).rename(event="mw").to_dataset(name="f_hz")
+    sweep = sweep.sel(mw=list(events.lost_mw))
+    sweep["mw"].attrs["units"] = trajectories["mw"].attrs["units"] = "MW"
+    return sweep, trajectories
+
+
+# ---------------------------------------------------------------------------------------------
+# Forced oscillations
+
+
+def _screened_campus(scenario: Scenario) -> int | None:
+    osc = scenario.events.oscillation
+    for k, campus in enumerate(scenario.campuses):
+        if isinstance(campus.profile, ModelProfile) and (osc.campus in (None, campus.name)):
+            return k
+    if osc.campus is not None:
+        raise ScenarioError(
+            f"field 'events.oscillation.campus': campus '{osc.campus}' needs a `model` profile"
+        )
+    return None
+
+
+def _with_floor(model: ModelProfile, floor: float) -> ModelProfile:
+    mit = model.mitigation
+    smoothing = None
+    if floor > 0:
+        base = mit.gpu_smoothing or GpuSmoothing()
+        smoothing = base.model_copy(update={"floor_frac": floor})
+    return model.model_copy(
+        update={"mitigation": mit.model_copy(update={"gpu_smoothing": smoothing})}
+    )
+
+
+def training_hour(case: StudyCase, scenario: Scenario, k: int) -> int:
+    """Hour of the year (every ``SCAN_EVERY_H``-th) whose swing record has the largest spectral line of
+    campus ``k`` without smoothing: the screen asks what the campus does while it trains."""
+    load = campus_load_model(case.network, scenario, k, _with_floor(scenario.campuses[k].profile, 0.0))  # fmt: skip
+    band = scenario.events.oscillation.band_hz
+    hours = np.arange(0, len(case.network.region_loads), SCAN_EVERY_H)
+    swing = [_band_amplitudes(load.arrays(h * 3600.0, SWING_RECORD_S, SWING_STEP_S)[0], band)[1].max() for h in hours]  # fmt: skip
+    return int(hours[int(np.argmax(swing))])
+
+
+def campus_swings(
+    case: StudyCase, scenario: Scenario, k: int, hour: int, scale: float
+) -> xr.DataArray:
+    """Campus ``k``'s grid-side load over ``SWING_RECORD_S`` from the start of ``hour`` for each
+    smoothing floor (dims floor, time; MW, times ``scale``)."""
+    osc = scenario.events.oscillation
+    base = scenario.campuses[k].profile
+    rows = []
+    for floor in osc.smoothing_floors:
+        load = campus_load_model(case.network, scenario, k, _with_floor(base, floor))
+        p, _ = load.arrays(hour * 3600.0, SWING_RECORD_S, SWING_STEP_S)
+        rows.append(p * scale)
+    t = np.arange(len(rows[0])) * SWING_STEP_S
+    return xr.DataArray(
+        np.array(rows),
+        dims=("floor", "time"),
+        coords={"floor": list(osc.smoothing_floors), "time": t},
+        attrs={"units": "MW", "scale": scale},
+    )
+
+
+def _band_amplitudes(p: np.ndarray, band_hz: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Frequencies (Hz) and line amplitudes (MW) of the swing spectrum inside ``band_hz``
+    (sampled at ``SWING_STEP_S``)."""
+    dev = p - p.mean()
+    spec = np.abs(np.fft.rfft(dev)) * 2.0 / len(dev)
+    f = np.fft.rfftfreq(len(dev), SWING_STEP_S)
+    inside = (f >= band_hz[0]) & (f <= band_hz[1])
+    return f[inside], spec[inside]
+
+
+def _fundamental(p: np.ndarray, band_hz: tuple[float, float]) -> tuple[float, float]:
+    """Frequency (Hz) and amplitude (MW) of the largest line of the swing inside the band."""
+    f, amp = _band_amplitudes(p, band_hz)
+    k = int(np.argmax(amp))
+    return float(f[k]), float(amp[k])
+
+
+def screen_oscillations(
+    case: StudyCase, scenario: Scenario, system_mw: float, progress=None
+) -> tuple[xr.Dataset, pd.DataFrame]:
+    """Modes of the ANDES case, response per MW across the band, and the campus's forced
+    oscillation for each smoothing floor, with a time-domain check of the worst."""
+    from gridmodel.dynamics import oscillation as osc_mod
+
+    osc = scenario.events.oscillation
+    dyn = osc_mod.load_case(osc.case, osc.bus)
+    modes, jac = osc_mod.linearise(dyn)
+    grid = np.linspace(*osc.band_hz, osc.points)
+    in_band = modes.frequency_hz[(modes.frequency_hz >= osc.band_hz[0]) & (modes.frequency_hz <= osc.band_hz[1])]  # fmt: skip
+    freqs = np.unique(np.concatenate([grid, in_band.to_numpy()]))
+    resp = osc_mod.bus_response(dyn, jac, freqs)
+    ds = xr.Dataset(
+        {
+            "f_gen_mhz_per_mw": ("swing_hz", 1e3 * np.abs(resp.f_gen_hz_per_mw).max("gen").to_numpy()),  # fmt: skip
+            "v_bus_pct_per_mw": ("swing_hz", 1e2 * np.abs(resp.v_bus_pu_per_mw.to_numpy())),
+            "f_coi_mhz_per_mw": ("swing_hz", 1e3 * np.abs(resp.f_coi_hz_per_mw.to_numpy())),
+        },
+        coords={"swing_hz": resp.swing_hz},
+        attrs={"case": osc.case, "bus": osc.bus, "case_load_mw": dyn.load_mw,
+               "limit_mhz": osc.limit_mhz},
+    )  # fmt: skip
+    k = _screened_campus(scenario)
+    if k is None:
+        return ds, modes
+    scale = dyn.load_mw / system_mw if osc.scale == "system_share" else 1.0
+    record_hour = training_hour(case, scenario, k)
+    swings = campus_swings(case, scenario, k, record_hour, scale)
+    lines = np.array([_fundamental(p, osc.band_hz) for p in swings.to_numpy()])
+    f_peak, v_peak = [], []
+    for p in swings.to_numpy():
+        y = osc_mod.filter_swing(dyn, jac, p, SWING_STEP_S, osc.band_hz)
+        f_peak.append(1e3 * float(np.abs(y.f_gen_hz).max()))
+        v_peak.append(1e2 * float(np.abs(y.v_bus_pu).max()))
+    ds = ds.assign_coords(floor=swings.floor)
+    ds["swing_mw"] = swings.rename(time="swing_time")
+    ds["fundamental_hz"] = ("floor", lines[:, 0], {"units": "Hz"})
+    ds["fundamental_mw"] = ("floor", lines[:, 1], {"units": "MW"})
+    at_line = osc_mod.bus_response(dyn, jac, lines[:, 0])
+    ds["campus_f_gen_mhz"] = ("floor", 1e3 * lines[:, 1] * np.abs(at_line.f_gen_hz_per_mw).max("gen").to_numpy(), {"units": "mHz", "long_name": "largest machine speed oscillation at the swing line"})  # fmt: skip
+    ds["campus_v_bus_pct"] = ("floor", 1e2 * lines[:, 1] * np.abs(at_line.v_bus_pu_per_mw.to_numpy()), {"units": "%", "long_name": "bus voltage oscillation at the swing line"})  # fmt: skip
+    ds["record_f_gen_mhz"] = ("floor", f_peak, {"units": "mHz", "long_name": "largest machine speed deviation over the whole record (checkpoints, restarts included)"})  # fmt: skip
+    ds["record_v_bus_pct"] = ("floor", v_peak, {"units": "%"})
+    # any iteration period: the same fundamental amplitude at every swing frequency
+    ds["sweep_f_gen_mhz"] = ds.fundamental_mw * ds.f_gen_mhz_per_mw
+    ds["sweep_v_bus_pct"] = ds.fundamental_mw * ds.v_bus_pct_per_mw
+    ds.attrs.update(campus=scenario.campuses[k].name, scale=scale, record_hour=record_hour)
+    if osc.time_domain_check:
+        if progress is not None:
+            progress("ANDES time domain", 0, 1)
+        worst = int(np.argmax(ds.campus_f_gen_mhz.to_numpy()))
+        record = swings.isel(floor=worst).to_numpy()[: int(60.0 / SWING_STEP_S) + 1]
+        td = osc_mod.time_domain(osc.case, osc.bus, record, SWING_STEP_S)
+        lin = osc_mod.filter_swing(dyn, jac, record, SWING_STEP_S, (0.0, osc_mod.MODE_BAND_HZ[1]))
+        tail_td = td.time.to_numpy() >= 30.0
+        tail_lin = lin.time.to_numpy() >= 30.0
+        p2p_td = float(np.ptp(td.v_bus_pu.to_numpy()[tail_td]))
+        p2p_lin = float(np.ptp(lin.v_bus_pu.to_numpy()[tail_lin]))
+        ds.attrs.update(
+            time_domain_floor=float(swings.floor[worst]),
+            time_domain_v_p2p_pct=100 * p2p_td,
+            linear_v_p2p_pct=100 * p2p_lin,
+            time_domain_runtime_s=float(td.attrs["runtime_s"]),
+        )
+        if progress is not None:
+            progress("ANDES time domain", 1, 1)
+    return ds, modes
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def run_events(scenario: Scenario, out: Path, progress=None) -> EventsResult:
+    """Run the scenario's `events` block and write events.nc, events_summary.csv and figures."""
+    from gridmodel.stress.run import prepare
+
+    events = scenario.events
+    if events is None:
+        raise ScenarioError("field 'events': the scenario has no `events` block")
+    if events.fault is not None and not scenario.campuses:
+        raise ScenarioError("field 'events.fault': needs at least one campus in 'campuses'")
+    scenario_pf = scenario.model_copy(update={"study": scenario.study.model_copy(update={"hosting_capacity": None})})  # fmt: skip
+    case, inj = prepare(scenario_pf)
+    try:
+        row = int(resolve_hours([events.hour], inj.load_p.sum(axis=1))[0])
+    except ValueError as err:
+        raise ScenarioError(f"field 'events.hour': {err}") from None
+    hour = int(inj.hour[row])
+    system_mw = float(inj.load_p[row].sum())
+    campus_mw = inj.load_p[row, case.campus_load_index]
+    tick = progress or (lambda *a: None)
+    tick("events", 0, 4)
+
+    cascade = frequency = post = None
+    if events.fault is not None:
+        net, _ = solve_hour_pandapower(case, inj, row)
+        cascade, _ = fault_cascade(case, net, scenario, campus_mw)
+        frequency = cascade_frequency(cascade, events)
+        post = post_event_flows(case, inj, row, cascade.tripped_mw.to_numpy())
+    tick("events", 1, 4)
+    sweep, trajectories = loss_sweep(events)
+    tick("events", 1, 4)
+    oscillation = modes = None
+    if events.oscillation is not None:
+        oscillation, modes = screen_oscillations(case, scenario, system_mw, progress)
+    tick("events", 1, 4)
+    for ds in (cascade, frequency, post, sweep, trajectories, oscillation):
+        if ds is not None:
+            ds.attrs.update(scenario=scenario.name, scenario_digest=scenario.digest(), hour=hour)
+    result = EventsResult(
+        cascade, frequency, post, sweep, trajectories, oscillation, modes,
+        summary_table(cascade, frequency, post, oscillation, hour),
+    )  # fmt: skip
+    result.written = write_events(result, out)
+    tick("events", 1, 4)
+    return result
+
+
+def summary_table(cascade, frequency, post, oscillation, hour: int) -> pd.DataFrame:
+    """One row per reported quantity: name, value, unit."""
+    rows = [("event hour (of the load year)", hour, "h")]
+    if cascade is not None:
+        rows += [
+            ("campus load at the event", float(cascade.load_mw.sum()), "MW"),
+            ("tripped to backup", float(cascade.tripped_mw.sum()), "MW"),
+            ("campuses tripped", int(np.isfinite(cascade.trip_s).sum()), "-"),
+            (
+                "first trip",
+                float(np.nanmin(cascade.trip_s)) if np.isfinite(cascade.trip_s).any() else np.nan,
+                "s",
+            ),  # fmt: skip
+            ("deepest retained voltage at a campus", float(cascade.vm_fault_pu.min()), "pu"),
+        ]
+    if frequency is not None:
+        for name in frequency.system.values:
+            one = frequency.sel(system=name)
+            rows += [
+                (f"{name}: zenith", float(one.zenith_hz.sel(event="cascade")), "Hz"),
+                (f"{name}: settling", float(one.settling_hz.sel(event="cascade")), "Hz"),
+                (
+                    f"{name}: nadir, block reconnection",
+                    float(one.nadir_hz.sel(event="block_reconnection")),
+                    "Hz",
+                ),  # fmt: skip
+            ]
+    if post is not None and post.converged.all():
+        dv = post.vm_pu.sel(state="post_event") - post.vm_pu.sel(state="pre_event")
+        high = post.vm_pu.sel(state="post_event") > post.max_vm_pu + 1e-9
+        at_campus = dv.sel(
+            bus=cascade.bus.where(cascade.tripped_mw > 0, drop=True).astype(int).values
+        )
+        rows += [
+            (
+                "largest voltage rise at a tripped campus",
+                float(at_campus.max()) if at_campus.size else 0.0,
+                "pu",
+            ),  # fmt: skip
+            ("largest voltage rise anywhere", float(dv.max()), "pu"),
+            ("at bus", int(post.bus[int(dv.argmax())]), "-"),
+            ("buses above their limit after the trip", int(high.sum()), "-"),
+            (
+                "largest branch loading before the trip",
+                float(post.loading_percent.sel(state="pre_event").max()),
+                "%",
+            ),  # fmt: skip
+            (
+                "largest branch loading after the trip",
+                float(post.loading_percent.sel(state="post_event").max()),
+                "%",
+            ),  # fmt: skip
+        ]
+    elif post is not None:
+        bad = [str(s) for s, ok in zip(post.state.values, post.converged.values, strict=True) if not ok]  # fmt: skip
+        rows.append(("post-event power flows not converged", ", ".join(bad), "-"))
+    if oscillation is not None and "floor" in oscillation.coords:
+        limit = oscillation.attrs["limit_mhz"]
+        for floor in oscillation.floor.values:
+            one = oscillation.sel(floor=floor)
+            rows += [
+                (
+                    f"floor {floor:g}: swing line",
+                    f"{float(one.fundamental_mw):.2f} MW at {float(one.fundamental_hz):.3f} Hz",
+                    "-",
+                ),  # fmt: skip
+                (
+                    f"floor {floor:g}: machine speed oscillation at the swing line",
+                    float(one.campus_f_gen_mhz),
+                    "mHz",
+                ),  # fmt: skip
+                (
+                    f"floor {floor:g}: largest machine speed deviation over the record",
+                    float(one.record_f_gen_mhz),
+                    "mHz",
+                ),  # fmt: skip
+                (
+                    f"floor {floor:g}: worst over swing frequencies",
+                    float(one.sweep_f_gen_mhz.max()),
+                    "mHz",
+                ),  # fmt: skip
+            ]
+        safe = [float(f) for f in oscillation.floor.values if float(oscillation.sweep_f_gen_mhz.sel(floor=f).max()) <= limit]  # fmt: skip
+        rows.append(("lowest floor below the limit at any swing frequency", min(safe) if safe else "none", "fraction of TDP"))  # fmt: skip
+        if "time_domain_v_p2p_pct" in oscillation.attrs:
+            a = oscillation.attrs
+            rows += [
+                (
+                    "ANDES time domain: bus voltage swing (peak to peak)",
+                    a["time_domain_v_p2p_pct"],
+                    "%",
+                ),  # fmt: skip
+                ("linearised model: the same", a["linear_v_p2p_pct"], "%"),
+                ("ANDES time-domain runtime (60 s)", a["time_domain_runtime_s"], "s"),
+            ]
+    return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
+
+
+def write_events(result: EventsResult, out: Path) -> list[Path]:
+    """events.nc (groups cascade, frequency, post_event, sweep, trajectories, oscillation,
+    modes), events_summary.csv and figures, each written atomically."""
+    from gridmodel.report import event_figures as fig
+
+    modes = None if result.modes is None else xr.Dataset.from_dataframe(result.modes.rename_axis("mode"))  # fmt: skip
+    groups = {
+        "cascade": result.cascade,
+        "frequency": result.frequency,
+        "post_event": result.post_event,
+        "sweep": result.sweep,
+        "trajectories": result.trajectories,
+        "oscillation": result.oscillation,
+        "modes": modes,
+    }
+    summary = result.summary.astype({"value": str})
+    written = [
+        write_netcdf_groups(groups, out / "events.nc"),
+        write_csv(summary, out / "events_summary.csv", index=False),
+    ]
+    folder = out / "figures"
+    written += fig.frequency_trajectories(result.trajectories, result.sweep, folder)
+    written += fig.extreme_vs_mw(result.sweep, folder)
+    if result.cascade is not None:
+        written += fig.cascade_timeline(result.cascade, result.frequency, folder)
+    if result.oscillation is not None:
+        written += fig.oscillation_screen(result.oscillation, result.modes, folder)
+    return written
