@@ -792,8 +792,10 @@ class Study(_Strict):
 # ----------------------------------------------------------------------------------------------
 # Grid events (gridmodel.dynamics)
 
-_JULY_2024 = "NERC incident review of the 10 July 2024 Virginia event, as quoted in "
-_JULY_2024 += "ai_loads_and_grid_events.md s.3"
+_JULY_2024 = (
+    "NERC incident review of the 10 July 2024 Virginia event, as quoted in "
+    "ai_loads_and_grid_events.md s.3"
+)
 
 
 class FaultSequence(_Strict):

@@ -34,23 +34,35 @@ class AndesEvent:
     system: object
 
 
-def _load_case(lost_load_index: int | None, t_event_s: float):
+def open_case(case_file: str, edit=None):
+    """ANDES system from its bundled ``case_file`` with loads held at constant power (ANDES
+    converts them to impedances by default); ``edit(ss)`` adds devices before setup."""
     import andes
 
     andes.config_logger(stream_level=40)
-    ss = andes.load(andes.get_case(CASE), setup=False, no_output=True, default_config=True)
-    if lost_load_index is not None:
-        ss.add("Toggle", {"model": "PQ", "dev": ss.PQ.idx.v[lost_load_index], "t": t_event_s})
-    # constant-power loads, as in the aggregated model (ANDES converts them to impedances by default)
+    ss = andes.load(andes.get_case(case_file), setup=False, no_output=True, default_config=True)
+    if edit is not None:
+        edit(ss)
     ss.PQ.config.p2p, ss.PQ.config.p2z, ss.PQ.config.q2q, ss.PQ.config.q2z = 1.0, 0.0, 1.0, 0.0
     ss.setup()
     return ss
 
 
+def coi_weights(ss) -> tuple[np.ndarray, np.ndarray]:
+    """State addresses of the GENROU speeds and their centre-of-inertia weights M·S / Σ M·S."""
+    gen = ss.GENROU
+    w = np.asarray(gen.M.v) * np.asarray(gen.Sn.v)
+    return np.asarray(gen.omega.a), w / w.sum()
+
+
 def load_loss(load_index: int, t_end_s: float = 20.0, t_event_s: float = 1.0) -> AndesEvent:
     """Disconnect ANDES load ``load_index`` of the case at ``t_event_s``; COI frequency."""
     started = time.perf_counter()
-    ss = _load_case(load_index, t_event_s)
+
+    def toggle(ss):
+        ss.add("Toggle", {"model": "PQ", "dev": ss.PQ.idx.v[load_index], "t": t_event_s})
+
+    ss = open_case(CASE, toggle)
     ss.PFlow.run()
     lost = float(ss.PQ.p0.v[load_index] * ss.config.mva)
     ss.TDS.config.tf = t_end_s
@@ -59,11 +71,8 @@ def load_loss(load_index: int, t_end_s: float = 20.0, t_event_s: float = 1.0) ->
     setup = time.perf_counter() - started
     ss.TDS.run()
     simulate = time.perf_counter() - started - setup
-    gen = ss.GENROU
-    weight = gen.M.v * gen.Sn.v
-    omega = ss.dae.ts.x[:, gen.omega.a]
-    f0 = ss.config.freq
-    f_coi = f0 * (omega @ weight) / weight.sum()
+    omega, weight = coi_weights(ss)
+    f_coi = ss.config.freq * (ss.dae.ts.x[:, omega] @ weight)
     return AndesEvent(ss.dae.ts.t.copy(), f_coi, lost, setup, simulate, ss)
 
 

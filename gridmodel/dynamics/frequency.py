@@ -155,15 +155,14 @@ def simulate(
 
     ``imbalance_mw``: ΔPe per event (MW): negative for load lost, positive for generation
     tripped; shape (event,) for a step at t = 0+, or (event, time) on the output time grid for
-    an imbalance that varies in time. Returns ``f_hz`` (event, time), the governor response
+    an imbalance that varies in time (stored with the shape given). Returns ``f_hz`` (event, time), the governor response
     ``p_mech_mw``, the net-load change made by relays ``relay_mw`` (UFLS negative, over-frequency
     generator trips positive) and the time each relay acts ``relay_s`` (event, relay; NaN: never).
     """
     n_t = int(round(t_end_s / dt_s)) + 1
-    dp = np.asarray(imbalance_mw, float)
-    dp = np.atleast_1d(dp)
-    if dp.ndim == 1:
-        dp = np.broadcast_to(dp[:, None], (len(dp), n_t))
+    given = np.atleast_1d(np.asarray(imbalance_mw, float))
+    dims = ("event",) if given.ndim == 1 else ("event", "time")
+    dp = np.broadcast_to(given[:, None], (len(given), n_t)) if given.ndim == 1 else given
     if dp.shape[1] != n_t:
         raise ValueError(f"imbalance_mw has {dp.shape[1]} time steps, the time grid {n_t}")
     relays = params.relays()
@@ -187,7 +186,7 @@ def simulate(
             "p_mech_mw": (("event", "time"), p_mech, {"units": "MW"}),
             "relay_mw": (("event", "time"), relay_mw, {"units": "MW"}),
             "relay_s": (("event", "relay"), acted, {"units": "s"}),
-            "imbalance_mw": (("event", "time"), np.ascontiguousarray(dp), {"units": "MW"}),
+            "imbalance_mw": (dims, given, {"units": "MW"}),
         },
         coords={
             "time": ("time", time, {"units": "s"}),

@@ -27,6 +27,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import xarray as xr
 
+from gridmodel.dynamics.andes_twin import coi_weights, open_case
+
 CASES = {"kundur": "kundur/kundur_full.xlsx", "ieee14": "ieee14/ieee14_full.xlsx"}
 CAMPUS = "campus"
 #: electromechanical modes (Kundur 1994, s.12.1: local 0.7-2 Hz, inter-area 0.1-0.8 Hz)
@@ -52,15 +54,13 @@ def load_case(name: str, bus: int) -> DynamicCase:
 
     Loads are held at constant power; the case's own scripted events (``Toggle``) are disabled.
     """
-    import andes
 
-    andes.config_logger(stream_level=40)
-    ss = andes.load(andes.get_case(CASES[name]), setup=False, no_output=True, default_config=True)
-    if bus not in ss.Bus.idx.v:
-        raise ValueError(f"bus {bus} is not a bus of the ANDES case '{name}' ({ss.Bus.idx.v})")
-    ss.add("PQ", {"idx": CAMPUS, "name": CAMPUS, "bus": bus, "p0": 0.0, "q0": 0.0})
-    ss.PQ.config.p2p, ss.PQ.config.p2z, ss.PQ.config.q2q, ss.PQ.config.q2z = 1.0, 0.0, 1.0, 0.0
-    ss.setup()
+    def add_campus(ss):
+        if bus not in ss.Bus.idx.v:
+            raise ValueError(f"bus {bus} is not a bus of the ANDES case '{name}' ({ss.Bus.idx.v})")
+        ss.add("PQ", {"idx": CAMPUS, "name": CAMPUS, "bus": bus, "p0": 0.0, "q0": 0.0})
+
+    ss = open_case(CASES[name], add_campus)
     if ss.Toggle.n:
         ss.Toggle.u.v[:] = 0.0
     ss.PFlow.run()
@@ -72,12 +72,6 @@ def load_case(name: str, bus: int) -> DynamicCase:
 def _scipy(m) -> sp.csc_matrix:
     i, j, v = (np.asarray(a).ravel() for a in (m.I, m.J, m.V))
     return sp.csc_matrix((v, (i, j)), shape=m.size)
-
-
-def _coi_weights(ss) -> tuple[np.ndarray, np.ndarray]:
-    gen = ss.GENROU
-    w = np.asarray(gen.M.v) * np.asarray(gen.Sn.v)
-    return np.asarray(gen.omega.a), w / w.sum()
 
 
 def linearise(case: DynamicCase) -> tuple[pd.DataFrame, dict]:
@@ -107,19 +101,16 @@ def bus_response(case: DynamicCase, jac: dict, freqs_hz: np.ndarray) -> xr.Datas
     n, m = len(jac["Tf"]), jac["gy"].shape[0]
     uid = ss.Bus.idx2uid(case.bus)
     a, v = int(ss.Bus.a.a[uid]), int(ss.Bus.v.a[uid])
-    omega, w = _coi_weights(ss)
+    omega, w = coi_weights(ss)
     f0, mva = float(ss.config.freq), float(ss.config.mva)
     rhs = np.zeros(n + m, complex)
     rhs[n + a] = 1.0 / mva
+    static = -sp.bmat([[jac["fx"], jac["fy"]], [jac["gx"], jac["gy"]]], format="csc")
+    storage = sp.diags(np.concatenate([jac["Tf"], np.zeros(m)]), format="csc")
     gen = np.empty((len(freqs_hz), len(omega)), complex)
     bus_v = np.empty(len(freqs_hz), complex)
     for i, f in enumerate(freqs_hz):
-        s = 2j * np.pi * f
-        lhs = sp.bmat(
-            [[sp.diags(jac["Tf"] * s) - jac["fx"], -jac["fy"]], [-jac["gx"], -jac["gy"]]],
-            format="csc",
-        )
-        z = spla.spsolve(lhs, rhs)
+        z = spla.spsolve((static + 2j * np.pi * f * storage).tocsc(), rhs)
         gen[i] = f0 * z[omega]
         bus_v[i] = z[n + v]
     return xr.Dataset(
@@ -139,25 +130,27 @@ def bus_response(case: DynamicCase, jac: dict, freqs_hz: np.ndarray) -> xr.Datas
 def filter_swing(
     case: DynamicCase, jac: dict, p_mw: np.ndarray, dt_s: float, band_hz: tuple[float, float]
 ) -> xr.Dataset:
-    """Machine speed (Hz) and bus voltage (pu) deviations caused by the swing ``p_mw`` (its
-    mean removed; the record is treated as periodic), from its components inside ``band_hz``."""
-    dev = np.asarray(p_mw, float) - np.mean(p_mw)
-    spectrum = np.fft.rfft(dev)
-    bins = np.fft.rfftfreq(len(dev), dt_s)
+    """Machine speed (Hz) and bus voltage (pu) deviations caused by the swing ``p_mw`` (time,
+    or record × time; each record's mean removed and the record treated as periodic), from
+    its components inside ``band_hz``. The response is solved once for all records."""
+    p = np.atleast_2d(np.asarray(p_mw, float))
+    n = p.shape[1]
+    spectrum = np.fft.rfft(p - p.mean(axis=1, keepdims=True), axis=1)
+    bins = np.fft.rfftfreq(n, dt_s)
     use = (bins > max(band_hz[0], 0.0)) & (bins <= band_hz[1])
     resp = bus_response(case, jac, bins[use])
-    gen = np.zeros((resp.sizes["gen"], len(bins)), complex)
-    gen[:, use] = (spectrum[use, None] * resp.f_gen_hz_per_mw.to_numpy()).T
+    gen = np.zeros((len(p), resp.sizes["gen"], len(bins)), complex)
+    gen[:, :, use] = spectrum[:, None, use] * resp.f_gen_hz_per_mw.to_numpy().T[None]
     volt = np.zeros_like(spectrum)
-    volt[use] = spectrum[use] * resp.v_bus_pu_per_mw.to_numpy()
-    t = np.arange(len(dev)) * dt_s
-    return xr.Dataset(
+    volt[:, use] = spectrum[:, use] * resp.v_bus_pu_per_mw.to_numpy()
+    out = xr.Dataset(
         {
-            "f_gen_hz": (("gen", "time"), np.fft.irfft(gen, len(dev), axis=1)),
-            "v_bus_pu": ("time", np.fft.irfft(volt, len(dev))),
+            "f_gen_hz": (("record", "gen", "time"), np.fft.irfft(gen, n, axis=2)),
+            "v_bus_pu": (("record", "time"), np.fft.irfft(volt, n, axis=1)),
         },
-        coords={"time": ("time", t, {"units": "s"}), "gen": resp.gen},
+        coords={"time": ("time", np.arange(n) * dt_s, {"units": "s"}), "gen": resp.gen},
     )
+    return out.isel(record=0) if np.ndim(p_mw) == 1 else out
 
 
 def time_domain(

@@ -125,6 +125,8 @@ def post_event_flows(
     """AC power flow before the event, after the tripped campuses left (generation set-points
     unchanged, the distributed slack takes up the surplus as the governors do), and with 25,
     50 and 75 % of the tripped load reconnected (dim ``state``)."""
+    from pandapower.powerflow import LoadflowNotConverged
+
     cols = case.campus_load_index
     base_p, base_q = inj.load_p[row].copy(), inj.load_q[row].copy()
     share = np.divide(tripped_mw, base_p[cols], out=np.zeros(len(cols)), where=base_p[cols] > 0)
@@ -141,7 +143,7 @@ def post_event_flows(
             vm.append(res["vm_pu"])
             loading.append(res["loading_percent"])
             converged.append(True)
-        except Exception:  # pandapower raises LoadflowNotConverged; reported per state
+        except LoadflowNotConverged:  # reported per state
             vm.append(np.full(len(case.net.bus), np.nan))
             loading.append(np.full(len(case.network.branches), np.nan))
             converged.append(False)
@@ -219,34 +221,35 @@ def _with_floor(model: ModelProfile, floor: float) -> ModelProfile:
     )
 
 
-def training_hour(case: StudyCase, scenario: Scenario, k: int) -> int:
-    """Hour of the year (every ``SCAN_EVERY_H``-th) whose swing record has the largest spectral line of
-    campus ``k`` without smoothing: the screen asks what the campus does while it trains."""
-    load = campus_load_model(case.network, scenario, k, _with_floor(scenario.campuses[k].profile, 0.0))  # fmt: skip
-    band = scenario.events.oscillation.band_hz
-    hours = np.arange(0, len(case.network.region_loads), SCAN_EVERY_H)
-    swing = [_band_amplitudes(load.arrays(h * 3600.0, SWING_RECORD_S, SWING_STEP_S)[0], band)[1].max() for h in hours]  # fmt: skip
+def training_hour(load, n_hours: int, band_hz: tuple[float, float]) -> int:
+    """Hour of the year (every ``SCAN_EVERY_H``-th) whose swing record of the campus ``load``
+    (unsmoothed) has the largest spectral line in ``band_hz``: the screen asks what the campus
+    does while it trains."""
+    hours = np.arange(0, n_hours, SCAN_EVERY_H)
+    swing = [_band_amplitudes(load.arrays(h * 3600.0, SWING_RECORD_S, SWING_STEP_S)[0], band_hz)[1].max() for h in hours]  # fmt: skip
     return int(hours[int(np.argmax(swing))])
 
 
-def campus_swings(
-    case: StudyCase, scenario: Scenario, k: int, hour: int, scale: float
-) -> xr.DataArray:
-    """Campus ``k``'s grid-side load over ``SWING_RECORD_S`` from the start of ``hour`` for each
-    smoothing floor (dims floor, time; MW, times ``scale``)."""
+def campus_swings(case: StudyCase, scenario: Scenario, k: int, scale: float) -> xr.DataArray:
+    """Campus ``k``'s grid-side load over ``SWING_RECORD_S`` for each smoothing floor (dims
+    floor, time; MW, times ``scale``), from the start of its :func:`training_hour`."""
     osc = scenario.events.oscillation
     base = scenario.campuses[k].profile
-    rows = []
-    for floor in osc.smoothing_floors:
-        load = campus_load_model(case.network, scenario, k, _with_floor(base, floor))
-        p, _ = load.arrays(hour * 3600.0, SWING_RECORD_S, SWING_STEP_S)
-        rows.append(p * scale)
+    loads = {
+        floor: campus_load_model(case.network, scenario, k, _with_floor(base, floor))
+        for floor in {0.0, *osc.smoothing_floors}
+    }
+    hour = training_hour(loads[0.0], len(case.network.region_loads), osc.band_hz)
+    rows = [
+        loads[floor].arrays(hour * 3600.0, SWING_RECORD_S, SWING_STEP_S)[0] * scale
+        for floor in osc.smoothing_floors
+    ]
     t = np.arange(len(rows[0])) * SWING_STEP_S
     return xr.DataArray(
         np.array(rows),
         dims=("floor", "time"),
         coords={"floor": list(osc.smoothing_floors), "time": t},
-        attrs={"units": "MW", "scale": scale},
+        attrs={"units": "MW", "scale": scale, "record_hour": hour},
     )
 
 
@@ -295,14 +298,11 @@ def screen_oscillations(
     if k is None:
         return ds, modes
     scale = dyn.load_mw / system_mw if osc.scale == "system_share" else 1.0
-    record_hour = training_hour(case, scenario, k)
-    swings = campus_swings(case, scenario, k, record_hour, scale)
+    swings = campus_swings(case, scenario, k, scale)
     lines = np.array([_fundamental(p, osc.band_hz) for p in swings.to_numpy()])
-    f_peak, v_peak = [], []
-    for p in swings.to_numpy():
-        y = osc_mod.filter_swing(dyn, jac, p, SWING_STEP_S, osc.band_hz)
-        f_peak.append(1e3 * float(np.abs(y.f_gen_hz).max()))
-        v_peak.append(1e2 * float(np.abs(y.v_bus_pu).max()))
+    y = osc_mod.filter_swing(dyn, jac, swings.to_numpy(), SWING_STEP_S, osc.band_hz)
+    f_peak = 1e3 * np.abs(y.f_gen_hz).max(("gen", "time")).to_numpy()
+    v_peak = 1e2 * np.abs(y.v_bus_pu).max("time").to_numpy()
     ds = ds.assign_coords(floor=swings.floor)
     ds["swing_mw"] = swings.rename(time="swing_time")
     ds["fundamental_hz"] = ("floor", lines[:, 0], {"units": "Hz"})
@@ -315,7 +315,9 @@ def screen_oscillations(
     # any iteration period: the same fundamental amplitude at every swing frequency
     ds["sweep_f_gen_mhz"] = ds.fundamental_mw * ds.f_gen_mhz_per_mw
     ds["sweep_v_bus_pct"] = ds.fundamental_mw * ds.v_bus_pct_per_mw
-    ds.attrs.update(campus=scenario.campuses[k].name, scale=scale, record_hour=record_hour)
+    ds.attrs.update(
+        campus=scenario.campuses[k].name, scale=scale, record_hour=swings.attrs["record_hour"]
+    )
     if osc.time_domain_check:
         if progress is not None:
             progress("ANDES time domain", 0, 1)
