@@ -680,10 +680,38 @@ class LoadGrowth(_Strict):
 class Dispatch(_Strict):
     """How generators meet each hour's demand (see ``gridmodel.powerflow.dispatch``)."""
 
-    rule: Literal["participation"] = _field(
+    rule: Literal["participation", "economic"] = _field(
         "participation",
         description="`participation`: every unit moves from Pmin toward Pmax in proportion to "
-        "its range (Pmax - Pmin); the same factors carry the distributed slack.",
+        "its range (Pmax - Pmin); the same factors carry the distributed slack. `economic`: "
+        "a DC optimal power flow every hour (merit order within the branch ratings), which also "
+        "gives locational marginal prices. Both commit units in merit order first.",
+    )
+    voll_usd_per_mwh: float = _field(
+        5000.0,
+        description="`economic`: price of demand the running units cannot meet (or must-run "
+        "output above demand).",
+        unit="$/MWh",
+        source="ERCOT's value of lost load in the operating reserve demand curve, equal to the "
+        "high system-wide offer cap of $5,000/MWh (PUCT 16 TAC §25.505, from 2022)",
+        gt=0,
+    )
+    overload_usd_per_mwh: float = _field(
+        1000.0,
+        description="`economic`: penalty per MW of branch flow above its DC limit in an hour; "
+        "it caps the congestion part of the prices.",
+        unit="$/MWh",
+        source="Assumption: above the spread of the fleet's marginal costs, so the dispatch "
+        "redispatches before it overloads, and below the value of lost load, so it overloads "
+        "before it sheds load",
+        gt=0,
+    )
+    limit_fraction: float = _field(
+        1.0,
+        description="`economic`: share of each branch's RATE_A the DC dispatch may load; below "
+        "1 leaves room for reactive flow and losses, which the DC model does not see.",
+        gt=0,
+        le=2,
     )
     loss_factor: float | None = _field(
         None,
@@ -1011,10 +1039,11 @@ class Expansion(_Strict):
 class GridSupply(_Strict):
     """Terms on which a campus draws from the grid."""
 
-    price_usd_per_mwh: float | Path = _field(
+    price_usd_per_mwh: float | Literal["lmp"] | Path = _field(
         81.0,
-        description="Energy price: a number, or a CSV with one `price_usd_per_mwh` value per "
-        "hour of the load year.",
+        description="Energy price: a number, a CSV with one `price_usd_per_mwh` value per "
+        "hour of the load year, or `lmp`: the hourly locational marginal price at the campus's "
+        "bus from the economic dispatch (needs `dispatch.rule: economic`).",
         unit="$/MWh",
         source="US industrial average 8.1 cents/kWh in 2024 (LBNL/EIA, rates_and_costs.md section 2)",
     )
@@ -1570,6 +1599,13 @@ class Scenario(_Strict):
                 f"events.oscillation.campus: '{osc.campus}' is not a campus of the scenario "
                 f"(campuses: {names})"
             )
+        sizing = self.optimize.campus if self.optimize else None
+        if sizing is not None and sizing.grid.price_usd_per_mwh == "lmp":
+            if self.dispatch.rule != "economic":
+                raise ValueError(
+                    "optimize.campus.grid.price_usd_per_mwh: 'lmp' needs locational prices; "
+                    f"set dispatch.rule to 'economic' (it is '{self.dispatch.rule}')"
+                )
         for k, load in enumerate(self.bills.large_loads if self.bills else []):
             if load.campus not in names:
                 raise ValueError(

@@ -138,6 +138,11 @@ def ext_grid_to_slack_gen(net) -> int:
         name="slack",
         controllable=True,
     )
+    cost = getattr(net, "poly_cost", None)
+    if cost is not None and not cost.empty:  # the unit keeps its cost curve
+        own = (cost.et == "ext_grid") & (cost.element == eg.name)
+        cost.loc[own, "et"] = "gen"
+        cost.loc[own, "element"] = idx
     net.ext_grid.drop(net.ext_grid.index, inplace=True)
     return int(idx)
 
@@ -271,6 +276,9 @@ def _check_sites(network: Network) -> None:
             )
 
 
+CONVERSION = "2"  # bump when the conversion changes, so cached networks are rebuilt
+
+
 def _cache_key(desc: NetworkDescriptor) -> str:
     import lightsim2grid
     import pandapower
@@ -279,6 +287,7 @@ def _cache_key(desc: NetworkDescriptor) -> str:
         [
             descriptor_path(desc.name).read_text(),
             gridmodel.__version__,
+            CONVERSION,
             pandapower.__version__,
             lightsim2grid.__version__,
         ]

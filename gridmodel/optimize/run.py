@@ -131,19 +131,22 @@ def _hourly_csv(path: Path, column: str, hours: np.ndarray, field: str) -> np.nd
     return values[hours]
 
 
-def grid_terms(network: Network, spec: CampusSizing, inj) -> GridTerms:
-    """Hourly grid terms of a campus over the study hours."""
-    hours = inj.hour
-    n = len(hours)
+def grid_price(network: Network, spec: CampusSizing, inj, bus: int) -> np.ndarray:
+    """Hourly energy price ($/MWh) of a campus at case bus ``bus`` over the study hours."""
     g = spec.grid
-    field = "optimize.campus.grid"
-    price = (
-        np.full(n, float(g.price_usd_per_mwh))
-        if isinstance(g.price_usd_per_mwh, float | int)
-        else _hourly_csv(
-            g.price_usd_per_mwh, "price_usd_per_mwh", hours, f"{field}.price_usd_per_mwh"
-        )
-    )
+    if g.price_usd_per_mwh == "lmp":
+        return inj.lmp[:, network.buses.index.get_loc(network.bus_index(bus))].astype(float)
+    if isinstance(g.price_usd_per_mwh, float | int):
+        return np.full(len(inj.hour), float(g.price_usd_per_mwh))
+    field = "optimize.campus.grid.price_usd_per_mwh"
+    return _hourly_csv(g.price_usd_per_mwh, "price_usd_per_mwh", inj.hour, field)
+
+
+def grid_terms(network: Network, spec: CampusSizing, inj, bus: int) -> GridTerms:
+    """Hourly grid terms of a campus at case bus ``bus`` over the study hours."""
+    hours = inj.hour
+    g = spec.grid
+    price = grid_price(network, spec, inj, bus)
     available = hours >= g.available_from_hour
     for start, end in g.outage_hours:
         available &= ~((hours >= start) & (hours < end))
@@ -193,7 +196,7 @@ def campus_problem(network: Network, scenario: Scenario, case, inj) -> CampusPro
     return CampusProblem(
         load_mw=load,
         costs=costs,
-        grid=grid_terms(network, spec, inj),
+        grid=grid_terms(network, spec, inj, case.campus_buses[k]),
         redundancy=spec.redundancy,
         solar_cf=solar,
         emissions_cap_t=spec.emissions_cap_t,

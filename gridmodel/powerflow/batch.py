@@ -309,6 +309,22 @@ def to_dataset(
     )
     data["dispatch_shortfall_mw"] = ("time", inj.shortfall_mw, {"units": "MW"})
     data["dispatch_surplus_mw"] = ("time", inj.surplus_mw, {"units": "MW"})
+    data["dispatch_cost_usd"] = (
+        "time",
+        inj.cost_usd,
+        {"units": "$", "long_name": "generation cost of the set-points at marginal cost"},
+    )
+    if inj.lmp.shape[1]:
+        data["lmp_usd_per_mwh"] = (
+            ("time", "bus"),
+            inj.lmp,
+            {"units": "$/MWh", "long_name": "locational marginal price of the DC dispatch"},
+        )
+        data["dispatch_overload_mw"] = (
+            "time",
+            inj.overload_mw,
+            {"units": "MW", "long_name": "branch flow above the DC limits the dispatch paid for"},
+        )
     attrs = {
         "network": network.name,
         "gridmodel_version": gridmodel.__version__,

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.networks import Network
-from gridmodel.powerflow.dispatch import RULES, DispatchResult, Fleet
+from gridmodel.powerflow.dispatch import (
+    DispatchResult,
+    DispatchRule,
+    Fleet,
+    participation_dispatch,
+)
 from gridmodel.scenario import (
     Campus,
     CsvProfile,
@@ -30,7 +35,9 @@ class Injections:
     """Hourly injections (MW, MVAr), rows = hours of the study.
 
     ``load_p``/``load_q`` cover every ``net.load`` row (campus loads last); ``gen_p``/``sgen_p``
-    are set-points; ``gen_off`` marks uncommitted generators.
+    are set-points; ``gen_off`` marks uncommitted generators; ``cost_usd`` is the hour's
+    generation cost. ``lmp`` (hours x buses, $/MWh) and ``overload_mw`` come from a
+    network-aware dispatch rule and have no columns / NaN otherwise.
     """
 
     hour: np.ndarray
@@ -41,6 +48,9 @@ class Injections:
     gen_off: np.ndarray
     shortfall_mw: np.ndarray
     surplus_mw: np.ndarray
+    cost_usd: np.ndarray
+    lmp: np.ndarray
+    overload_mw: np.ndarray
 
     def take(self, rows) -> Injections:
         """The same injections restricted to ``rows`` (positions, not hours)."""
@@ -61,6 +71,7 @@ class StudyCase:
     campus_power_factor: np.ndarray
     loss_factor: float
     dispatch_rule: str
+    dispatch: DispatchRule
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,6 +292,7 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         network=network,
         net=net,
         fleet=Fleet.from_net(net),
+        dispatch=dispatch_rule(network, net, scenario),
         campus_names=[c.name for c in scenario.campuses],
         campus_buses=buses,
         campus_load_index=campus_cols,
@@ -290,6 +302,24 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
     )
     case.net.gen["slack_weight"] = case.fleet.slack_weight
     return case, dispatch_injections(case, hours, load_p, load_q)
+
+
+def dispatch_rule(network: Network, net, scenario: Scenario) -> DispatchRule:
+    """The scenario's dispatch rule for ``net`` (the study copy, campus loads attached)."""
+    spec = scenario.dispatch
+    if spec.rule == "participation":
+        return participation_dispatch
+    from gridmodel.optimize.economic_dispatch import DispatchOptions, economic_dispatch_rule
+
+    return economic_dispatch_rule(
+        network,
+        net,
+        DispatchOptions(
+            voll_usd_per_mwh=spec.voll_usd_per_mwh,
+            overload_usd_per_mwh=spec.overload_usd_per_mwh,
+            limit_fraction=spec.limit_fraction,
+        ),
+    )
 
 
 def dispatch_injections(
@@ -303,8 +333,9 @@ def dispatch_injections(
     commitment follows ``commit_load_mw`` (MW per hour, before losses) when given."""
     demand = load_p.sum(axis=1) * (1.0 + case.loss_factor)
     commit = None if commit_load_mw is None else commit_load_mw * (1.0 + case.loss_factor)
-    dispatch: DispatchResult = RULES[case.dispatch_rule](case.fleet, demand, commit)
+    dispatch: DispatchResult = case.dispatch(case.fleet, demand, commit, load_p)
     n_gen = case.fleet.n_gen
+    n_t = len(hours)
     return Injections(
         hour=hours,
         load_p=load_p,
@@ -314,6 +345,15 @@ def dispatch_injections(
         gen_off=~dispatch.committed[:, :n_gen],
         shortfall_mw=dispatch.shortfall_mw,
         surplus_mw=dispatch.surplus_mw,
+        cost_usd=dispatch.cost_usd,
+        lmp=(
+            np.zeros((n_t, 0), np.float32)
+            if dispatch.lmp_usd_per_mwh is None
+            else dispatch.lmp_usd_per_mwh
+        ),
+        overload_mw=(
+            np.full(n_t, np.nan) if dispatch.overload_mw is None else dispatch.overload_mw
+        ),
     )
 
 

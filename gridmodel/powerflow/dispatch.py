@@ -2,7 +2,9 @@
 
 A dispatch rule maps hourly demand to which units run, their set-points, and the slack
 participation factors the AC power flow uses to share what the set-points miss (mostly losses).
-The optimiser's economic dispatch plugs in here as another :class:`DispatchRule`.
+Two rules exist: :func:`participation_dispatch` here, and the optimiser's hourly DC optimal power
+flow (:class:`gridmodel.optimize.economic_dispatch.EconomicDispatch`); ``build_study`` picks one
+by the scenario's ``dispatch.rule``.
 """
 
 from __future__ import annotations
@@ -116,25 +118,39 @@ def merit_order_commitment(fleet: Fleet, demand_mw: np.ndarray, reserve_mw: floa
 
 @dataclass(frozen=True)
 class DispatchResult:
-    """Set-points (time x unit, MW), commitment (time x unit), and per hour the demand above running capacity (``shortfall_mw``) and the must-take output
-    above demand (``surplus_mw``); the slack takes either, beyond the units' limits."""
+    """Set-points (time x unit, MW), commitment (time x unit), and per hour the demand above
+    running capacity (``shortfall_mw``) and the must-take output above demand (``surplus_mw``);
+    the slack takes either, beyond the units' limits. ``cost_usd`` is the hour's generation cost
+    at the units' marginal costs. A network-aware rule also gives locational marginal prices
+    (time x bus, $/MWh) and the branch overload it could not avoid (``overload_mw``, per hour)."""
 
     p_mw: np.ndarray
     committed: np.ndarray
     shortfall_mw: np.ndarray
     surplus_mw: np.ndarray
+    cost_usd: np.ndarray
+    lmp_usd_per_mwh: np.ndarray | None = None
+    overload_mw: np.ndarray | None = None
 
 
 class DispatchRule(Protocol):
     def __call__(
-        self, fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None
+        self,
+        fleet: Fleet,
+        demand_mw: np.ndarray,
+        commit_mw: np.ndarray | None = None,
+        load_p: np.ndarray | None = None,
     ) -> DispatchResult:
         """Dispatch ``fleet`` to meet ``demand_mw`` (one value per hour, losses included);
-        units are committed against ``commit_mw`` when given (else against the demand)."""
+        units are committed against ``commit_mw`` when given (else against the demand).
+        ``load_p`` (time x ``net.load`` row, MW) says where the demand is."""
 
 
 def participation_dispatch(
-    fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None
+    fleet: Fleet,
+    demand_mw: np.ndarray,
+    commit_mw: np.ndarray | None = None,
+    load_p: np.ndarray | None = None,
 ) -> DispatchResult:
     """Merit-order commitment, then participation by available capacity within Pmin/Pmax.
 
@@ -158,7 +174,5 @@ def participation_dispatch(
         committed=committed,
         shortfall_mw=np.maximum(demand_mw - (total_min + total_span), 0.0),
         surplus_mw=np.maximum(total_min - demand_mw, 0.0),
+        cost_usd=p @ np.nan_to_num(fleet.marginal_cost, nan=0.0),
     )
-
-
-RULES: dict[str, DispatchRule] = {"participation": participation_dispatch}

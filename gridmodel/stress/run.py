@@ -106,13 +106,15 @@ def run_stress(
     baseline = None
     if case.campus_names:
         report("Without campuses", 0, n)
-        baseline = solve_timeseries(
+        twin = solve_timeseries(
             case,
             without_campuses(case, inj),
             options,
             progress=lambda k: report("Without campuses", k, n),
             variables=("vm_pu", "loading_percent"),
-        )[["loading_percent", "vm_pu", "converged"]]
+        )
+        keep = ["loading_percent", "vm_pu", "converged", "dispatch_cost_usd"]
+        baseline = twin[keep + (["lmp_usd_per_mwh"] if "lmp_usd_per_mwh" in twin else [])]
 
     vmin, vmax = voltage_bounds(ds, study)
     limits = Limits(
@@ -174,6 +176,14 @@ def run_stress(
     )
 
 
+def campus_price(ds: xr.Dataset, prices: xr.Dataset) -> float:
+    """Campus-energy-weighted mean of ``prices``' LMP at the campus buses ($/MWh): what the
+    campuses' energy costs at those prices (``ds`` gives the campus loads)."""
+    lmp = prices.lmp_usd_per_mwh.sel(bus=ds.campus_bus.values)  # time x campus
+    p = ds.campus_p_mw.values
+    return float((lmp.values * p).sum() / max(p.sum(), 1e-9))
+
+
 def summary_table(result: StressResult) -> pd.DataFrame:
     """One row per metric: what a policy reader asks first."""
     ds, base = result.timeseries, result.baseline
@@ -209,6 +219,14 @@ def summary_table(result: StressResult) -> pd.DataFrame:
         rows.append(
             ("worst branch loading without campuses", float(base.loading_percent.max()), "%")
         )
+    rows.append(("generation cost", float(ds.dispatch_cost_usd.sum()) / 1e6, "M$"))
+    if base is not None:
+        rows.append(
+            ("generation cost without campuses", float(base.dispatch_cost_usd.sum()) / 1e6, "M$")
+        )
+    if "lmp_usd_per_mwh" in ds and ds.sizes["campus"]:
+        rows.append(("price at campus buses", campus_price(ds, ds), "$/MWh"))
+        rows.append(("price at campus buses without campuses", campus_price(ds, base), "$/MWh"))
     if result.contingencies is not None:
         c = result.contingencies
         n_viol = int(c.converged.sum()) if len(c) else 0
