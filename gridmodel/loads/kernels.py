@@ -15,6 +15,7 @@ from gridmodel.loads.signal import _value
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_LOW_16 = np.uint64(0xFFFF)
 
 
 @njit(cache=True)
@@ -25,11 +26,34 @@ def _mix(z):
 
 
 @njit(cache=True)
-def uniform(key, a, b):
-    """Uniform [0, 1) draw number (a, b) of stream ``key`` (splitmix64 finaliser)."""
+def _bits(key, a, b):
+    """64 random bits, draw number (a, b) of stream ``key`` (splitmix64 finaliser)."""
     z = _mix(np.uint64(key) + np.uint64(a) * _GOLDEN)
-    z = _mix(z + np.uint64(b) * _GOLDEN + np.uint64(1))
-    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return _mix(z + np.uint64(b) * _GOLDEN + np.uint64(1))
+
+
+@njit(cache=True)
+def uniform(key, a, b):
+    """Uniform [0, 1) draw number (a, b) of stream ``key``."""
+    return float(_bits(key, a, b) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def _normal_block(key, b, out):
+    """Unit-variance draws for block ``b`` into ``out``, one hash each: the sum of the four
+    16-bit uniforms in the hash (Irwin-Hall), centred and scaled by sqrt(3). Near-normal, and
+    bounded at ±2·sqrt(3) standard deviations, as a physical fluctuation is."""
+    scale = np.sqrt(3.0) / 65536.0
+    for m in range(len(out)):
+        z = _bits(key, b, m)
+        total = (
+            float(z & _LOW_16)
+            + float((z >> np.uint64(16)) & _LOW_16)
+            + float((z >> np.uint64(32)) & _LOW_16)
+            + float(z >> np.uint64(48))
+        )
+        out[m] = (total + 2.0 - 131072.0) * scale
+    return out
 
 
 @njit(cache=True)
@@ -42,11 +66,12 @@ def _start(seg_start, s, k, period, jitter_s, key):
 
 @njit(cache=True)
 def _shape_integral(x, w, big_w, tau):
-    i = np.searchsorted(x, tau, side="right") - 1
-    if i > len(x) - 2:
-        i = len(x) - 2
-    if i < 0:
-        i = 0
+    """Integral of the piecewise-linear shape (x, w) from 0 to ``tau`` (a handful of points,
+    so a linear scan)."""
+    i = 0
+    last = len(x) - 2
+    while i < last and x[i + 1] <= tau:
+        i += 1
     h = tau - x[i]
     span = x[i + 1] - x[i]
     slope = (w[i + 1] - w[i]) / span if span > 0.0 else 0.0
@@ -118,36 +143,41 @@ def _iteration_integral(t, seg_start, s, period, jitter_s, key, env_t, env_v, x,
 def fluctuation_integrals(edges, key, step_s, steps_per_block, scale, out):
     """Integral of a unit fluctuation from edges[0] to each edge (s·unit).
 
-    The fluctuation is piecewise constant on steps of ``step_s``, standard normal (Box-Muller on
-    counter draws), and each block of ``steps_per_block`` steps is shifted to sum to zero, so a
-    block always integrates to nothing. Adds ``scale`` times the integral into ``out``.
+    The fluctuation is piecewise constant on steps of ``step_s``, of unit variance
+    (:func:`_normal_block`), and each block of ``steps_per_block`` steps is shifted to sum to
+    zero, so a block always integrates to nothing. Adds ``scale`` times the integral into
+    ``out``. Edges are taken block by block: draw the block, then integrate to every edge in it.
     """
     n = len(edges)
+    if n == 0:
+        return out
     block_len = step_s * steps_per_block
     cum = np.zeros(steps_per_block + 1)
-    current = -1
-    base = 0.0
     zb = np.zeros(steps_per_block)
-    for i in range(n):
-        e = edges[i]
-        b = int(np.floor(e / block_len))
-        if b != current:
-            z = np.empty(steps_per_block)
-            for m in range(steps_per_block):
-                u1 = 1.0 - uniform(key, b, 2 * m)
-                u2 = uniform(key, b, 2 * m + 1)
-                z[m] = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-            zb = z - z.mean()
-            cum[0] = 0.0
-            for m in range(steps_per_block):
-                cum[m + 1] = cum[m] + zb[m] * step_s
-            current = b
-        offset = e - b * block_len
-        m = int(offset / step_s)
-        if m >= steps_per_block:
-            m = steps_per_block - 1
-        g = cum[m] + (offset - m * step_s) * zb[m]
-        if i == 0:
-            base = g
-        out[i] += scale * (g - base)
+    base = 0.0
+    i = 0
+    while i < n:
+        b = int(np.floor(edges[i] / block_len))
+        block_end = (b + 1) * block_len
+        stop = i + np.searchsorted(edges[i:], block_end, side="left")
+        _normal_block(key, b, zb)
+        zb -= zb.mean()
+        for m in range(steps_per_block):
+            cum[m + 1] = cum[m] + zb[m] * step_s
+        if i == 0:  # integrals count from edges[0]
+            offset = edges[0] - b * block_len
+            m = min(int(offset / step_s), steps_per_block - 1)
+            base = cum[m] + (offset - m * step_s) * zb[m]
+        _block_integrals(edges, i, stop, b * block_len, step_s, cum, zb, scale, base, out)
+        i = stop
     return out
+
+
+@njit(cache=True)
+def _block_integrals(edges, start, stop, block_start, step_s, cum, zb, scale, base, out):
+    """Add ``scale`` × (integral from the block start to each edge − ``base``) into ``out``."""
+    last = len(zb) - 1
+    for i in range(start, stop):
+        offset = edges[i] - block_start
+        m = min(int(offset / step_s), last)
+        out[i] += scale * (cum[m] + (offset - m * step_s) * zb[m] - base)
