@@ -34,6 +34,7 @@ import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
 from gridmodel.optimize.dcnetwork import DcNetwork
+from gridmodel.optimize.solver import MatrixLP, highs_model
 from gridmodel.powerflow.dispatch import DispatchResult, Fleet, merit_order_commitment
 
 VIOLATION_TOL_MW = 1e-3
@@ -103,30 +104,29 @@ class EconomicDispatch:
 
     def _model(self, fleet: Fleet):
         """HiGHS model with the unit, shed and spill columns and one balance row per island."""
-        import highspy
-
         n_u, n_i = len(self.unit_node), self.n_island
-        cost = np.nan_to_num(fleet.marginal_cost, nan=0.0)
-        voll = self.options.voll_usd_per_mwh
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        unit_island = self.island[self.unit_node]
+        n_col = n_u + 2 * n_i
         cols = np.r_[np.arange(n_u), n_u + np.arange(n_i), n_u + n_i + np.arange(n_i)]
-        rows = np.r_[unit_island, np.arange(n_i), np.arange(n_i)]
+        rows = np.r_[self.island[self.unit_node], np.arange(n_i), np.arange(n_i)]
         vals = np.r_[np.ones(n_u), np.ones(n_i), -np.ones(n_i)]
-        A = sp.csc_array((vals, (rows, cols)), shape=(n_i, n_u + 2 * n_i))
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = A.shape[1], n_i
-        lp.col_cost_ = np.r_[cost, np.full(2 * n_i, voll)]
-        lp.col_lower_ = np.zeros(A.shape[1])
-        lp.col_upper_ = np.r_[fleet.p_max_mw, np.full(2 * n_i, np.inf)]
-        lp.row_lower_ = lp.row_upper_ = np.zeros(n_i)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr
-        lp.a_matrix_.index_ = A.indices
-        lp.a_matrix_.value_ = A.data
-        h.passModel(lp)
-        return h
+        balance = MatrixLP(
+            c=np.r_[
+                np.nan_to_num(fleet.marginal_cost, nan=0.0),
+                np.full(2 * n_i, self.options.voll_usd_per_mwh),
+            ],
+            offset=0.0,
+            A=sp.csc_array((vals, (rows, cols)), shape=(n_i, n_col)),
+            row_lo=np.zeros(n_i),
+            row_hi=np.zeros(n_i),
+            col_lo=np.zeros(n_col),
+            col_hi=np.r_[fleet.p_max_mw, np.full(2 * n_i, np.inf)],
+            integer=np.zeros(n_col, dtype=bool),
+            row_family=np.zeros(n_i, dtype=np.int32),
+            families=["balance"],
+            row_slices={},
+            col_slices={},
+        )
+        return highs_model(balance)
 
     def _add_branch_rows(self, h, branches: np.ndarray, flow_load: np.ndarray) -> None:
         """Rows ``PTDF_l,units · p - over_l + under_l`` for ``branches`` (bounds of this hour)."""

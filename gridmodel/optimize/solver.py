@@ -115,7 +115,8 @@ def compile_model(model: pyo.ConcreteModel) -> MatrixLP:
     )
 
 
-def _highs(lp: MatrixLP, relax_integers: bool = False, options: dict | None = None):
+def highs_model(lp: MatrixLP, relax_integers: bool = False, options: dict | None = None):
+    """A ``highspy.Highs`` holding ``lp`` (output off, ``options`` set), ready to run."""
     import highspy
 
     h = highspy.Highs()
@@ -144,7 +145,7 @@ def solve_lp(lp: MatrixLP, options: dict | None = None) -> Solution:
     import highspy
 
     t0 = time.perf_counter()
-    h = _highs(lp, options=options)
+    h = highs_model(lp, options=options)
     h.run()
     status = h.getModelStatus()
     t1 = time.perf_counter()
@@ -168,7 +169,7 @@ def solve_lp(lp: MatrixLP, options: dict | None = None) -> Solution:
     info = h.getInfo()
     if lp.integer.any():
         # duals of a mixed-integer problem: the LP with every integer fixed at its optimum
-        fixed = _highs(
+        fixed = highs_model(
             _with_fixed_integers(lp, np.rint(x[lp.integer])), relax_integers=True, options=options
         )
         fixed.run()
@@ -236,7 +237,7 @@ def _elastic_violation(lp: MatrixLP, relaxed: np.ndarray) -> np.ndarray | None:
         row_slices={},
         col_slices={},
     )
-    h = _highs(elastic, relax_integers=True)
+    h = highs_model(elastic, relax_integers=True)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
