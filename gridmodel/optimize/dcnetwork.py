@@ -184,11 +184,9 @@ def dc_network(network: Network, net=None) -> DcNetwork:
     rate = br.rate_a_mva.to_numpy(dtype=float)
 
     fleet = Fleet.from_net(net)
-    unit_bus = np.concatenate([net.gen.bus.to_numpy(), net.sgen.bus.to_numpy()])
     names = np.concatenate(
         [[f"gen {i}" for i in net.gen.index], [f"sgen {i}" for i in net.sgen.index]]
     )
-    node_of = pd.Series(np.arange(len(network.buses)), index=network.buses.index)
     keep = fleet.in_service
     return DcNetwork(
         node=pd.Index(network.buses.bus.to_numpy(), name="bus"),
@@ -200,18 +198,34 @@ def dc_network(network: Network, net=None) -> DcNetwork:
         link_name=np.asarray(br.index[on].astype(str)),
         kvl=True,
         base_mva=float(ppc["baseMVA"]),
-        unit_node=node_of.loc[unit_bus].to_numpy()[keep],
+        unit_node=unit_nodes(network, net)[keep],
         unit_p_min_mw=fleet.p_min_mw[keep],
         unit_p_max_mw=fleet.p_max_mw[keep],
-        unit_cost=np.nan_to_num(fleet.marginal_cost[keep], nan=0.0),
+        unit_cost=fleet.dispatch_cost[keep],
         unit_name=names[keep],
     )
 
 
 def bus_loads(network: Network, net, load_p: np.ndarray) -> np.ndarray:
     """Hourly MW per bus (hours x buses, network bus order) from per-``net.load`` MW."""
-    node_of = pd.Series(np.arange(len(network.buses)), index=network.buses.index)
-    cols = node_of.loc[net.load.bus.to_numpy()].to_numpy()
+    cols = load_nodes(network, net)
     out = np.zeros((load_p.shape[0], len(network.buses)))
     np.add.at(out.T, cols, (load_p * net.load.in_service.to_numpy()).T)
     return out
+
+
+def _node_positions(network: Network, buses: np.ndarray) -> np.ndarray:
+    """Positions (network bus order, the bus-level nodes) of pandapower bus indices."""
+    return network.buses.index.get_indexer(buses)
+
+
+def unit_nodes(network: Network, net) -> np.ndarray:
+    """Node of every unit in :class:`Fleet` order (``gen`` rows, then ``sgen`` rows)."""
+    return _node_positions(
+        network, np.concatenate([net.gen.bus.to_numpy(), net.sgen.bus.to_numpy()])
+    )
+
+
+def load_nodes(network: Network, net) -> np.ndarray:
+    """Node of every ``net.load`` row."""
+    return _node_positions(network, net.load.bus.to_numpy())

@@ -33,9 +33,9 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
-from gridmodel.optimize.dcnetwork import DcNetwork
+from gridmodel.optimize.dcnetwork import DcNetwork, dc_network, load_nodes, unit_nodes
 from gridmodel.optimize.solver import MatrixLP, highs_model
-from gridmodel.powerflow.dispatch import DispatchResult, Fleet, merit_order_commitment
+from gridmodel.powerflow.dispatch import DispatchResult, Fleet, commit
 
 VIOLATION_TOL_MW = 1e-3
 HOURS_PER_BLOCK = 256
@@ -111,7 +111,7 @@ class EconomicDispatch:
         vals = np.r_[np.ones(n_u), np.ones(n_i), -np.ones(n_i)]
         balance = MatrixLP(
             c=np.r_[
-                np.nan_to_num(fleet.marginal_cost, nan=0.0),
+                fleet.dispatch_cost,
                 np.full(2 * n_i, self.options.voll_usd_per_mwh),
             ],
             offset=0.0,
@@ -161,9 +161,7 @@ class EconomicDispatch:
             raise ValueError("economic dispatch needs the load of every bus (load_p)")
         demand_mw = np.asarray(demand_mw, dtype=float)
         n_t, n_u, n_i = len(demand_mw), len(self.unit_node), self.n_island
-        reserve = float(fleet.p_max_mw[fleet.in_service].max())
-        commit = demand_mw if commit_mw is None else np.asarray(commit_mw, dtype=float)
-        committed = merit_order_commitment(fleet, commit, reserve)
+        committed = commit(fleet, demand_mw, commit_mw)
         on = committed & fleet.in_service[None, :]
         total = load_p.sum(axis=1)
         scale = np.divide(demand_mw, total, out=np.ones(n_t), where=total > 0)
@@ -171,8 +169,9 @@ class EconomicDispatch:
         np.add.at(node_load.T, self.load_node, (load_p * scale[:, None]).T)
 
         h = self._model(fleet)
-        unit_cost = np.nan_to_num(fleet.marginal_cost, nan=0.0)
+        unit_cost = fleet.dispatch_cost
         monitored = np.zeros(0, dtype=int)
+        ptdf_monitored = np.zeros((0, self.grid.n_node))
         p = np.zeros((n_t, n_u))
         lmp = np.zeros((n_t, self.grid.n_node), dtype=np.float32)
         shed, spill = np.zeros(n_t), np.zeros(n_t)
@@ -201,7 +200,8 @@ class EconomicDispatch:
                     )
                 while True:
                     h.run()
-                    x = np.asarray(h.getSolution().col_value)
+                    sol = h.getSolution()
+                    x = np.asarray(sol.col_value)
                     flow = self.ptdf_rated @ x[:n_u] - flow_load[self.rated]
                     excess = np.abs(flow) - self.rate[self.rated]
                     new = self.rated[excess > VIOLATION_TOL_MW]
@@ -210,14 +210,14 @@ class EconomicDispatch:
                         break
                     self._add_branch_rows(h, new, flow_load)
                     monitored = np.r_[monitored, new]
-                sol = h.getSolution()
+                    ptdf_monitored = np.vstack([ptdf_monitored, self.ptdf[new]])
                 y = np.asarray(sol.row_dual)
                 p[t] = x[:n_u]
                 shed[t] = x[n_u : n_u + n_i].sum()
                 spill[t] = x[n_u + n_i : n_u + 2 * n_i].sum()
                 overload[t] = x[n_u + 2 * n_i :].sum()
                 cost[t] = float(unit_cost @ x[:n_u])
-                lmp[t] = y[self.island] + self.ptdf[monitored].T @ y[n_i:]
+                lmp[t] = y[self.island] + ptdf_monitored.T @ y[n_i:]
         return DispatchResult(
             p_mw=p,
             committed=committed,
@@ -231,16 +231,6 @@ class EconomicDispatch:
 
 def economic_dispatch_rule(network, net, options: DispatchOptions) -> EconomicDispatch:
     """The economic dispatch of ``net`` (a study copy of ``network``, campus loads included)."""
-    import pandas as pd
-
-    from gridmodel.optimize.dcnetwork import dc_network
-
-    grid = dc_network(network, net)
-    node_of = pd.Series(np.arange(grid.n_node), index=network.buses.index)
-    unit_bus = np.concatenate([net.gen.bus.to_numpy(), net.sgen.bus.to_numpy()])
     return EconomicDispatch(
-        grid,
-        node_of.loc[unit_bus].to_numpy(),
-        node_of.loc[net.load.bus.to_numpy()].to_numpy(),
-        options,
+        dc_network(network, net), unit_nodes(network, net), load_nodes(network, net), options
     )

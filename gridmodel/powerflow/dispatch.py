@@ -71,6 +71,11 @@ class Fleet:
         return int(self.is_gen.sum())
 
     @property
+    def dispatch_cost(self) -> np.ndarray:
+        """Marginal cost ($/MWh) a dispatch prices each unit at: 0 where the case has none."""
+        return np.nan_to_num(self.marginal_cost, nan=0.0)
+
+    @property
     def slack_weight(self) -> np.ndarray:
         """Distributed-slack weight of every ``gen`` row: its range Pmax - Pmin (0 if out of
         service). A unit that is off in an hour drops out of the slack in that hour's solve."""
@@ -114,6 +119,14 @@ def merit_order_commitment(fleet: Fleet, demand_mw: np.ndarray, reserve_mw: floa
     committed = np.repeat(base[None, :], len(demand_mw), axis=0)
     committed[:, order] = np.arange(len(order))[None, :] < n_on[:, None]
     return committed
+
+
+def commit(fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None) -> np.ndarray:
+    """Merit-order commitment (time x unit) against ``commit_mw`` (else ``demand_mw``), with the
+    largest in-service unit as the reserve."""
+    reserve = float(fleet.p_max_mw[fleet.in_service].max())
+    target = demand_mw if commit_mw is None else np.asarray(commit_mw, dtype=float)
+    return merit_order_commitment(fleet, target, reserve)
 
 
 @dataclass(frozen=True)
@@ -161,9 +174,7 @@ def participation_dispatch(
     loss estimate - the same way.
     """
     demand_mw = np.asarray(demand_mw, dtype=float)
-    reserve = float(fleet.p_max_mw[fleet.in_service].max())
-    commit = demand_mw if commit_mw is None else np.asarray(commit_mw, dtype=float)
-    committed = merit_order_commitment(fleet, commit, reserve)
+    committed = commit(fleet, demand_mw, commit_mw)
     p_min = np.where(committed, fleet.p_min_mw[None, :], 0.0)
     span = np.where(committed, (fleet.p_max_mw - fleet.p_min_mw)[None, :], 0.0)
     total_min, total_span = p_min.sum(axis=1), span.sum(axis=1)
@@ -174,5 +185,5 @@ def participation_dispatch(
         committed=committed,
         shortfall_mw=np.maximum(demand_mw - (total_min + total_span), 0.0),
         surplus_mw=np.maximum(total_min - demand_mw, 0.0),
-        cost_usd=p @ np.nan_to_num(fleet.marginal_cost, nan=0.0),
+        cost_usd=p @ fleet.dispatch_cost,
     )
