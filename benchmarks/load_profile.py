@@ -17,7 +17,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from gridmodel.loads.profile import build_campus_load  # noqa: E402
-from gridmodel.scenario import ModelProfile  # noqa: E402
+from gridmodel.schema import ModelProfile  # noqa: E402
 
 GPUS = 100_000
 HOUR = 3600.0

@@ -19,7 +19,7 @@ import pandas as pd
 from gridmodel.networks import load_network
 from gridmodel.powerflow import batch
 from gridmodel.powerflow.case import build_study
-from gridmodel.scenario import load_scenario
+from gridmodel.schema import load_scenario
 
 
 def ours(case, inj) -> float:

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gridmodel.io import write_csv, write_netcdf
-from gridmodel.scenario import ScenarioError, load_scenario
+from gridmodel.schema import ScenarioError, load_scenario
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="AI campuses on regional power grids."

@@ -10,7 +10,7 @@ import yaml
 
 from gridmodel.networks import load_network
 from gridmodel.powerflow.case import build_study
-from gridmodel.scenario import default_scenario_path, parse_scenario
+from gridmodel.schema import default_scenario_path, parse_scenario
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -164,7 +164,7 @@ def test_cascade_reproduces_the_july_2024_pattern():
     """Six 54 ms dips to 0.3 pu in 82 s: the sag-counting campuses transfer at the third dip and
     stay off; the NOGRR282 campus rides through every dip and is back within its recovery."""
     from gridmodel.dynamics.cascade import site_voltage, trip_cascade
-    from gridmodel.scenario import DipCounting, FaultResponse
+    from gridmodel.schema import DipCounting, FaultResponse
 
     t = np.arange(0, 100.0, 0.005)
     times = [1.0, 17.4, 33.8, 50.2, 66.6, 83.0]

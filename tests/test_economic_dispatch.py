@@ -25,7 +25,7 @@ from gridmodel.optimize.expansion import (
     solve_expansion,
 )
 from gridmodel.powerflow.dispatch import Fleet
-from gridmodel.scenario import ScenarioError, parse_scenario
+from gridmodel.schema import ScenarioError, parse_scenario
 
 HOURS = 6
 

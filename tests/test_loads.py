@@ -13,7 +13,7 @@ from gridmodel.loads.fault import ON_BACKUP, fault_response
 from gridmodel.loads.metrics import ProfileMetrics, profile_metrics
 from gridmodel.loads.profile import build_campus_load, parse_resolution
 from gridmodel.loads.signal import PiecewiseLinear
-from gridmodel.scenario import (
+from gridmodel.schema import (
     DipCounting,
     FaultResponse,
     ModelProfile,
@@ -318,7 +318,7 @@ def test_resolutions_parse():
 
 @pytest.fixture(scope="module")
 def campus_scenario():
-    from gridmodel.scenario import load_scenario
+    from gridmodel.schema import load_scenario
 
     return load_scenario("texas2000-west-training-campus")
 
@@ -345,7 +345,7 @@ def test_profile_command_writes_profile_metrics_and_figures(tmp_path, campus_sce
 
     from gridmodel.cli import app
     from gridmodel.loads.run import campus_loads
-    from gridmodel.scenario import bundled_dir
+    from gridmodel.resources import bundled_dir
 
     out = tmp_path / "out"
     path = bundled_dir("scenarios") / "texas2000-west-training-campus.yaml"

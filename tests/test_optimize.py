@@ -22,7 +22,7 @@ from gridmodel.optimize.expansion import (
     solve_expansion,
 )
 from gridmodel.optimize.solver import InfeasibleError
-from gridmodel.scenario import ScenarioError, parse_scenario
+from gridmodel.schema import ScenarioError, parse_scenario
 
 PRICES = Prices(gas_usd_per_mmbtu=4.0, co2_usd_per_t=0.0, wacc=0.08)
 

@@ -17,7 +17,7 @@ from gridmodel.rates.revenue import calibrated_supply, capacity_price, fixed_cha
 from gridmodel.rates.run import bill_model, named_cases
 from gridmodel.rates.tariff import exit_fee_usd
 from gridmodel.resources import bundled_dir
-from gridmodel.scenario import ScenarioError, parse_scenario
+from gridmodel.schema import ScenarioError, parse_scenario
 
 # Four classes, twelve hours: two each in Jan, Jun, Jul, Aug, Sep, Dec.
 MONTH = np.array([1, 1, 6, 6, 7, 7, 8, 8, 9, 9, 12, 12])

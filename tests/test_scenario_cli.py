@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.scenario import ScenarioError, load_scenario, parse_scenario
+from gridmodel.schema import ScenarioError, load_scenario, parse_scenario
 from gridmodel.stress.run import prepare
 
 runner = CliRunner()
@@ -121,12 +121,10 @@ def test_same_scenario_same_numbers(summer_study):
 def test_scenario_reference_is_generated_from_the_schema():
     from pathlib import Path
 
-    from gridmodel.scenario_docs import markdown
+    from gridmodel.schema.docs import markdown
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
-    assert doc.read_text() == markdown(), (
-        "run: python -m gridmodel.scenario_docs > docs/scenarios.md"
-    )
+    assert doc.read_text() == markdown(), "run: python -m gridmodel.schema.docs > docs/scenarios.md"
 
 
 def test_load_growth_scales_to_the_target_peak_and_by_area(texas):

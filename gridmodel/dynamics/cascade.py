@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from gridmodel.loads.fault import ON_BACKUP, fault_response
-from gridmodel.scenario import FaultResponse
+from gridmodel.schema import FaultResponse
 
 
 def site_voltage(

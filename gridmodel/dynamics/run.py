@@ -16,7 +16,7 @@ from gridmodel.dynamics.frequency import metrics, simulate, system
 from gridmodel.io import write_csv, write_netcdf_groups
 from gridmodel.powerflow.case import Injections, StudyCase, campus_load_model
 from gridmodel.powerflow.reference import solve_hour_pandapower
-from gridmodel.scenario import Events, GpuSmoothing, ModelProfile, Scenario, ScenarioError
+from gridmodel.schema import Events, GpuSmoothing, ModelProfile, Scenario, ScenarioError
 from gridmodel.stress.violations import resolve_hours
 
 #: Relay-free thresholds reported for every event: the NOGRR282 large-electronic-load

@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 from numba import njit
 
-from gridmodel.scenario import FaultResponse
+from gridmodel.schema import FaultResponse
 
 ON_GRID, RIDING_THROUGH, ON_BACKUP, RECONNECTING = 0, 1, 2, 3
 STATES = {ON_GRID: "on_grid", RIDING_THROUGH: "riding_through", ON_BACKUP: "on_backup",

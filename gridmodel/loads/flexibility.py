@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.loads.signal import PiecewiseLinear
-from gridmodel.scenario import Flexibility
+from gridmodel.schema import Flexibility
 
 
 def curtailment_events(

@@ -14,7 +14,7 @@ import xarray as xr
 from scipy import signal
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
-from gridmodel.scenario import Compliance
+from gridmodel.schema import Compliance
 
 BAND_HZ = (0.1, 20.0)
 P2P_WINDOW_S = 5.0

@@ -32,7 +32,7 @@ from gridmodel.loads.signal import (
 )
 from gridmodel.loads.timeline import JobTimeline, events_table, job_levels, job_timeline
 from gridmodel.loads.waveform import IterationShape, iteration_shape
-from gridmodel.scenario import ModelProfile
+from gridmodel.schema import ModelProfile
 
 TICK_S = 0.01  # finest resolution; every resolution is a whole number of ticks dividing an hour
 TICKS_PER_HOUR = 360_000

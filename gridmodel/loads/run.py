@@ -13,7 +13,7 @@ from gridmodel.io import write_csv
 from gridmodel.loads.metrics import ProfileMetrics, coincidence_factor, compliance_report
 from gridmodel.loads.profile import HOUR_S, CampusLoad, build_campus_load
 from gridmodel.loads.store import write_profiles
-from gridmodel.scenario import Mitigation, ModelProfile, Scenario, ScenarioError
+from gridmodel.schema import Mitigation, ModelProfile, Scenario, ScenarioError
 
 SPECTRUM_S = 600.0  # profile length behind the spectrum figure, at 10 ms
 

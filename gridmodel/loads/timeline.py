@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gridmodel.scenario import Gpu, Lifecycle, Mitigation
+from gridmodel.schema import Gpu, Lifecycle, Mitigation
 
 DAY_S = 86400.0
 

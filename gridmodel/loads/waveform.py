@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridmodel.scenario import Gpu, GpuSmoothing, Mitigation, StorageSmoothing, Waveform
+from gridmodel.schema import Gpu, GpuSmoothing, Mitigation, StorageSmoothing, Waveform
 
 SAMPLES_PER_ITERATION = 2000  # resolution of numerically reshaped iterations (3 ms at 6 s)
 

@@ -24,7 +24,7 @@ from gridmodel.optimize.expansion import (
 from gridmodel.optimize.periods import aggregation_error, typical_periods
 from gridmodel.optimize.solver import InfeasibleError
 from gridmodel.powerflow.case import build_study
-from gridmodel.scenario import CampusSizing, Expansion, Scenario, ScenarioError
+from gridmodel.schema import CampusSizing, Expansion, Scenario, ScenarioError
 
 ZONAL_ABOVE_BUSES = 500
 

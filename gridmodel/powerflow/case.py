@@ -20,7 +20,7 @@ from gridmodel.powerflow.dispatch import (
     Fleet,
     participation_dispatch,
 )
-from gridmodel.scenario import (
+from gridmodel.schema import (
     Campus,
     CsvProfile,
     LoadGrowth,

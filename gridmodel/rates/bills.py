@@ -25,7 +25,7 @@ from gridmodel.rates.revenue import (
     vintage_cost,
 )
 from gridmodel.rates.tariff import LargeLoadCase, exit_fee_usd
-from gridmodel.scenario import RETAIL_CLASSES
+from gridmodel.schema import RETAIL_CLASSES
 
 CLASSES = (*RETAIL_CLASSES, "large_load")
 COMPONENTS = (

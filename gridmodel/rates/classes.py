@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel.scenario import RETAIL_CLASSES, Baseline, ClassLoads, ScenarioError
+from gridmodel.schema import RETAIL_CLASSES, Baseline, ClassLoads, ScenarioError
 
 REGIONS = Path(__file__).with_name("regions.csv")
 

@@ -37,7 +37,7 @@ from gridmodel.rates.revenue import (
 )
 from gridmodel.rates.tariff import LargeLoadCase
 from gridmodel.rates.uncertainty import QUANTILES, monte_carlo
-from gridmodel.scenario import RETAIL_CLASSES, Bills, ModelProfile, Scenario, ScenarioError
+from gridmodel.schema import RETAIL_CLASSES, Bills, ModelProfile, Scenario, ScenarioError
 
 #: Cases every run reports (besides the scenario's own): the name and how campuses change.
 NO_SHOW = "no_show"

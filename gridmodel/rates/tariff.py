@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridmodel.scenario import LargeLoadTariff
+from gridmodel.schema import LargeLoadTariff
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from rich.progress import Progress
 
 from gridmodel.rates.bills import ENERGY_COMPONENTS, BillModel, simulate
 from gridmodel.rates.tariff import LargeLoadCase
-from gridmodel.scenario import MonteCarlo
+from gridmodel.schema import MonteCarlo
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 

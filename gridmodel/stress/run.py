@@ -11,7 +11,7 @@ import xarray as xr
 from gridmodel.networks import load_network
 from gridmodel.powerflow.batch import SolverOptions, solve_timeseries
 from gridmodel.powerflow.case import Injections, StudyCase, build_study, without_campuses
-from gridmodel.scenario import Scenario, ScenarioError
+from gridmodel.schema import Scenario, ScenarioError
 from gridmodel.stress.contingency import contingency_table, outage_set, run_contingencies
 from gridmodel.stress.hosting import (
     HostingResult,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.scenario import Study
+from gridmodel.schema import Study
 
 
 def voltage_bounds(ds: xr.Dataset, study: Study) -> tuple[np.ndarray, np.ndarray]:

@@ -1,17 +1,17 @@
 """Generate ``docs/scenarios.md`` from the scenario schema, so the reference cannot drift.
 
-python -m gridmodel.scenario_docs > docs/scenarios.md
+python -m gridmodel.schema.docs > docs/scenarios.md
 """
 
 from __future__ import annotations
 
 import json
-from typing import get_args
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from gridmodel import scenario as sc
+from gridmodel import schema as sc
+from gridmodel.schema.loading import annotation_types
 
 
 def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
@@ -22,17 +22,12 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
             return
         seen.append(model)
         for field in model.model_fields.values():
-            for arg in _flatten(field.annotation):
+            for arg in annotation_types(field.annotation):
                 if isinstance(arg, type) and issubclass(arg, BaseModel):
                     walk(arg)
 
     walk(root)
     return seen
-
-
-def _flatten(ann) -> list:
-    args = get_args(ann)
-    return [ann] if not args else [a for arg in args for a in _flatten(arg)]
 
 
 def _default(field) -> str:
@@ -52,7 +47,7 @@ def markdown() -> str:
     lines = [
         "# Scenario reference",
         "",
-        "Generated from `gridmodel/scenario.py` by `python -m gridmodel.scenario_docs`; do not edit.",
+        "Generated from `gridmodel/schema/` by `python -m gridmodel.schema.docs`; do not edit.",
         "",
     ]
     for model in _models(sc.Scenario):

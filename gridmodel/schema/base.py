@@ -1,0 +1,52 @@
+"""Building blocks of the scenario schema: the error type, strict sections, documented fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message names the field and what is allowed."""
+
+
+def param(
+    default: Any = ...,
+    *,
+    description: str,
+    unit: str | None = None,
+    source: str | None = None,
+    **kw,
+):
+    """A scenario field with its description, unit and the source of its default."""
+    extra = {k: v for k, v in (("unit", unit), ("source", source)) if v is not None}
+    return Field(default, description=description, json_schema_extra=extra or None, **kw)
+
+
+class Section(BaseModel):
+    """A scenario section: unknown fields refused, values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def wacc_param(description: str):
+    """The weighted average cost of capital, one default for every section that finances assets."""
+    return param(
+        0.0799,
+        description=description,
+        source="Derived from ATB 2024 financing in ReEDS: 8 % debt, 10.5 % ROE, 55 % debt, "
+        "25.74 % tax (rates_and_costs.md section 6)",
+        ge=0,
+        lt=0.3,
+    )
+
+
+def reserve_margin_param(description: str):
+    """The planning reserve margin over the forecast peak, one default for every section."""
+    return param(
+        0.178,
+        description=description,
+        source="PJM 2025/26 BRA reserve-margin target 17.8 % (rates_and_costs.md section 1a)",
+        ge=0,
+    )

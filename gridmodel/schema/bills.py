@@ -1,0 +1,455 @@
+"""`bills`: residential pass-through (gridmodel.rates).
+
+Sources: ../shared/reference/rates_and_costs.md (sections cited)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+
+from gridmodel.schema.base import Section, param, reserve_margin_param, wacc_param
+from gridmodel.schema.optimize import Technology
+
+RETAIL_CLASSES = ("residential", "commercial", "industrial")
+AllocationMethod = Literal["energy", "1cp", "4cp", "12cp", "average_and_excess", "ncp"]
+Region = Literal["us", "texas", "virginia", "maryland", "ohio"]
+
+
+class Baseline(Section):
+    """Today's rates and how today's revenue requirement splits by function and classification."""
+
+    region: Region = param(
+        "us",
+        description="Region of the household and rate figures in `gridmodel/rates/regions.csv`.",
+    )
+    household_kwh_per_month: float | None = param(
+        None,
+        description="Typical household use; empty = the region's figure.",
+        unit="kWh/month",
+        gt=0,
+    )
+    residential_cents_per_kwh: float | None = param(
+        None, description="Today's residential price; empty = the region's.", unit="c/kWh", gt=0
+    )
+    all_sector_cents_per_kwh: float | None = param(
+        None,
+        description="Today's all-sector average price; empty = the region's.",
+        unit="c/kWh",
+        gt=0,
+    )
+    function_share: dict[str, float] = param(
+        {"generation": 0.56, "transmission": 0.13, "distribution": 0.31},
+        description="Shares of today's revenue requirement by function (sum to 1).",
+        source="EIA, Electricity Explained: factors affecting electricity prices (US average "
+        "price: generation 56 %, transmission 13 %, distribution 31 %)",
+    )
+    generation_energy_share: float = param(
+        0.45,
+        description="Share of generation cost classified as energy (fuel, variable O&M); the rest "
+        "is demand-related (plant).",
+        source="Derived: ATB 2024 gas CC at 50 % capacity factor, fixed 35 $/MWh (1,224 $/kW x FCR "
+        "0.098 + 33.8 $/kW-yr) vs fuel and VOM 29 $/MWh (6.33 MMBtu/MWh x 4.28 $/MMBtu + 2.14) "
+        "(rates_and_costs.md sections 6, 8)",
+        ge=0,
+        le=1,
+    )
+    distribution_customer_share: float = param(
+        0.10,
+        description="Share of distribution cost classified as customer-related (meters, service "
+        "drops, billing); the rest is demand-related.",
+        source="Assumption following RAP, Electric Cost Allocation for a New Era (2020), which "
+        "classifies only meters, services and billing as customer-related (rates_and_costs.md "
+        "section 6); no share was read",
+        ge=0,
+        le=1,
+    )
+
+    @field_validator("function_share")
+    @classmethod
+    def _functions(cls, v: dict[str, float]) -> dict[str, float]:
+        need = {"generation", "transmission", "distribution"}
+        if set(v) != need:
+            raise ValueError(f"give exactly the functions {sorted(need)}, got {sorted(v)}")
+        return _shares_sum_to_one(v)
+
+
+def _shares_sum_to_one(v: dict[str, float]) -> dict[str, float]:
+    if any(not x >= 0 for x in v.values()):
+        raise ValueError(f"shares must be >= 0, got {v}")
+    if abs(sum(v.values()) - 1.0) > 1e-6:
+        raise ValueError(f"shares must sum to 1, they sum to {sum(v.values()):.6g}")
+    return v
+
+
+class ClassLoads(Section):
+    """Hourly loads of the retail classes, split from the network's hourly system load."""
+
+    energy_share: dict[str, float] = param(
+        {"residential": 0.38, "commercial": 0.36, "industrial": 0.26},
+        description="Annual energy share of each retail class (sum to 1).",
+        source="EIA Electric Power Annual, retail sales by sector, US 2022-2023 (rounded)",
+    )
+    commercial_weather_sensitivity: float = param(
+        0.5,
+        description="Commercial load follows the system's swing around its mean at this "
+        "fraction; industrial load is flat and residential takes the rest.",
+        source="Calibration: gives a residential share of the summer peak of 0.50-0.60 on the "
+        "Texas case, the range of residential shares of demand-related cost "
+        "(MD OPC 51 %, JLARC 55 %; rates_and_costs.md section 6)",
+        ge=0,
+        le=1,
+    )
+    csv: Path | None = param(
+        None,
+        description="CSV with hourly MW columns residential, commercial, industrial for the load "
+        "year; replaces the split (shares are then taken from the file).",
+    )
+    customers_per_residential: dict[str, float] = param(
+        {"commercial": 0.133, "industrial": 0.0074},
+        description="Commercial and industrial customers per residential customer.",
+        source="EIA-861 2022 US customer counts (about 142.6 M residential, 19.0 M commercial, "
+        "1.05 M industrial)",
+    )
+
+    @field_validator("energy_share")
+    @classmethod
+    def _classes(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != set(RETAIL_CLASSES):
+            raise ValueError(f"give exactly the classes {list(RETAIL_CLASSES)}, got {sorted(v)}")
+        return _shares_sum_to_one(v)
+
+
+class Allocation(Section):
+    """Allocator of each function's demand-related cost (energy costs go by energy, customer
+    costs by customer count)."""
+
+    generation: AllocationMethod = param(
+        "12cp",
+        description="Generation demand allocator.",
+        source="NARUC Cost Allocation Manual (1992)",
+    )
+    transmission: AllocationMethod = param(
+        "4cp",
+        description="Transmission allocator.",
+        source="ERCOT 4CP transmission charges (rates_and_costs.md section 6)",
+    )
+    distribution: AllocationMethod = param(
+        "ncp",
+        description="Distribution demand allocator (large loads at transmission voltage take "
+        "no distribution cost).",
+        source="1NCP for local system demand (rates_and_costs.md section 6)",
+    )
+    compare: list[AllocationMethod] = param(
+        ["energy", "1cp", "4cp", "12cp", "average_and_excess"],
+        description="Methods compared side by side for generation and transmission.",
+    )
+
+
+class LargeLoadTariff(Section):
+    """Protections in a large-load tariff."""
+
+    min_take_td: float = param(
+        0.85,
+        description="Minimum billed T&D demand as a share of contract demand.",
+        source="AEP Ohio DCT 85 %; Dominion GS-5 85 % T&D (rates_and_costs.md section 5)",
+        ge=0,
+        le=1,
+    )
+    min_take_generation: float = param(
+        0.60,
+        description="Minimum billed generation demand as a share of contract demand.",
+        source="Dominion GS-5 60 % generation (rates_and_costs.md section 5)",
+        ge=0,
+        le=1,
+    )
+    term_years: int = param(
+        14,
+        description="Contract term from the first year of service.",
+        unit="yr",
+        source="Dominion GS-5 14-year agreements (rates_and_costs.md section 5)",
+        ge=1,
+    )
+    exit_fee_years: float = param(
+        5.0,
+        description="Exit fee as years of minimum bills (capped by the years left in the term).",
+        unit="yr",
+        source="I&M proposal: termination fee of 5 years' minimum bills (rates_and_costs.md "
+        "section 5)",
+        ge=0,
+    )
+    collateral_musd: float | None = param(
+        None,
+        description="Collateral that secures the exit fee; only this much is recovered if "
+        "given (empty = the fee is paid in full).",
+        unit="$M",
+        source="Collateral amounts NOT FOUND in the sources read (rates_and_costs.md section 5)",
+        ge=0,
+    )
+
+
+class LargeLoad(Section):
+    """A data-centre campus as a retail customer: forecast, realised load and tariff."""
+
+    campus: str = param(description="Campus name from `campuses` (its hourly profile and MW).")
+    first_year: int = param(0, description="Year of first service (0 = `start_year`).", ge=0)
+    ramp_years: int = param(
+        4,
+        description="Years from first service to full contract demand.",
+        unit="yr",
+        source="AEP Ohio DCT ramp of up to 4 years (rates_and_costs.md section 5)",
+        ge=1,
+    )
+    materialisation: float = param(
+        1.0,
+        description="Realised load as a fraction of the forecast.",
+        source="Scenario input; 0.5-1.0 range (rates_and_costs.md, implications table)",
+        ge=0,
+        le=1,
+    )
+    leaves_after_years: int | None = param(
+        None, description="Years of service after which the campus leaves (empty = stays).", ge=0
+    )
+    btm_peak_avoidance: float = param(
+        0.0,
+        description="Share of the campus's coincident-peak demand served behind the meter "
+        "(4CP avoidance).",
+        ge=0,
+        le=1,
+    )
+    tariff: LargeLoadTariff | None = param(
+        default_factory=LargeLoadTariff,
+        description="Large-load tariff protections; empty = standard tariff, no minimum take.",
+    )
+
+
+class CapacityMarket(Section):
+    """PJM-style capacity market: a zonal price from given prices or a sloped demand curve."""
+
+    price_usd_per_mw_day: float | list[float] | None = param(
+        None,
+        description="Clearing price, one value or one per year; empty = from the demand curve.",
+        unit="$/MW-day",
+    )
+    baseline_price_usd_per_mw_day: float = param(
+        269.92,
+        description="Price already in today's rates.",
+        unit="$/MW-day",
+        source="PJM 2025/26 BRA RTO price (rates_and_costs.md section 1a)",
+        ge=0,
+    )
+    market_peak_mw: float | None = param(
+        None,
+        description="Forecast peak of the whole market the curve clears (e.g. the RTO); the "
+        "campuses add to it. Empty = the scenario's own system.",
+        unit="MW",
+        source="PJM 2026/27 peak forecast 159,329 MW (rates_and_costs.md section 1a)",
+        gt=0,
+    )
+    supply_ucap_mw: float | None = param(
+        None,
+        description="Offered capacity for the demand curve; empty = calibrated so that today's "
+        "market requirement clears at the baseline price.",
+        unit="MW",
+        gt=0,
+    )
+    cap_usd_per_mw_day: float = param(
+        329.17,
+        description="Price cap.",
+        unit="$/MW-day",
+        source="PJM 2026/27 collar as realised (rates_and_costs.md section 1a)",
+        gt=0,
+    )
+    floor_usd_per_mw_day: float = param(
+        177.24,
+        description="Price floor.",
+        unit="$/MW-day",
+        source="PJM 2026/27 collar floor (rates_and_costs.md section 1a)",
+        ge=0,
+    )
+    surplus_at_floor: float = param(
+        0.05,
+        description="Supply above the requirement (fraction) at which the price reaches the "
+        "floor; the price is at the cap at or below the requirement and linear between.",
+        source="Assumption: PJM cleared at the cap when 6,623 MW (about 5 %) short and near the "
+        "old cap 0.7 points above target (rates_and_costs.md section 1a); the VRR points were "
+        "not read",
+        gt=0,
+    )
+
+    @model_validator(mode="after")
+    def _collar(self) -> CapacityMarket:
+        if self.floor_usd_per_mw_day > self.cap_usd_per_mw_day:
+            raise ValueError("the floor must not exceed the cap")
+        return self
+
+
+class Procurement(Section):
+    """How the utility supplies capacity for forecast load."""
+
+    market: Literal["vertically_integrated", "capacity_market", "energy_only"] = param(
+        "vertically_integrated",
+        description="`vertically_integrated`: the utility builds `technology` for the forecast "
+        "load plus reserve margin and recovers it in rates; `capacity_market`: load pays the "
+        "capacity price on its forecast obligation; `energy_only`: no capacity cost (ERCOT).",
+    )
+    technology: Technology = param(
+        "frame_ct", description="Technology built for forecast load (vertically integrated)."
+    )
+    reserve_margin: float = reserve_margin_param("Reserve margin procured over forecast peak.")
+    lead_years: int = param(
+        2,
+        description="Capacity is committed this many years ahead of the forecast need.",
+        unit="yr",
+        source="Turbine waits of 1-7 years (S&P Global 2025, rates_and_costs.md section 8)",
+        ge=0,
+    )
+    cost_year: Literal[2025, 2030] = param(
+        2030, description="Cost year of the technology table.", source="NREL ATB 2025 Moderate"
+    )
+    energy_price_change_usd_per_mwh: float = param(
+        0.0,
+        description="Change of the average energy cost at full realised campus load (e.g. the "
+        "load-weighted LMP difference of `gridmodel optimize`), scaled with the realised share.",
+        unit="$/MWh",
+    )
+    capacity_market: CapacityMarket | None = param(
+        None, description="Capacity market terms (market `capacity_market`)."
+    )
+
+    @model_validator(mode="after")
+    def _market_terms(self) -> Procurement:
+        if self.market == "capacity_market" and self.capacity_market is None:
+            raise ValueError("market 'capacity_market' needs a `capacity_market` block")
+        return self
+
+
+class TransmissionProject(Section):
+    """A transmission project recovered in rates."""
+
+    name: str = param(description="Label.")
+    capex_musd: float = param(description="Capital cost.", unit="$M", ge=0)
+    in_service_year: int = param(0, description="Year in service (0 = `start_year`).", ge=0)
+    direct_assignment: float = param(
+        0.05,
+        description="Share paid directly by the large loads (by contract demand); the rest is "
+        "allocated to all classes.",
+        source="UCS 2025: 6 of 130 PJM data-centre projects (about 5 %) paid directly "
+        "(rates_and_costs.md section 9)",
+        ge=0,
+        le=1,
+    )
+
+
+class Transmission(Section):
+    """Transmission upgrades: a project list and/or the overloads of a grid-stress run."""
+
+    projects: list[TransmissionProject] = param([], description="Projects.")
+    stress_results: Path | None = param(
+        None,
+        description="Folder of a `gridmodel run`: each branch it finds overloaded is reinforced "
+        "by its overload (MW above rating at its worst hour).",
+    )
+    usd_per_kw_overload: float = param(
+        1600.0,
+        description="Cost per kW of reinforcement.",
+        unit="$/kW",
+        source="Derived: Dominion 525 kV HVDC, $4.8 B for 3,000 MW (rates_and_costs.md section 8)",
+        gt=0,
+    )
+    overload_in_service_year: int = param(
+        3, description="Year the reinforcements enter service.", ge=0
+    )
+    overload_direct_assignment: float = param(
+        0.05,
+        description="Share of the reinforcements paid directly by the large loads.",
+        source="UCS 2025 (rates_and_costs.md section 9)",
+        ge=0,
+        le=1,
+    )
+
+
+class RateCase(Section):
+    """When rates are reset."""
+
+    interval_years: int = param(
+        2,
+        description="Years between rate cases.",
+        source="Biennial reviews in Virginia (rates_and_costs.md section B.8)",
+        ge=1,
+    )
+    lag_years: int = param(
+        1, description="Test year = rate-case year minus this lag.", unit="yr", ge=0
+    )
+
+
+class MonteCarlo(Section):
+    """Uncertainty over whether forecast campus load materialises."""
+
+    draws: int = param(400, description="Number of draws.", ge=1)
+    materialisation: tuple[float, float] = param(
+        (0.5, 1.0),
+        description="Uniform range of realised/forecast load, drawn per campus.",
+        source="0.5-1.0 range (rates_and_costs.md, implications table)",
+    )
+    exit_probability_per_year: float = param(
+        0.03,
+        description="Yearly probability that a campus in service leaves.",
+        source="Assumption: no exit rate was read; 3 %/yr gives about a 1-in-3 chance of leaving "
+        "within a 14-year contract",
+        ge=0,
+        le=1,
+    )
+
+    @field_validator("materialisation")
+    @classmethod
+    def _range(cls, v):
+        if not 0 <= v[0] <= v[1] <= 1:
+            raise ValueError(f"need 0 <= low <= high <= 1, got {list(v)}")
+        return v
+
+
+class Bills(Section):
+    """Residential price pass-through (`gridmodel bills`)."""
+
+    start_year: int = param(2027, description="First calendar year.", ge=2000)
+    years: int = param(20, description="Horizon.", unit="yr", ge=1, le=60)
+    wacc: float = wacc_param(
+        "Nominal after-tax WACC: financing of new assets and the NPV discount rate."
+    )
+    tax_rate: float = param(
+        0.2574,
+        description="Combined income tax rate in the fixed charge rate.",
+        source="ATB 2024 financing in ReEDS (rates_and_costs.md section 6)",
+        ge=0,
+        lt=1,
+    )
+    generation_life_years: int = param(
+        30,
+        description="Book life of new generation.",
+        unit="yr",
+        source="Gen 30 yr (rates_and_costs.md implications table)",
+        ge=1,
+    )
+    transmission_life_years: int = param(
+        40,
+        description="Book life of transmission.",
+        unit="yr",
+        source="Transmission 40-50 yr (rates_and_costs.md implications table)",
+        ge=1,
+    )
+    baseline: Baseline = param(default_factory=Baseline, description="Today's rates.")
+    classes: ClassLoads = param(default_factory=ClassLoads, description="Retail class loads.")
+    allocation: Allocation = param(default_factory=Allocation, description="Cost allocation.")
+    large_loads: list[LargeLoad] = param([], description="Data-centre campuses as customers.")
+    procurement: Procurement = param(
+        default_factory=Procurement, description="Supply for forecast load."
+    )
+    transmission: Transmission = param(
+        default_factory=Transmission, description="Transmission upgrades."
+    )
+    rate_case: RateCase = param(default_factory=RateCase, description="Rate-case timing.")
+    monte_carlo: MonteCarlo | None = param(
+        default_factory=MonteCarlo, description="Materialisation uncertainty; empty to skip."
+    )

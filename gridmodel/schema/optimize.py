@@ -1,0 +1,151 @@
+"""`optimize`: regional expansion and behind-the-meter campus sizing (gridmodel.optimize)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from gridmodel.schema.base import Section, param, reserve_margin_param, wacc_param
+
+Technology = Literal["gas_cc", "frame_ct", "aero_ct", "recip", "battery", "solar"]
+
+
+class Costs(Section):
+    """Cost year, fuel and CO2 prices and financing shared by every optimisation."""
+
+    year: Literal[2025, 2030] = param(
+        2030,
+        description="Cost year of the technology table (`gridmodel/optimize/technologies.csv`).",
+        source="NREL ATB 2025 Moderate; 2030 = first year new gas ordered now can run "
+        "(turbine waits of 1-7 years, S&P Global 2025, rates_and_costs.md section 8)",
+    )
+    gas_usd_per_mmbtu: float = param(
+        4.28,
+        description="Delivered gas price.",
+        unit="$/MMBtu",
+        source="EIA STEO Sept 2025, Henry Hub 2026 (rates_and_costs.md section 8)",
+        gt=0,
+    )
+    co2_usd_per_t: float = param(0.0, description="CO2 price (0 = none).", unit="$/t", ge=0)
+    wacc: float = wacc_param("Nominal after-tax weighted average cost of capital.")
+
+
+class Expansion(Section):
+    """Regional generation and storage expansion on the scenario's network."""
+
+    network: Literal["auto", "bus", "zonal"] = param(
+        "auto",
+        description="`bus`: every bus with DC power-flow limits; `zonal`: one node per area with "
+        "transfer limits from the tie branches; `auto`: zonal above 500 buses.",
+    )
+    technologies: list[Technology] = param(
+        ["gas_cc", "frame_ct", "battery"], description="Technologies that may be built."
+    )
+    sites: list[str] | None = param(
+        None,
+        description="Descriptor site names where new capacity may go; empty = every site of the "
+        "network descriptor (zonal: their areas).",
+    )
+    max_mw_per_site: float | None = param(
+        None, description="Build limit per technology and site.", unit="MW", gt=0
+    )
+    typical_periods: int | None = param(
+        12,
+        description="Typical periods chosen by tsam (plus the peak-load period); empty = every "
+        "hour in sequence.",
+        ge=1,
+    )
+    hours_per_period: int = param(24, description="Length of a typical period.", unit="h", ge=1)
+    reserve_margin: float | None = reserve_margin_param(
+        "Planning reserve margin over the peak (empty = off)."
+    )
+    operating_reserves: bool = param(
+        True,
+        description="Upward reserve for the largest unit and downward reserve for the largest "
+        "campus load loss, every snapshot.",
+    )
+    voll_usd_per_mwh: float | None = param(
+        None,
+        description="Value of lost load; empty = no unserved energy allowed.",
+        unit="$/MWh",
+        gt=0,
+    )
+
+
+class GridSupply(Section):
+    """Terms on which a campus draws from the grid."""
+
+    price_usd_per_mwh: float | Literal["lmp"] | Path = param(
+        81.0,
+        description="Energy price: a number, a CSV with one `price_usd_per_mwh` value per "
+        "hour of the load year, or `lmp`: the hourly locational marginal price at the campus's "
+        "bus from the economic dispatch (needs `dispatch.rule: economic`).",
+        unit="$/MWh",
+        source="US industrial average 8.1 cents/kWh in 2024 (LBNL/EIA, rates_and_costs.md section 2)",
+    )
+    contract_mw: float | None = param(
+        None, description="Fixed contract level; empty = chosen by the optimiser.", unit="MW", ge=0
+    )
+    contract_usd_per_kw_yr: float = param(
+        0.0, description="Charge per kW of contract level.", unit="$/kW-yr", ge=0
+    )
+    demand_charge_usd_per_kw_month: float = param(
+        0.0, description="Charge on each month's peak import.", unit="$/kW-month", ge=0
+    )
+    transmission_4cp_usd_per_kw_yr: float = param(
+        0.0,
+        description="ERCOT-style 4CP transmission charge on the mean import in the four summer "
+        "system-peak hours (June-September).",
+        unit="$/kW-yr",
+        source="ERCOT TSP charges are $50-150+/kW-yr (rates_and_costs.md section 6); 0 = off",
+        ge=0,
+    )
+    ramp_mw_per_min: float | None = param(
+        None,
+        description="Utility ramp limit on the import (empty = none).",
+        unit="MW/min",
+        gt=0,
+    )
+    available_from_hour: int = param(
+        0,
+        description="First hour of grid supply (bridge power before the interconnection).",
+        unit="h",
+        ge=0,
+    )
+    outage_hours: list[tuple[int, int]] = param(
+        [], description="Hour ranges [start, end) with no grid (faults, islanding)."
+    )
+
+
+class CampusSizing(Section):
+    """Behind-the-meter sizing for one campus, reported beside its grid-only twin."""
+
+    campus: str | None = param(None, description="Campus name; empty = the first campus.")
+    technologies: list[Technology] = param(
+        ["recip", "aero_ct", "battery"], description="Technologies that may be built on site."
+    )
+    redundancy: Literal["none", "n+1"] = param(
+        "none", description="`n+1`: the gas fleet alone carries the peak with its largest unit out."
+    )
+    solar_cf_csv: Path | None = param(
+        None,
+        description="CSV with an hourly `cf` column (0-1) for the load year; needed for solar.",
+    )
+    grid: GridSupply = param(default_factory=GridSupply, description="Grid supply terms.")
+    emissions_cap_t: float | None = param(
+        None, description="Annual CO2 cap on the gas units.", unit="t/yr", ge=0
+    )
+    voll_usd_per_mwh: float | None = param(
+        None,
+        description="Value of lost load; empty = no unserved energy allowed.",
+        unit="$/MWh",
+        gt=0,
+    )
+
+
+class Optimize(Section):
+    """What `gridmodel optimize` sizes."""
+
+    costs: Costs = param(default_factory=Costs, description="Costs and financing.")
+    expansion: Expansion | None = param(None, description="Regional expansion.")
+    campus: CampusSizing | None = param(None, description="Behind-the-meter campus sizing.")
