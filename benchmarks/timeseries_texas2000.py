@@ -18,7 +18,7 @@ import pandas as pd
 
 from gridmodel.networks import load_network
 from gridmodel.powerflow import batch
-from gridmodel.powerflow.case import build_study
+from gridmodel.stress.run import build_study
 from gridmodel.schema import load_scenario
 
 

@@ -1,25 +1,58 @@
-"""Command line: ``gridmodel run``, ``gridmodel networks``."""
+"""Command line. Every command is parse → study → stage(s) → write, into ``--out DIR/<stage>/``.
+
+Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gridmodel.io import write_csv, write_netcdf
-from gridmodel.schema import ScenarioError, load_scenario
+import gridmodel
+from gridmodel.schema import Scenario, ScenarioError, load_scenario
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="AI campuses on regional power grids."
 )
 console = Console()
+log = logging.getLogger("gridmodel")
+
+EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL = 0, 2, 3, 4
+
+ScenarioArg = Annotated[
+    Path | None, typer.Argument(help="Scenario YAML (or a bundled name); the default if omitted.")
+]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (one subfolder per stage).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"gridmodel {gridmodel.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Errors only.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """AI campuses on regional power grids: load, grid stress, events, sizing, bills."""
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    log.handlers[:] = [RichHandler(console=console, show_time=False, show_path=False)]
+    log.setLevel(level)
+    log.propagate = False
 
 
 def _progress() -> Progress:
@@ -30,6 +63,7 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=False,
+        disable=log.getEffectiveLevel() > logging.INFO,
     )
 
 
@@ -44,267 +78,168 @@ def _progress_callback(progress: Progress):
     return report
 
 
-def write_stress_outputs(result, out: Path) -> list[Path]:
-    """results.nc, summary.csv, the violation tables and figures/ in ``out`` (each file atomic)."""
-    from gridmodel.report import stress_figures as fig
-    from gridmodel.stress.run import summary_table
+def _fail(code: int, kind: str, err: Exception) -> typer.Exit:
+    console.print(f"[bold red]{kind}:[/] {err}", highlight=False)
+    return typer.Exit(code)
 
-    ds = result.timeseries.copy()
-    if result.baseline is not None:
-        ds["loading_percent_without_campus"] = result.baseline.loading_percent
-        ds["vm_pu_without_campus"] = result.baseline.vm_pu
-        ds["converged_without_campus"] = result.baseline.converged
-    written = [write_netcdf(ds, out / "results.nc")]
-    written.append(write_csv(summary_table(result), out / "summary.csv", index=False))
-    written.append(write_csv(result.overloads, out / "overloads.csv", index=False))
-    written.append(write_csv(result.voltage, out / "voltage_violations.csv", index=False))
-    bad = pd.DataFrame({"hour": ds.time.to_numpy()[~ds.converged.to_numpy()]})
-    written.append(write_csv(bad, out / "nonconverged_hours.csv", index=False))
-    if result.contingencies is not None:
-        written.append(write_csv(result.contingencies, out / "contingencies.csv", index=False))
-    if result.hosting:
-        hc = pd.DataFrame(
-            [
-                {
-                    "criterion": h.criterion,
-                    "hosting_capacity_mw": h.mw,
-                    "first_violating_mw": h.mw_violating,
-                    "evaluations": len(h.evaluations),
-                }
-                for h in result.hosting
-            ]
-        )
-        written.append(write_csv(hc, out / "hosting_capacity.csv", index=False))
-    figures = out / "figures"
-    study = result.scenario.study
-    written += fig.loading_duration(
-        ds, result.baseline, min(study.worst_branches, 8), study.loading_limit_percent, figures
+
+def run_stages(
+    scenario: Path | None,
+    out: Path,
+    stages: list[str] | None,
+    change: Callable[[Scenario], Scenario] | None = None,
+    figures: bool = True,
+):
+    """Parse the scenario, run ``stages`` (None: every stage it asks for) into ``out``; a
+    user error exits 2 with one line, an infeasible optimisation 3, a numerical failure 4."""
+    from gridmodel.optimize.solver import InfeasibleError, NumericalError
+    from gridmodel.study import Study
+
+    started = time.perf_counter()
+    try:
+        spec = load_scenario(scenario)
+        if change is not None:
+            spec = change(spec)
+        with _progress() as progress:
+            study = Study(spec, cache=out, progress=_progress_callback(progress), figures=figures)
+            plan = study.plan(stages)
+            if not plan:
+                raise ScenarioError(
+                    "the scenario asks for no stage: write one of its sections "
+                    "(profile, study, events, optimize, bills)"
+                )
+            for name in plan:
+                study.key(name)  # every referenced network and stage checked before any work
+            results = study.run_all(stages)
+    except ScenarioError as err:
+        raise _fail(EXIT_INVALID, "error", err) from None
+    except InfeasibleError as err:
+        raise _fail(EXIT_INFEASIBLE, "infeasible", err) from None
+    except NumericalError as err:
+        raise _fail(EXIT_NUMERICAL, "numerical failure", err) from None
+    reused = [s for s in results if s not in study.ran]
+    for name, tree in results.items():
+        _print_result(name, tree)
+    note = f" ({', '.join(reused)} unchanged, reused)" if reused else ""
+    console.print(
+        f"{', '.join(results)} → {out}/ in {time.perf_counter() - started:.0f} s{note}",
+        highlight=False,
     )
-    peak_row = int(np.nanargmax(ds.load_mw.to_numpy()))
-    written += fig.network_map(ds, peak_row, figures)
-    areas = [result.case.network.area_of_bus(b) for b in result.case.campus_buses] or [
-        str(ds.area.values[0])
-    ]
-    written += fig.voltage_heatmap(ds, areas[0], figures)
-    if result.hosting:
-        written += fig.hosting_capacity_bars(result.hosting, figures)
-    return written
+    return study
 
 
-def _print_summary(result) -> None:
-    from gridmodel.stress.run import summary_table
+def _table(title: str, frame, columns: list[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("metric", "quantity", "case") else "right")
+    for row in frame[columns].itertuples(index=False):
+        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+    return table
 
-    table = Table(title=f"Grid stress: {result.scenario.name}")
-    for col in ("metric", "value", "unit"):
-        table.add_column(col, justify="right" if col == "value" else "left")
-    for row in summary_table(result).itertuples(index=False):
-        value = f"{row.value:,.2f}" if isinstance(row.value, float) else f"{row.value}"
-        table.add_row(row.metric, value, row.unit)
-    console.print(table)
-    if len(result.overloads):
-        worst = Table(title="Most loaded branches")
-        for col in (
-            "branch",
-            "from_bus",
-            "to_bus",
-            "hours_over",
-            "worst_loading_percent",
-            "worst_hour",
-        ):
-            worst.add_column(col, justify="right")
-        for row in result.overloads.head(result.scenario.study.worst_branches).itertuples(
-            index=False
-        ):
-            worst.add_row(
-                str(row.branch),
-                str(row.from_bus),
-                str(row.to_bus),
-                str(row.hours_over),
-                f"{row.worst_loading_percent:.1f}",
-                str(row.worst_hour),
-            )
-        console.print(worst)
+
+def _print_result(stage: str, tree) -> None:
+    from gridmodel import output
+
+    name = tree.attrs.get("scenario", "")
+    tables = output.tables(stage, tree)
+    if stage == "stress":
+        console.print(
+            _table(f"Grid stress: {name}", tables["summary"], ["metric", "value", "unit"])
+        )
+    elif stage == "events":
+        frame = tables["events_summary"]
+        console.print(_table(f"Grid events: {name}", frame, ["quantity", "value", "unit"]))
+    elif stage == "optimize":
+        frame = tables["costs"]
+        frame = frame[frame.usd_per_yr.abs() > 0.5].assign(musd_per_yr=frame.usd_per_yr / 1e6)
+        console.print(_table(f"Annual cost: {name} ($/yr)", frame, ["result", "component", "musd_per_yr"]))  # fmt: skip
+    elif stage == "bills":
+        from gridmodel.rates.run import headline_table
+
+        console.print(_table(f"Typical household: {name}", headline_table(tree), ["case", "usd_per_month", "change_usd_per_month", "npv_change_usd"]))  # fmt: skip
+    elif stage == "profile":
+        frame = tables["compliance"]
+        console.print(_table(f"Campus load compliance: {name}", frame, ["campus", "description", "value", "unit", "limit", "compliant"]))  # fmt: skip
+
+
+def _with_hours(hours: int | None):
+    if hours is None:
+        return None
+
+    def change(spec: Scenario) -> Scenario:
+        return spec.model_copy(update={"period": spec.period.model_copy(update={"hours": hours})})
+
+    return change
+
+
+HoursOpt = Annotated[int | None, typer.Option("--hours", min=1, help="Study only the first N hours.")]  # fmt: skip
+
+
+@app.command()
+def study(scenario: ScenarioArg = None, out: OutOpt = Path("results")) -> None:
+    """Every stage the scenario asks for, each re-run only when what it reads has changed."""
+    run_stages(scenario, out, None)
 
 
 @app.command()
 def run(
-    scenario: Annotated[
-        Path | None, typer.Argument(help="Scenario YAML; the bundled default if omitted.")
-    ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
-    hours: Annotated[
-        int | None, typer.Option("--hours", min=1, help="Study only the first N hours.")
-    ] = None,
+    scenario: ScenarioArg = None, out: OutOpt = Path("results"), hours: HoursOpt = None
 ) -> None:
     """Grid stress: time-series AC power flow, violations, N-1 and hosting capacity."""
-    from gridmodel.stress.run import run_stress
-
-    started = time.perf_counter()
-    try:
-        spec = load_scenario(scenario)
-        with _progress() as progress:
-            result = run_stress(spec, hours=hours, progress=_progress_callback(progress))
-    except ScenarioError as err:
-        console.print(f"[bold red]error:[/] {err}")
-        raise typer.Exit(2) from None
-    written = write_stress_outputs(result, out)
-    _print_summary(result)
-    console.print(f"Wrote {len(written)} files to {out} in {time.perf_counter() - started:.0f} s")
+    run_stages(scenario, out, ["stress"], _with_hours(hours))
 
 
 @app.command()
 def profile(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with `model` campus profiles.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
+    scenario: ScenarioArg = None,
+    out: OutOpt = Path("results"),
     resolution: Annotated[
-        str, typer.Option("--resolution", help="Sample interval: 10ms ... 1h; divides one hour.")
-    ] = "1s",
-    hours: Annotated[
-        int | None, typer.Option("--hours", min=1, help="Profile only the first N hours.")
+        str | None, typer.Option("--resolution", help="Sample interval: 10ms ... 1h; divides one hour.")
     ] = None,
-) -> None:
+    hours: Annotated[int | None, typer.Option("--hours", min=1, help="Profile only the first N hours.")] = None,
+) -> None:  # fmt: skip
     """Campus load profiles: profile.nc, metrics, compliance report, events and figures."""
-    from gridmodel.loads.profile import parse_resolution
-    from gridmodel.loads.run import run_profile
+    from gridmodel.schema.profile import ProfileOutput
 
-    started = time.perf_counter()
-    try:
-        step = parse_resolution(resolution)
-    except ValueError as err:
-        console.print(f"[bold red]error:[/] --resolution: {err}")
-        raise typer.Exit(2) from None
-    try:
-        spec = load_scenario(scenario)
-        with _progress() as progress:
-            result = run_profile(spec, out, step, hours, progress=_progress_callback(progress))
-    except ScenarioError as err:
-        console.print(f"[bold red]error:[/] {err}")
-        raise typer.Exit(2) from None
-    table = Table(title=f"Campus load: {spec.name}")
-    for col in ("campus", "metric", "value"):
-        table.add_column(col, justify="right" if col == "value" else "left")
-    for row in result.metrics.itertuples(index=False):
-        table.add_row(row.campus, row.metric, f"{row.value:,.4g}")
-    console.print(table)
-    for row in result.compliance.itertuples(index=False):
-        verdict = {True: "[green]pass[/]", False: "[red]fail[/]", None: "n/a"}[row.compliant]
-        console.print(f"{row.campus}: {row.description} = {row.value:.4g} {row.unit} "
-                      f"(limit {row.limit:g}): {verdict}")  # fmt: skip
-    console.print(
-        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
-    )
+    def change(spec: Scenario) -> Scenario:
+        base = spec.profile or ProfileOutput()
+        update = {k: v for k, v in (("resolution", resolution), ("hours", hours)) if v is not None}
+        try:
+            section = ProfileOutput.model_validate(base.model_dump() | update)
+        except ValueError as err:
+            raise ScenarioError(f"--resolution: {err}") from None
+        return spec.model_copy(update={"profile": section})
+
+    run_stages(scenario, out, ["profile"], change)
 
 
 @app.command()
-def optimize(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with an `optimize` block.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
-) -> None:
-    """Sizing: regional expansion and behind-the-meter campus supply (Pyomo + HiGHS)."""
-    from gridmodel.optimize.run import cost_table, run_optimize
-    from gridmodel.optimize.solver import InfeasibleError
-
-    started = time.perf_counter()
-    try:
-        spec = load_scenario(scenario)
-        with _progress() as progress:
-            result = run_optimize(spec, out, progress=_progress_callback(progress))
-    except ScenarioError as err:
-        console.print(f"[bold red]error:[/] {err}")
-        raise typer.Exit(2) from None
-    except InfeasibleError as err:
-        console.print(f"[bold red]infeasible:[/] {err}")
-        raise typer.Exit(3) from None
-    table = Table(title=f"Annual cost: {spec.name} (2023 $)")
-    for col in ("result", "component", "$M/yr"):
-        table.add_column(col, justify="right" if col == "$M/yr" else "left")
-    for row in cost_table(result).itertuples(index=False):
-        if abs(row.usd_per_yr) > 0.5:
-            table.add_row(row.result, row.component, f"{row.usd_per_yr / 1e6:,.1f}")
-    console.print(table)
-    if result.campus is not None:
-        ds = result.campus
-        built = ", ".join(
-            f"{g} {v:,.0f} MW"
-            for g, v in zip(ds.gas.values, ds.gas_capacity_mw.values, strict=True)
-            if v > 0.5
-        )
-        console.print(f"Campus: gas {built or 'none'}; battery {float(ds.battery_mw):,.0f} MW / "
-                      f"{float(ds.battery_mwh):,.0f} MWh; grid contract {float(ds.contract_mw):,.0f} MW")  # fmt: skip
-    if result.bau_note:
-        console.print(f"[yellow]{result.bau_note}[/]")
-    console.print(
-        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
-    )
-
-
-@app.command()
-def bills(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with a `bills` block.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
-) -> None:
-    """Residential bill impacts: revenue requirement, cost allocation, tariffs, uncertainty."""
-    from gridmodel.rates.run import run_bills
-
-    started = time.perf_counter()
-    try:
-        spec = load_scenario(scenario)
-        with _progress() as progress:
-            result = run_bills(spec, out, progress=progress)
-    except ScenarioError as err:
-        console.print(f"[bold red]error:[/] {err}")
-        raise typer.Exit(2) from None
-    ds = result.cases
-    year = int(ds.year[result.report_year])
-    base = float(ds.residential_bill_usd_per_month.sel(case="baseline")[result.report_year])
-    table = Table(title=f"Typical household: {spec.name} ({ds.attrs['household_kwh_per_month']:,.0f} kWh/month)")  # fmt: skip
-    for col in ("case", f"$/month in {year}", "change", "NPV of change, $"):
-        table.add_column(col, justify="left" if col == "case" else "right")
-    for case in ds.case.values:
-        bill = float(ds.residential_bill_usd_per_month.sel(case=case)[result.report_year])
-        npv = float(ds.residential_bill_npv_usd.sel(case=case))
-        table.add_row(str(case), f"{bill:,.2f}", f"{bill - base:+,.2f}", f"{npv:+,.0f}")
-    console.print(table)
-    if result.monte_carlo is not None:
-        mc = result.monte_carlo
-        stranded = mc.stranded_cost_usd.sum("year")
-        recovered = mc.recovered_usd.sum("year")
-        console.print(
-            f"Monte Carlo ({mc.sizes['draw']} draws): stranded cost median "
-            f"${float(stranded.median()) / 1e6:,.0f}M over the horizon, of which minimum take and "
-            f"exit fees recover ${float(recovered.median()) / 1e6:,.0f}M (median)"
-        )
-    console.print(
-        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
-    )
-
-
-@app.command()
-def events(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with an `events` block.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
-) -> None:
+def events(scenario: ScenarioArg = None, out: OutOpt = Path("results")) -> None:
     """Fault → campus trips → frequency and post-event power flow; loss sweep; oscillations."""
-    from gridmodel.dynamics.run import run_events
+    run_stages(scenario, out, ["events"])
 
-    started = time.perf_counter()
-    try:
-        spec = load_scenario(scenario)
-        with _progress() as progress:
-            result = run_events(spec, out, progress=_progress_callback(progress))
-    except ScenarioError as err:
-        console.print(f"[bold red]error:[/] {err}")
-        raise typer.Exit(2) from None
-    table = Table(title=f"Grid events: {spec.name}")
-    for col in ("quantity", "value", "unit"):
-        table.add_column(col, justify="right" if col == "value" else "left")
-    for row in result.summary.itertuples(index=False):
-        value = f"{row.value:,.3f}" if isinstance(row.value, float) else str(row.value)
-        table.add_row(row.quantity, value, row.unit)
-    console.print(table)
-    console.print(
-        f"Wrote {len(result.written)} files to {out} in {time.perf_counter() - started:.0f} s"
-    )
+
+@app.command()
+def optimize(scenario: ScenarioArg = None, out: OutOpt = Path("results")) -> None:
+    """Sizing: regional expansion and behind-the-meter campus supply (Pyomo + HiGHS)."""
+    run_stages(scenario, out, ["optimize"])
+
+
+@app.command()
+def bills(scenario: ScenarioArg = None, out: OutOpt = Path("results")) -> None:
+    """Residential bill impacts: revenue requirement, cost allocation, tariffs, uncertainty."""
+    run_stages(scenario, out, ["bills"])
+
+
+@app.command()
+def figures(folder: Annotated[Path, typer.Argument(help="A folder written by a command.")]) -> None:
+    """Redraw every figure of the stage results stored in FOLDER, from the files alone."""
+    from gridmodel import output
+
+    if not output.stored_stages(folder):
+        raise _fail(EXIT_INVALID, "error", ValueError(f"{folder} holds no stage result"))
+    written = output.redraw(folder)
+    console.print(f"Redrew {len(written)} figure files under {folder}")
 
 
 @app.command()

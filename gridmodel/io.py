@@ -54,3 +54,21 @@ def write_netcdf_groups(groups: dict, target: str | os.PathLike) -> Path:
 def write_csv(df, target: str | os.PathLike, **kwargs) -> Path:
     """Write a pandas DataFrame to CSV atomically."""
     return write_atomic(target, lambda tmp: df.to_csv(tmp, **kwargs))
+
+
+def table_dataset(frame, dim: str):
+    """A table (pandas DataFrame) as an xarray Dataset, one ``dim`` entry per row."""
+    import pandas as pd
+    import xarray as xr
+
+    index = pd.RangeIndex(len(frame), name=dim)
+    return xr.Dataset(
+        {str(name): (dim, frame[name].to_numpy()) for name in frame.columns}, coords={dim: index}
+    )
+
+
+def dataset_table(ds):
+    """The table a :func:`table_dataset` holds, columns in stored order."""
+    import pandas as pd
+
+    return pd.DataFrame({name: ds[name].to_numpy() for name in ds.data_vars})

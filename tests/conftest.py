@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from gridmodel.networks import load_network
-from gridmodel.powerflow.case import build_study
+from gridmodel.stress.run import build_study
 from gridmodel.schema import default_scenario_path, parse_scenario
 
 

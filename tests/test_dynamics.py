@@ -272,17 +272,17 @@ def test_events_command_end_to_end(tmp_path):
     names = {p.name for p in out.rglob("*") if p.is_file()}
     for stem in ("frequency_trajectories", "frequency_extreme_vs_mw", "fault_cascade"):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
-    cascade = xr.open_dataset(out / "events.nc", group="cascade")
+    cascade = xr.open_dataset(out / "events" / "events.nc", group="cascade")
     assert float(cascade.vm_fault_pu.sel(campus="legacy")) == pytest.approx(0.0, abs=1e-9)
     assert float(cascade.tripped_mw.sel(campus="legacy")) == pytest.approx(300.0)
     assert np.isnan(float(cascade.trip_s.sel(campus="compliant")))
-    freq = xr.open_dataset(out / "events.nc", group="frequency")
+    freq = xr.open_dataset(out / "events" / "events.nc", group="frequency")
     # the step left after the trip settles where the closed form says
     ercot = system("ercot")
     settle = 300.0 / (ercot.damping_mw_per_hz + ercot.governor_mw_per_hz)
-    f_end = float(freq.f_hz.sel(system="ercot", event="cascade").isel(time=-1))
+    f_end = float(freq.f_hz.sel(system="ercot", event="cascade").isel(time_s=-1))
     assert f_end - 60.0 == pytest.approx(settle, rel=0.02)
-    post = xr.open_dataset(out / "events.nc", group="post_event")
+    post = xr.open_dataset(out / "events" / "events.nc", group="post_event")
     assert bool(post.converged.all())
     # the full reconnection is the pre-event state: the 75 % step lies between the two
     site = int(cascade.bus.sel(campus="legacy"))

@@ -157,8 +157,9 @@ def test_run_with_economic_dispatch_writes_prices_and_balances(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["run", str(path), "--out", str(out)])
     assert res.exit_code == 0, res.output
-    ds = xr.open_dataset(out / "results.nc")
-    assert ds.attrs["dispatch_rule"] == "economic"
+    tree = xr.open_datatree(out / "stress" / "results.nc")
+    assert tree.attrs["dispatch_rule"] == "economic"
+    ds = tree["timeseries"].to_dataset()
     assert bool(ds.converged.all())
     lmp = ds.lmp_usd_per_mwh.values
     assert lmp.shape == (12, ds.sizes["bus"]) and np.all(np.isfinite(lmp))
@@ -173,7 +174,8 @@ def test_run_with_economic_dispatch_writes_prices_and_balances(tmp_path):
     path.write_text(yaml.safe_dump(spec))
     res = CliRunner().invoke(app, ["optimize", str(path), "--out", str(tmp_path / "opt")])
     assert res.exit_code == 0, res.output
-    costs = pd.read_csv(tmp_path / "opt" / "costs.csv").set_index(["result", "component"])
+    costs = pd.read_csv(tmp_path / "opt" / "optimize" / "costs.csv", comment="#")
+    costs = costs.set_index(["result", "component"])
     lmp_campus = ds.lmp_usd_per_mwh.sel(bus=int(ds.campus_bus[0])).values
     energy = 8760.0 / 12 * float((lmp_campus * ds.campus_p_mw.values[:, 0]).sum())
     assert costs.usd_per_yr["business_as_usual", "grid_energy"] == pytest.approx(energy, rel=1e-5)

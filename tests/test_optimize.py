@@ -249,21 +249,19 @@ def test_optimize_command_writes_results(tmp_path):
     path.write_text(yaml.safe_dump(SIZING))
     res = CliRunner().invoke(app, ["optimize", str(path), "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
-    campus = xr.open_dataset(
-        tmp_path / "out" / "optimization.nc", group="campus", engine="h5netcdf"
-    )
-    bau = xr.open_dataset(
-        tmp_path / "out" / "optimization.nc", group="business_as_usual", engine="h5netcdf"
-    )
+    out = tmp_path / "out" / "optimize"
+    campus = xr.open_dataset(out / "optimization.nc", group="campus", engine="h5netcdf")
+    bau = xr.open_dataset(out / "optimization.nc", group="business_as_usual", engine="h5netcdf")
     # the sized supply never costs more than the grid-only twin it could have chosen
     assert campus.attrs["objective_usd_per_yr"] <= bau.attrs["objective_usd_per_yr"] * (1 + 1e-9)
     # the ramp limit holds on the grid import (5 MW/min = 300 MW/h)
     assert np.abs(np.diff(campus.grid_mw.values)).max() <= 300.0 + 1e-6
-    costs = pd.read_csv(tmp_path / "out" / "costs.csv")
-    assert set(costs.result) == {"expansion", "campus", "business_as_usual"}
+    costs = pd.read_csv(out / "costs.csv", comment="#")
+    results = {"expansion", "expansion_without_campus", "campus", "business_as_usual"}
+    assert set(costs.result) == results
     for stem in ("capacity_mix", "peak_week_dispatch", "cost_breakdown"):
-        assert (tmp_path / "out" / f"{stem}.png").exists()
-        assert (tmp_path / "out" / f"{stem}.svg").exists()
+        for ext in ("png", "svg", "pdf"):
+            assert (out / "figures" / f"{stem}.{ext}").exists()
 
 
 @pytest.mark.parametrize(
@@ -284,14 +282,12 @@ def test_bad_optimize_fields_are_named(change, field):
 
 
 def test_unknown_site_and_missing_solar_profile_are_reported(tmp_path):
-    from gridmodel.optimize.run import run_optimize
+    from gridmodel.study import Study
 
-    bad_site = parse_scenario(
-        {**SIZING, "optimize": {"expansion": {"sites": ["nowhere"], "typical_periods": None}}}
-    )
+    bad_site = {**SIZING, "optimize": {"expansion": {"sites": ["nowhere"], "typical_periods": None}}}
     with pytest.raises(ScenarioError, match=r"optimize\.expansion\.sites\.0"):
-        run_optimize(bad_site, tmp_path)
-    no_cf = parse_scenario({**SIZING, "optimize": {"campus": {"technologies": ["solar"]}}})
+        Study.from_dict(bad_site, cache=tmp_path).run("optimize")
+    no_cf = {**SIZING, "optimize": {"campus": {"technologies": ["solar"]}}}
     with pytest.raises(ScenarioError, match=r"optimize\.campus\.solar_cf_csv"):
-        run_optimize(no_cf, tmp_path)
-    assert not (tmp_path / "optimization.nc").exists()
+        Study.from_dict(no_cf, cache=tmp_path).run("optimize")
+    assert not list(tmp_path.iterdir())

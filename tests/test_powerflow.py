@@ -134,7 +134,7 @@ def test_dispatch_meets_demand_plus_losses(summer_study):
 )
 def test_other_networks_agree_with_pandapower(network, site, mw):
     from gridmodel.networks import load_network
-    from gridmodel.powerflow.case import build_study
+    from gridmodel.stress.run import build_study
     from gridmodel.schema import parse_scenario
 
     scenario = parse_scenario(

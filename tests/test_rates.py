@@ -14,7 +14,9 @@ from gridmodel.networks import load_network
 from gridmodel.rates import allocation
 from gridmodel.rates.bills import COMPONENTS, simulate
 from gridmodel.rates.revenue import calibrated_supply, capacity_price, fixed_charge_rate
-from gridmodel.rates.run import bill_model, named_cases
+from gridmodel.inputs import build_inputs
+from gridmodel.rates import run as bills_stage
+from gridmodel.rates.run import named_cases
 from gridmodel.rates.tariff import exit_fee_usd
 from gridmodel.resources import bundled_dir
 from gridmodel.schema import ScenarioError, parse_scenario
@@ -115,6 +117,12 @@ def _scenario(**bills):
 @pytest.fixture(scope="module")
 def illinois():
     return load_network("illinois200")
+
+
+def bill_model(network, scenario):
+    """The bill model of a scenario that uses no link of the chain."""
+    study = build_inputs(scenario, network)
+    return bills_stage.bill_model(study, bills_stage.link_inputs(study, None, None, False))
 
 
 def test_revenue_neutral_every_year_and_today_reproduced(illinois):
@@ -260,10 +268,10 @@ def test_bills_command_writes_every_output(tmp_path):
     for stem in ("bill_waterfall", "bill_trajectories", "allocation_methods", "bill_fan_chart"):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
     assert {"bills.nc", "bills.csv"} <= names
-    mc = xr.open_dataset(out / "bills.nc", group="monte_carlo")
+    mc = xr.open_dataset(out / "bills" / "bills.nc", group="monte_carlo")
     assert mc.sizes["draw"] == 10
     assert float((mc.recovered_usd.sum("year") - mc.stranded_cost_usd.sum("year")).max()) <= 1.0
-    cases = xr.open_dataset(out / "bills.nc", group="cases")
+    cases = xr.open_dataset(out / "bills" / "bills.nc", group="cases")
     assert set(cases.component.values) == set(COMPONENTS)
 
     data["bills"]["baseline"]["region"] = "atlantis"

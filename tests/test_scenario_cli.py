@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from gridmodel.cli import app
 from gridmodel.schema import ScenarioError, load_scenario, parse_scenario
-from gridmodel.stress.run import prepare
+from gridmodel.inputs import build_inputs
 
 runner = CliRunner()
 
@@ -55,7 +55,7 @@ def test_unknown_site_is_rejected_with_the_known_sites(default_data):
     data = copy.deepcopy(default_data)
     data["campuses"][0]["site"] = "abilene-345"
     with pytest.raises(ScenarioError, match=r"campuses\.0\.site.*abilene-345.*roscoe-500"):
-        prepare(parse_scenario(data), hours=2)
+        build_inputs(parse_scenario(data))
 
 
 def test_failed_run_writes_nothing(tmp_path, default_data):
@@ -72,9 +72,10 @@ def test_csv_profile_too_short_is_rejected(tmp_path, default_data):
     data = copy.deepcopy(default_data)
     (tmp_path / "campus.csv").write_text("p_mw\n100\n200\n")
     data["campuses"][0]["profile"] = {"kind": "csv", "path": "campus.csv"}
+    data["period"] = {"start_hour": 0, "hours": 24}
     scenario = load_scenario(_write(tmp_path, data))
-    with pytest.raises(ScenarioError, match=r"campuses\.0\.profile\.path.*2 rows.*24 hours"):
-        prepare(scenario, hours=24)
+    with pytest.raises(ScenarioError, match=r"campuses\.0\.profile\.path.*2 rows.*hours 0-23"):
+        build_inputs(scenario)
 
 
 def test_run_writes_results_summary_and_figures(tmp_path, default_data, texas):
@@ -84,9 +85,9 @@ def test_run_writes_results_summary_and_figures(tmp_path, default_data, texas):
         "contingencies": None,
         "hosting_capacity": {"hours": 3, "max_mw": 3000, "n1": False},
     }
-    out = tmp_path / "out"
-    result = runner.invoke(app, ["run", _write(tmp_path, data), "--out", str(out)])
+    result = runner.invoke(app, ["run", _write(tmp_path, data), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    out = tmp_path / "out" / "stress"
     for name in (
         "results.nc",
         "summary.csv",
@@ -96,16 +97,17 @@ def test_run_writes_results_summary_and_figures(tmp_path, default_data, texas):
     ):
         assert (out / name).exists(), name
     for stem in ("loading_duration", "network_loading_map", "voltage_heatmap", "hosting_capacity"):
-        assert (out / "figures" / f"{stem}.png").stat().st_size > 0
-        assert (out / "figures" / f"{stem}.svg").stat().st_size > 0
-    ds = xr.open_dataset(out / "results.nc", engine="h5netcdf")
+        for ext in ("png", "svg", "pdf"):
+            assert (out / "figures" / f"{stem}.{ext}").stat().st_size > 0
+    ds = xr.open_dataset(out / "results.nc", engine="h5netcdf", group="timeseries")
     assert ds.sizes["time"] == 24 and ds.sizes["bus"] == 2000 and ds.sizes["branch"] == 3206
     assert int(ds.bus[0]) == 1001 and ds.vm_pu.attrs["units"] == "pu"
     np.testing.assert_allclose(ds.campus_p_mw.sel(campus="west-training-campus"), 1200.0)
     # demand = the 2016 area loads of the change table + the 1,200 MW campus, hour by hour
     area_total = texas.region_loads.iloc[5350:5374].sum(axis=1).to_numpy()
     np.testing.assert_allclose(ds.load_mw.to_numpy(), area_total + 1200.0, rtol=1e-9)
-    assert not list(out.glob(".*.tmp"))  # no temporary files left behind
+    assert str(ds.time.values[0]).startswith("2016-08-10T22")  # hour 5350 of leap-year 2016
+    assert not list((tmp_path / "out").rglob(".*"))  # no temporary files or folders left behind
     ds.close()
 
 
@@ -128,6 +130,7 @@ def test_scenario_reference_is_generated_from_the_schema():
 
 
 def test_load_growth_scales_to_the_target_peak_and_by_area(texas):
+    from gridmodel.inputs import area_loads_mw
     from gridmodel.powerflow.case import background_loads
 
     base = parse_scenario({"name": "b", "network": "texas2000"})
@@ -142,9 +145,8 @@ def test_load_growth_scales_to_the_target_peak_and_by_area(texas):
             },
         }
     )
-    hours = np.arange(8784)
-    p0, q0 = background_loads(texas, base, hours)
-    p1, q1 = background_loads(texas, grown, hours)
+    p0, q0 = background_loads(texas, area_loads_mw(texas, base.load_growth))
+    p1, q1 = background_loads(texas, area_loads_mw(texas, grown.load_growth))
     factor = 80_000 / texas.region_loads.sum(axis=1).max()
     west = (texas.buses.area.loc[texas.net.load.bus] == "West").to_numpy()
     np.testing.assert_allclose(p1[:, ~west], p0[:, ~west] * factor, rtol=1e-12)
@@ -155,10 +157,10 @@ def test_load_growth_scales_to_the_target_peak_and_by_area(texas):
 
 
 def test_unknown_area_in_load_growth_is_named(texas):
-    from gridmodel.powerflow.case import background_loads
+    from gridmodel.inputs import area_loads_mw
 
     scenario = parse_scenario(
         {"name": "g", "network": "texas2000", "load_growth": {"area_factors": {"Panhandle": 1.1}}}
     )
     with pytest.raises(ScenarioError, match=r"load_growth\.area_factors.*Panhandle.*Far West"):
-        background_loads(texas, scenario, np.arange(2))
+        area_loads_mw(texas, scenario.load_growth)

@@ -1,11 +1,9 @@
-"""`gridmodel events`: fault → campus trips → frequency response → post-event power flow, the
+"""The events stage: fault → campus trips → frequency response → post-event power flow, the
 load-loss sweep, and forced-oscillation screening of the campus swing."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,9 +11,12 @@ import xarray as xr
 
 from gridmodel.dynamics.cascade import site_voltage, trip_cascade
 from gridmodel.dynamics.frequency import metrics, simulate, system
-from gridmodel.io import write_csv, write_netcdf_groups
-from gridmodel.powerflow.case import Injections, StudyCase, campus_load_model
+from gridmodel.dynamics.links import solved_hour
+from gridmodel.inputs import StudyInputs
+from gridmodel.loads.campus import campus_load_model
+from gridmodel.powerflow.case import Injections, StudyCase
 from gridmodel.powerflow.reference import solve_hour_pandapower
+from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import Events, GpuSmoothing, ModelProfile, Scenario, ScenarioError
 from gridmodel.stress.violations import resolve_hours
 
@@ -31,19 +32,6 @@ SWING_RECORD_S = 300.0
 SWING_STEP_S = 0.01
 #: Hours scanned for the training swing (every n-th hour of the year).
 SCAN_EVERY_H = 24
-
-
-@dataclass
-class EventsResult:
-    cascade: xr.Dataset | None
-    frequency: xr.Dataset | None
-    post_event: xr.Dataset | None
-    sweep: xr.Dataset
-    trajectories: xr.Dataset
-    oscillation: xr.Dataset | None
-    modes: pd.DataFrame | None
-    summary: pd.DataFrame
-    written: list[Path] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,16 +218,21 @@ def training_hour(load, n_hours: int, band_hz: tuple[float, float]) -> int:
     return int(hours[int(np.argmax(swing))])
 
 
-def campus_swings(case: StudyCase, scenario: Scenario, k: int, scale: float) -> xr.DataArray:
+def campus_swings(study: StudyInputs, k: int, scale: float) -> xr.DataArray:
     """Campus ``k``'s grid-side load over ``SWING_RECORD_S`` for each smoothing floor (dims
     floor, time; MW, times ``scale``), from the start of its :func:`training_hour`."""
+    scenario = study.scenario
     osc = scenario.events.oscillation
     base = scenario.campuses[k].profile
+    system = study.inputs.system_load_mw.to_numpy()
     loads = {
-        floor: campus_load_model(case.network, scenario, k, _with_floor(base, floor))
+        floor: campus_load_model(
+            _with_floor(base, floor), system, scenario.seed * 1000 + k,
+            study.network.load_year, f"campuses.{k}.profile",
+        )
         for floor in {0.0, *osc.smoothing_floors}
-    }
-    hour = training_hour(loads[0.0], len(case.network.region_loads), osc.band_hz)
+    }  # fmt: skip
+    hour = training_hour(loads[0.0], len(system), osc.band_hz)
     rows = [
         loads[floor].arrays(hour * 3600.0, SWING_RECORD_S, SWING_STEP_S)[0] * scale
         for floor in osc.smoothing_floors
@@ -271,12 +264,13 @@ def _fundamental(p: np.ndarray, band_hz: tuple[float, float]) -> tuple[float, fl
 
 
 def screen_oscillations(
-    case: StudyCase, scenario: Scenario, system_mw: float, progress=None
+    study: StudyInputs, system_mw: float, progress: Progress = no_progress
 ) -> tuple[xr.Dataset, pd.DataFrame]:
     """Modes of the ANDES case, response per MW across the band, and the campus's forced
     oscillation for each smoothing floor, with a time-domain check of the worst."""
     from gridmodel.dynamics import oscillation as osc_mod
 
+    scenario = study.scenario
     osc = scenario.events.oscillation
     dyn = osc_mod.load_case(osc.case, osc.bus)
     modes, jac = osc_mod.linearise(dyn)
@@ -298,7 +292,7 @@ def screen_oscillations(
     if k is None:
         return ds, modes
     scale = dyn.load_mw / system_mw if osc.scale == "system_share" else 1.0
-    swings = campus_swings(case, scenario, k, scale)
+    swings = campus_swings(study, k, scale)
     lines = np.array([_fundamental(p, osc.band_hz) for p in swings.to_numpy()])
     y = osc_mod.filter_swing(dyn, jac, swings.to_numpy(), SWING_STEP_S, osc.band_hz)
     f_peak = 1e3 * np.abs(y.f_gen_hz).max(("gen", "time")).to_numpy()
@@ -319,8 +313,7 @@ def screen_oscillations(
         campus=scenario.campuses[k].name, scale=scale, record_hour=swings.attrs["record_hour"]
     )
     if osc.time_domain_check:
-        if progress is not None:
-            progress("ANDES time domain", 0, 1)
+        progress("ANDES time domain", 0, 1)
         worst = int(np.argmax(ds.campus_f_gen_mhz.to_numpy()))
         record = swings.isel(floor=worst).to_numpy()[: int(60.0 / SWING_STEP_S) + 1]
         td = osc_mod.time_domain(osc.case, osc.bus, record, SWING_STEP_S)
@@ -335,64 +328,94 @@ def screen_oscillations(
             linear_v_p2p_pct=100 * p2p_lin,
             time_domain_runtime_s=float(td.attrs["runtime_s"]),
         )
-        if progress is not None:
-            progress("ANDES time domain", 1, 1)
+        progress("ANDES time domain", 1, 1)
     return ds, modes
 
 
 # ---------------------------------------------------------------------------------------------
-# The command
+# The stage
 
 
-def run_events(scenario: Scenario, out: Path, progress=None) -> EventsResult:
-    """Run the scenario's `events` block and write events.nc, events_summary.csv and figures."""
-    from gridmodel.stress.run import prepare
-
-    events = scenario.events
+def check(study: StudyInputs) -> None:
+    """Refuse, before any solve, what the events stage could only refuse later."""
+    events = study.scenario.events
     if events is None:
         raise ScenarioError("field 'events': the scenario has no `events` block")
-    if events.fault is not None and not scenario.campuses:
+    if events.fault is not None and not study.scenario.campuses:
         raise ScenarioError("field 'events.fault': needs at least one campus in 'campuses'")
-    scenario_pf = scenario.model_copy(update={"study": scenario.study.model_copy(update={"hosting_capacity": None})})  # fmt: skip
-    case, inj = prepare(scenario_pf)
+    if events.oscillation is not None:
+        _screened_campus(study.scenario)
     try:
-        row = int(resolve_hours([events.hour], inj.load_p.sum(axis=1))[0])
+        resolve_hours([events.hour], np.zeros(int(study.inputs.in_period.sum())))
     except ValueError as err:
         raise ScenarioError(f"field 'events.hour': {err}") from None
-    hour = int(inj.hour[row])
-    system_mw = float(inj.load_p[row].sum())
-    campus_mw = inj.load_p[row, case.campus_load_index]
-    tick = progress or (lambda *a: None)
-    tick("events", 0, 4)
 
-    cascade = frequency = post = None
+
+def _in_seconds(ds: xr.Dataset | None) -> xr.Dataset | None:
+    """An event record with its seconds-after-the-event axis named ``time_s`` (``time`` is the
+    hour of the load year in every result)."""
+    if ds is None:
+        return None
+    out = ds.rename({"time": "time_s"}) if "time" in ds.dims else ds
+    if "swing_time" in out.dims:
+        out = out.rename({"swing_time": "swing_time_s"})
+    return out
+
+
+def events(
+    study: StudyInputs, stress: xr.DataTree | None = None, progress: Progress = no_progress
+) -> xr.DataTree:
+    """The scenario's `events`: a fault and the campus trips it causes, from the grid-stress run's
+    solved hour (``stress``, needed with a fault), the frequency after the trips, the power flow
+    after them; a sweep of sudden losses; the oscillation screen of the campus swing.
+
+    Groups: ``cascade``, ``frequency``, ``post_event``, ``sweep``, ``trajectories``,
+    ``oscillation``, ``modes`` (as the scenario asks).
+    """
+    check(study)
+    scenario = study.scenario
+    events = scenario.events
+    period = study.period_inputs()
+    load = (period.system_load_mw + period.campus_p_mw.sum("campus")).to_numpy()
+    row = int(resolve_hours([events.hour], load)[0])
+    hour = period.time.values[row]
+    system_mw = float(load[row])
+    progress("events", 0, 4)
+    groups: dict[str, xr.Dataset | None] = {}
+    root = xr.Dataset(attrs={"event_time": str(np.datetime_as_string(hour, unit="m"))})
     if events.fault is not None:
-        net, _ = solve_hour_pandapower(case, inj, row)
+        if stress is None:
+            raise ScenarioError("field 'events.fault': needs the grid-stress stage's solved hour")
+        case, inj, row = solved_hour(study, stress, events.hour)
+        campus_mw = inj.load_p[0, case.campus_load_index]
+        net, res = solve_hour_pandapower(case, inj, 0)
+        vm_stress = stress["timeseries"].vm_pu.values[row]
+        root.attrs["pre_event_vm_mismatch_pu"] = float(np.nanmax(np.abs(res["vm_pu"] - vm_stress)))
         cascade, _ = fault_cascade(case, net, scenario, campus_mw)
-        frequency = cascade_frequency(cascade, events)
-        post = post_event_flows(case, inj, row, cascade.tripped_mw.to_numpy())
-    tick("events", 1, 4)
-    sweep, trajectories = loss_sweep(events)
-    tick("events", 1, 4)
-    oscillation = modes = None
+        groups["cascade"] = cascade
+        groups["frequency"] = cascade_frequency(cascade, events)
+        groups["post_event"] = post_event_flows(case, inj, 0, cascade.tripped_mw.to_numpy())
+    progress("events", 1, 4)
+    groups["sweep"], groups["trajectories"] = loss_sweep(events)
+    progress("events", 1, 4)
     if events.oscillation is not None:
-        oscillation, modes = screen_oscillations(case, scenario, system_mw, progress)
-    tick("events", 1, 4)
-    for ds in (cascade, frequency, post, sweep, trajectories, oscillation):
-        if ds is not None:
-            ds.attrs.update(scenario=scenario.name, scenario_digest=scenario.digest(), hour=hour)
-    result = EventsResult(
-        cascade, frequency, post, sweep, trajectories, oscillation, modes,
-        summary_table(cascade, frequency, post, oscillation, hour),
-    )  # fmt: skip
-    result.written = write_events(result, out)
-    tick("events", 1, 4)
-    return result
+        osc, modes = screen_oscillations(study, system_mw, progress)
+        groups["oscillation"] = osc
+        groups["modes"] = xr.Dataset.from_dataframe(modes.rename_axis("mode"))
+    progress("events", 2, 4)
+    tree = {"/": root, **{f"/{k}": _in_seconds(v) for k, v in groups.items() if v is not None}}
+    return xr.DataTree.from_dict(tree)
 
 
-def summary_table(cascade, frequency, post, oscillation, hour: int) -> pd.DataFrame:
-    """One row per reported quantity: name, value, unit."""
-    rows = [("event hour (of the load year)", hour, "h")]
+def summary_table(tree: xr.DataTree) -> pd.DataFrame:
+    """One row per reported quantity of a stored events result: name, value, unit."""
+
+    def group(name):
+        return tree[name].to_dataset() if name in tree else None
+
+    cascade, frequency, post = group("cascade"), group("frequency"), group("post_event")
+    oscillation = group("oscillation")
+    rows = [("event hour", tree.attrs["event_time"], "")]
     if cascade is not None:
         rows += [
             ("campus load at the event", float(cascade.load_mw.sum()), "MW"),
@@ -486,33 +509,3 @@ def summary_table(cascade, frequency, post, oscillation, hour: int) -> pd.DataFr
                 ("ANDES time-domain runtime (60 s)", a["time_domain_runtime_s"], "s"),
             ]
     return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
-
-
-def write_events(result: EventsResult, out: Path) -> list[Path]:
-    """events.nc (groups cascade, frequency, post_event, sweep, trajectories, oscillation,
-    modes), events_summary.csv and figures, each written atomically."""
-    from gridmodel.report import event_figures as fig
-
-    modes = None if result.modes is None else xr.Dataset.from_dataframe(result.modes.rename_axis("mode"))  # fmt: skip
-    groups = {
-        "cascade": result.cascade,
-        "frequency": result.frequency,
-        "post_event": result.post_event,
-        "sweep": result.sweep,
-        "trajectories": result.trajectories,
-        "oscillation": result.oscillation,
-        "modes": modes,
-    }
-    summary = result.summary.astype({"value": str})
-    written = [
-        write_netcdf_groups(groups, out / "events.nc"),
-        write_csv(summary, out / "events_summary.csv", index=False),
-    ]
-    folder = out / "figures"
-    written += fig.frequency_trajectories(result.trajectories, result.sweep, folder)
-    written += fig.extreme_vs_mw(result.sweep, folder)
-    if result.cascade is not None:
-        written += fig.cascade_timeline(result.cascade, result.frequency, folder)
-    if result.oscillation is not None:
-        written += fig.oscillation_screen(result.oscillation, result.modes, folder)
-    return written

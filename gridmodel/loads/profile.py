@@ -10,6 +10,7 @@ the hourly profile with the same seed, by construction.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -34,31 +35,7 @@ from gridmodel.loads.timeline import JobTimeline, events_table, job_levels, job_
 from gridmodel.loads.waveform import IterationShape, iteration_shape
 from gridmodel.schema import ModelProfile
 
-TICK_S = 0.01  # finest resolution; every resolution is a whole number of ticks dividing an hour
-TICKS_PER_HOUR = 360_000
 HOUR_S = 3600.0
-
-
-def parse_resolution(value: str | float) -> float:
-    """Resolution in seconds from '10ms', '1s', '15min', '1h' or a number of seconds.
-
-    It must be a whole number of 10 ms ticks that divides one hour.
-    """
-    try:
-        seconds = float(value) if not isinstance(value, str) else None
-        if seconds is None:
-            seconds = pd.Timedelta(value).total_seconds()
-    except ValueError:
-        raise ValueError(
-            f"resolution {value!r} is not a duration (use e.g. 10ms, 1s, 1min, 1h)"
-        ) from None
-    ticks = round(seconds / TICK_S)
-    if ticks < 1 or abs(ticks * TICK_S - seconds) > 1e-9 or TICKS_PER_HOUR % ticks:
-        raise ValueError(
-            f"resolution {value!r} ({seconds:g} s) must be a multiple of 10 ms that divides one "
-            "hour (e.g. 10ms, 100ms, 1s, 5s, 1min, 15min, 1h)"
-        )
-    return ticks * TICK_S
 
 
 @dataclass(frozen=True)
@@ -140,16 +117,22 @@ class CampusLoad:
             fac.auxiliary_frac * self.design_it_mw,
         )
 
+    def _space(self) -> dict:
+        """This thread's work arrays (chunks may be evaluated on several threads at once)."""
+        return self._workspace.setdefault(threading.get_ident(), {})
+
     def _buffers(self, n: int) -> list[np.ndarray]:
         """Work arrays reused across calls of the same length (no page faults per chunk)."""
-        if self._workspace.get("n") != n:
-            self._workspace.update(n=n, arrays=[np.empty(n) for _ in range(3)])
-        return self._workspace["arrays"]
+        space = self._space()
+        if space.get("n") != n:
+            space.update(n=n, arrays=[np.empty(n) for _ in range(3)])
+        return space["arrays"]
 
     def _edges(self, start_s: float, resolution_s: float, n: int) -> np.ndarray:
-        ticks = self._workspace.get("ticks")
+        space = self._space()
+        ticks = space.get("ticks")
         if ticks is None or len(ticks) != n:
-            ticks = self._workspace["ticks"] = np.arange(n, dtype=float)
+            ticks = space["ticks"] = np.arange(n, dtype=float)
         return start_s + resolution_s * ticks
 
     def arrays(

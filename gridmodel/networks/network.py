@@ -279,7 +279,7 @@ def _check_sites(network: Network) -> None:
 CONVERSION = "2"  # bump when the conversion changes, so cached networks are rebuilt
 
 
-def _cache_key(desc: NetworkDescriptor) -> str:
+def cache_key(desc: NetworkDescriptor) -> str:
     import lightsim2grid
     import pandapower
 
@@ -310,7 +310,7 @@ def build_network(desc: NetworkDescriptor) -> Network:
 def load_network(name: str, use_cache: bool = True) -> Network:
     """Load a bundled network by name, from the on-disk cache when it is there."""
     desc = load_descriptor(name)
-    path = cache_dir() / f"{name}-{_cache_key(desc)}.pkl"
+    path = cache_dir() / f"{name}-{cache_key(desc)}.pkl"
     if use_cache and path.exists():
         try:
             with path.open("rb") as fh:

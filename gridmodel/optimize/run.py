@@ -1,16 +1,14 @@
-"""`gridmodel optimize`: regional expansion and campus sizing from a scenario, with outputs."""
+"""The optimize stage: regional expansion (with its no-campus twin) and campus sizing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.io import write_csv, write_netcdf_groups
-from gridmodel.networks import Network, load_network
+from gridmodel.inputs import StudyInputs
 from gridmodel.optimize.campus import CampusProblem, GridTerms, solve_campus
 from gridmodel.optimize.costs import Prices, technology_costs
 from gridmodel.optimize.dcnetwork import bus_loads, dc_network
@@ -21,21 +19,15 @@ from gridmodel.optimize.expansion import (
     Snapshots,
     solve_expansion,
 )
+from gridmodel.optimize.links import campus_lmp
 from gridmodel.optimize.periods import aggregation_error, typical_periods
 from gridmodel.optimize.solver import InfeasibleError
-from gridmodel.powerflow.case import build_study
+from gridmodel.powerflow.case import StudyLoads, study_loads
+from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import CampusSizing, Expansion, Scenario, ScenarioError
 
 ZONAL_ABOVE_BUSES = 500
-
-
-@dataclass
-class OptimizeResult:
-    expansion: xr.Dataset | None = None
-    campus: xr.Dataset | None = None
-    business_as_usual: xr.Dataset | None = None
-    bau_note: str = ""
-    written: list[Path] = field(default_factory=list)
+GROUPS = ("expansion", "expansion_without_campus", "campus", "business_as_usual")
 
 
 def _prices(scenario: Scenario) -> Prices:
@@ -48,13 +40,18 @@ def _prices(scenario: Scenario) -> Prices:
 
 
 def expansion_problem(
-    network: Network, scenario: Scenario, case, inj
-) -> tuple[ExpansionProblem, dict]:
-    """The expansion problem of ``scenario`` and the aggregation error (empty for every hour)."""
+    study: StudyInputs, loads: StudyLoads, with_campus: bool = True
+) -> tuple[ExpansionProblem, dict, np.ndarray]:
+    """The expansion problem of the study (campuses at 0 MW when not ``with_campus``), the
+    aggregation error (empty for every hour) and the period position of every snapshot."""
+    network, scenario = study.network, study.scenario
     spec: Expansion = scenario.optimize.expansion
-    grid = dc_network(network, case.net)
+    grid = dc_network(network, loads.net)
     zonal = spec.network == "zonal" or (spec.network == "auto" and grid.n_node > ZONAL_ABOVE_BUSES)
-    load = bus_loads(network, case.net, inj.load_p)
+    load_p = loads.load_p.copy()
+    if not with_campus:
+        load_p[:, loads.campus_cols] = 0.0
+    load = bus_loads(network, loads.net, load_p)
     if zonal:
         grid = grid.zonal()
         areas = network.buses.area.to_numpy().astype(str)
@@ -62,18 +59,19 @@ def expansion_problem(
             pd.DataFrame(load, columns=areas).T.groupby(level=0).sum().T[list(grid.node)].to_numpy()
         )
     campus = (
-        inj.load_p[:, case.campus_load_index].max(axis=1)
-        if len(case.campus_load_index)
-        else np.zeros(len(inj.hour))
+        load_p[:, loads.campus_cols].max(axis=1)
+        if len(loads.campus_cols)
+        else np.zeros(len(loads.hours))
     )
     error: dict = {}
     if spec.typical_periods is None:
+        idx = np.arange(len(load))
         snap = Snapshots(load, np.ones(len(load)), campus, float(load.sum(axis=1).max()))
     else:
         features = pd.DataFrame(load, columns=[str(n) for n in grid.node])
         if not zonal:  # cluster on area totals, take every bus from the medoid periods
             features = features.T.groupby(grid.node_area).sum().T
-        start = pd.Timestamp(f"{network.load_year}-01-01") + pd.Timedelta(hours=int(inj.hour[0]))
+        start = pd.Timestamp(study.inputs.time.values[loads.hours[0]])
         try:
             tp = typical_periods(features, spec.typical_periods, spec.hours_per_period, str(start))
         except ValueError as err:
@@ -84,17 +82,9 @@ def expansion_problem(
             period_hours=tp.hours_per_period, sequence=tp.sequence,
         )  # fmt: skip
         error = aggregation_error(load, tp)
-    names = spec.sites if spec.sites is not None else [s.name for s in network.descriptor.sites]
     nodes = []
-    for k, name in enumerate(names):
-        try:
-            site = network.descriptor.site(name)
-        except KeyError:
-            known = ", ".join(s.name for s in network.descriptor.sites)
-            raise ScenarioError(
-                f"field 'optimize.expansion.sites.{k}': value '{name}' is not a site of network "
-                f"'{network.name}' (sites: {known})"
-            ) from None
+    for name in expansion_sites(study):
+        site = network.descriptor.site(name)
         node = grid.node_of_bus(site.bus, network.area_of_bus(site.bus))
         if node not in nodes:
             nodes.append(node)
@@ -108,7 +98,21 @@ def expansion_problem(
         operating_reserves=spec.operating_reserves,
         voll_usd_per_mwh=spec.voll_usd_per_mwh,
     )
-    return ExpansionProblem(grid, snap, candidates, costs, options), error
+    return ExpansionProblem(grid, snap, candidates, costs, options), error, idx
+
+
+def expansion_sites(study: StudyInputs) -> list[str]:
+    """Sites where new capacity may go (ScenarioError naming an unknown one)."""
+    network, spec = study.network, study.scenario.optimize.expansion
+    names = spec.sites if spec.sites is not None else [s.name for s in network.descriptor.sites]
+    known = [s.name for s in network.descriptor.sites]
+    for k, name in enumerate(names):
+        if name not in known:
+            raise ScenarioError(
+                f"field 'optimize.expansion.sites.{k}': value '{name}' is not a site of network "
+                f"'{network.name}' (sites: {', '.join(known)})"
+            )
+    return names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,28 +135,29 @@ def _hourly_csv(path: Path, column: str, hours: np.ndarray, field: str) -> np.nd
     return values[hours]
 
 
-def grid_price(network: Network, spec: CampusSizing, inj, bus: int) -> np.ndarray:
-    """Hourly energy price ($/MWh) of a campus at case bus ``bus`` over the study hours."""
+def grid_price(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> np.ndarray:
+    """Hourly energy price ($/MWh) of a campus at case bus ``bus`` over the study period."""
     g = spec.grid
+    hours = study.period
     if g.price_usd_per_mwh == "lmp":
-        return inj.lmp[:, network.buses.index.get_loc(network.bus_index(bus))].astype(float)
+        return campus_lmp(stress, bus, study.inputs.time.values[hours])
     if isinstance(g.price_usd_per_mwh, float | int):
-        return np.full(len(inj.hour), float(g.price_usd_per_mwh))
+        return np.full(len(hours), float(g.price_usd_per_mwh))
     field = "optimize.campus.grid.price_usd_per_mwh"
-    return _hourly_csv(g.price_usd_per_mwh, "price_usd_per_mwh", inj.hour, field)
+    return _hourly_csv(g.price_usd_per_mwh, "price_usd_per_mwh", hours, field)
 
 
-def grid_terms(network: Network, spec: CampusSizing, inj, bus: int) -> GridTerms:
-    """Hourly grid terms of a campus at case bus ``bus`` over the study hours."""
-    hours = inj.hour
+def grid_terms(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> GridTerms:
+    """Hourly grid terms of a campus at case bus ``bus`` over the study period."""
+    hours = study.period
     g = spec.grid
-    price = grid_price(network, spec, inj, bus)
+    price = grid_price(study, spec, stress, bus)
     available = hours >= g.available_from_hour
     for start, end in g.outage_hours:
         available &= ~((hours >= start) & (hours < end))
-    stamps = pd.Timestamp(f"{network.load_year}-01-01") + pd.to_timedelta(hours, unit="h")
-    month = stamps.month.to_numpy()
-    system = inj.load_p.sum(axis=1)
+    period = study.period_inputs()
+    month = pd.DatetimeIndex(period.time.values).month.to_numpy()
+    system = period.system_load_mw.to_numpy() + period.campus_p_mw.sum("campus").to_numpy()
     cp = [
         int(np.flatnonzero(month == m)[np.argmax(system[month == m])])
         for m in (6, 7, 8, 9)
@@ -171,9 +176,10 @@ def grid_terms(network: Network, spec: CampusSizing, inj, bus: int) -> GridTerms
     )
 
 
-def campus_problem(network: Network, scenario: Scenario, case, inj) -> CampusProblem:
-    spec: CampusSizing = scenario.optimize.campus
-    names = case.campus_names
+def sized_campus(study: StudyInputs) -> int:
+    """Position of the campus `optimize.campus` sizes (ScenarioError naming a wrong one)."""
+    spec: CampusSizing = study.scenario.optimize.campus
+    names = [c.name for c in study.scenario.campuses]
     if not names:
         raise ScenarioError("field 'optimize.campus': the scenario has no campuses to size")
     name = spec.campus or names[0]
@@ -181,8 +187,16 @@ def campus_problem(network: Network, scenario: Scenario, case, inj) -> CampusPro
         raise ScenarioError(
             f"field 'optimize.campus.campus': value '{name}' is not a campus (campuses: {names})"
         )
-    k = names.index(name)
-    load = inj.load_p[:, case.campus_load_index[k]]
+    return names.index(name)
+
+
+def campus_problem(study: StudyInputs, stress) -> CampusProblem:
+    """The behind-the-meter sizing problem of the campus `optimize.campus` names."""
+    scenario = study.scenario
+    spec: CampusSizing = scenario.optimize.campus
+    k = sized_campus(study)
+    period = study.period_inputs()
+    load = period.campus_p_mw.isel(campus=k).to_numpy()
     costs = technology_costs(
         list(spec.technologies), scenario.optimize.costs.year, _prices(scenario)
     )
@@ -192,11 +206,11 @@ def campus_problem(network: Network, scenario: Scenario, case, inj) -> CampusPro
             raise ScenarioError(
                 "field 'optimize.campus.solar_cf_csv': required when 'solar' is offered"
             )
-        solar = _hourly_csv(spec.solar_cf_csv, "cf", inj.hour, "optimize.campus.solar_cf_csv")
+        solar = _hourly_csv(spec.solar_cf_csv, "cf", study.period, "optimize.campus.solar_cf_csv")
     return CampusProblem(
         load_mw=load,
         costs=costs,
-        grid=grid_terms(network, spec, inj, case.campus_buses[k]),
+        grid=grid_terms(study, spec, stress, int(period.campus_bus.values[k])),
         redundancy=spec.redundancy,
         solar_cf=solar,
         emissions_cap_t=spec.emissions_cap_t,
@@ -205,64 +219,91 @@ def campus_problem(network: Network, scenario: Scenario, case, inj) -> CampusPro
 
 
 # ---------------------------------------------------------------------------------------------
-# Run and write
+# The stage
 
 
-def run_optimize(scenario: Scenario, out: Path, progress=None) -> OptimizeResult:
-    """Solve what ``scenario.optimize`` asks for and write optimization.nc, costs.csv, figures."""
-    from gridmodel.report.optimize_figures import optimize_figures
-
-    if scenario.optimize is None or (
-        scenario.optimize.expansion is None and scenario.optimize.campus is None
-    ):
+def check(study: StudyInputs) -> None:
+    """Refuse, before any solve, what the optimize stage could only refuse later."""
+    spec = study.scenario.optimize
+    if spec is None or (spec.expansion is None and spec.campus is None):
         raise ScenarioError(
-            "field 'optimize': the scenario asks for nothing to optimise (give 'expansion' and/or 'campus')"
+            "field 'optimize': the scenario asks for nothing to optimise (give 'expansion' "
+            "and/or 'campus')"
         )
-    report = progress or (lambda *a: None)
-    network = load_network(scenario.network)
-    case, inj = build_study(network, scenario)
-    result = OptimizeResult()
-    steps = (scenario.optimize.expansion is not None) + 2 * (scenario.optimize.campus is not None)
-    if scenario.optimize.expansion is not None:
-        problem, error = expansion_problem(network, scenario, case, inj)
-        result.expansion = solve_expansion(problem)
-        result.expansion.attrs.update({f"aggregation_{k}": v for k, v in error.items()})
-        report("optimise", 1, steps)
-    if scenario.optimize.campus is not None:
-        problem = campus_problem(network, scenario, case, inj)
-        result.campus = solve_campus(problem)
-        report("optimise", 1, steps)
+    if spec.expansion is not None:
+        expansion_sites(study)
+    if spec.campus is not None:
+        sized_campus(study)
+        if "solar" in spec.campus.technologies and spec.campus.solar_cf_csv is None:
+            raise ScenarioError(
+                "field 'optimize.campus.solar_cf_csv': required when 'solar' is offered"
+            )
+        for path, column, field in (
+            (spec.campus.solar_cf_csv, "cf", "optimize.campus.solar_cf_csv"),
+            (spec.campus.grid.price_usd_per_mwh, "price_usd_per_mwh",
+             "optimize.campus.grid.price_usd_per_mwh"),
+        ):  # fmt: skip
+            if isinstance(path, Path):
+                _hourly_csv(path, column, study.period, field)
+
+
+def _on_time_axis(ds: xr.Dataset, dim: str, time: np.ndarray) -> xr.Dataset:
+    """``ds`` with its hourly dimension ``dim`` labelled by the hours' start (``time``)."""
+    return ds.rename({dim: "time"}).assign_coords(time=("time", time, {"long_name": "start of the hour"}))  # fmt: skip
+
+
+def optimize(
+    study: StudyInputs, stress: xr.DataTree | None = None, progress: Progress = no_progress
+) -> xr.DataTree:
+    """Regional expansion (and its no-campus twin) and behind-the-meter campus sizing with its
+    grid-only twin, as the scenario's `optimize` section asks.
+
+    Groups: ``expansion``, ``expansion_without_campus``, ``campus``, ``business_as_usual``.
+    """
+    check(study)
+    spec = study.scenario.optimize
+    time = study.inputs.time.values[study.period]
+    groups: dict[str, xr.Dataset] = {}
+    root = xr.Dataset()
+    steps = 2 * (spec.campus is not None)
+    if spec.expansion is not None:
+        steps += 2 if spec.expansion.twin else 1
+    progress("optimise", 0, steps)
+    if spec.expansion is not None:
+        loads = study_loads(study)
+        twins = {"expansion": True}
+        if spec.expansion.twin and len(loads.campus_cols):
+            twins["expansion_without_campus"] = False
+        for name, with_campus in twins.items():
+            problem, error, idx = expansion_problem(study, loads, with_campus)
+            ds = solve_expansion(problem)
+            ds.attrs.update({f"aggregation_{k}": v for k, v in error.items()})
+            groups[name] = _on_time_axis(ds, "snapshot", time[idx])
+            progress("optimise", 1, steps)
+    if spec.campus is not None:
+        problem = campus_problem(study, stress)
+        campus = solve_campus(problem)
+        campus.attrs["campus"] = study.scenario.campuses[sized_campus(study)].name
+        groups["campus"] = _on_time_axis(campus, "hour", time)
+        progress("optimise", 1, steps)
         bau = CampusProblem(
             load_mw=problem.load_mw, costs={}, grid=problem.grid,
             voll_usd_per_mwh=problem.voll_usd_per_mwh,
         )  # fmt: skip
         try:
-            result.business_as_usual = solve_campus(bau)
+            groups["business_as_usual"] = _on_time_axis(solve_campus(bau), "hour", time)
         except InfeasibleError as err:
-            result.bau_note = f"grid-only supply is infeasible: {err}"
-        report("optimise", 1, steps)
-    for ds in (result.expansion, result.campus, result.business_as_usual):
-        if ds is not None:
-            ds.attrs.update({"scenario": scenario.name, "scenario_digest": scenario.digest()})
-    out = Path(out)
-    result.written.append(write_optimization(result, out / "optimization.nc"))
-    result.written.append(write_csv(cost_table(result), out / "costs.csv", index=False))
-    result.written.extend(optimize_figures(result, out))
-    return result
+            root.attrs["business_as_usual_note"] = f"grid-only supply is infeasible: {err}"
+        progress("optimise", 1, steps)
+    return xr.DataTree.from_dict({"/": root, **{f"/{k}": v for k, v in groups.items()}})
 
 
-def write_optimization(result: OptimizeResult, path: Path) -> Path:
-    """One NetCDF file, one group per result (``expansion``, ``campus``, ``business_as_usual``)."""
-    groups = ("expansion", "campus", "business_as_usual")
-    return write_netcdf_groups({g: getattr(result, g) for g in groups}, path)
-
-
-def cost_table(result: OptimizeResult) -> pd.DataFrame:
+def cost_table(tree: xr.DataTree) -> pd.DataFrame:
     """Annual cost by component ($/yr) for every result."""
     rows = []
-    for group in ("expansion", "campus", "business_as_usual"):
-        ds = getattr(result, group)
-        if ds is not None:
+    for group in GROUPS:
+        if group in tree:
+            ds = tree[group]
             for comp, value in zip(ds.cost.values, ds.cost_usd_per_yr.values, strict=True):
                 rows.append({"result": group, "component": str(comp), "usd_per_yr": float(value)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["result", "component", "usd_per_yr"])

@@ -21,6 +21,10 @@ import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 
+class NumericalError(RuntimeError):
+    """The solver stopped without an answer (numerical trouble, a limit reached)."""
+
+
 class InfeasibleError(RuntimeError):
     """The optimisation has no feasible point; ``families`` name the constraint components that
     cannot all hold."""
@@ -163,7 +167,7 @@ def solve_lp(lp: MatrixLP, options: dict | None = None) -> Solution:
             families,
         )
     if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
+        raise NumericalError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
     sol = h.getSolution()
     x = np.asarray(sol.col_value)
     info = h.getInfo()

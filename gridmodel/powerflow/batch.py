@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,10 @@ import scipy.sparse as sp
 import xarray as xr
 
 import gridmodel
-from gridmodel.powerflow.case import Injections, StudyCase
+from gridmodel.inputs import hour_start
+
+if TYPE_CHECKING:
+    from gridmodel.powerflow.case import Injections, StudyCase
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,17 @@ def solve_base_case(lsgrid, net, options: SolverOptions) -> np.ndarray | None:
         if v.size == n_bus and np.all(np.isfinite(v)):
             return v
     return None
+
+
+def measured_loss_factor(net) -> float | None:
+    """Losses / demand of the case's own base power flow (lightsim2grid Newton-Raphson); None
+    when the base case does not converge."""
+    lsgrid = build_lsgrid(net)
+    if solve_base_case(lsgrid, net, SolverOptions()) is None:
+        return None
+    gen = np.sum(lsgrid.get_gen_res()[0]) + np.sum(lsgrid.get_sgens_res()[0])
+    load = np.sum(lsgrid.get_loads_res()[0])
+    return float((gen - load) / load)
 
 
 def base_voltage(lsgrid, net, options: SolverOptions) -> np.ndarray:
@@ -262,7 +277,12 @@ def to_dataset(
     buses, branches = network.buses, network.branches
     rate = branches.rate_a_mva.to_numpy()
     coords = {
-        "time": ("time", inj.hour, {"long_name": "hour of the load year", "units": "h"}),
+        "time": (
+            "time",
+            hour_start(network.load_year, inj.hour),
+            {"long_name": "start of the hour"},
+        ),
+        "hour": ("time", inj.hour, {"long_name": "hour of the load year"}),
         "bus": ("bus", buses.bus.to_numpy(), {"long_name": "case bus number"}),
         "bus_name": ("bus", buses.name.to_numpy().astype(str)),
         "area": ("bus", buses.area.to_numpy().astype(str)),
@@ -277,9 +297,6 @@ def to_dataset(
         "campus": ("campus", np.array(case.campus_names, dtype=str)),
         "campus_bus": ("campus", np.array(case.campus_buses, dtype=int)),
     }
-    if network.descriptor.source.year:
-        start = pd.Timestamp(f"{network.descriptor.source.year}-01-01")
-        coords["timestamp"] = ("time", start + pd.to_timedelta(inj.hour, unit="h"))
     data = {
         name: (("time", "bus"), store[name], {"units": u, "long_name": d})
         for name, (u, d) in _BUS_VARS.items()

@@ -8,26 +8,22 @@ grid. Both the batched solver and the pandapower reference path read the same ``
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from gridmodel.inputs import StudyInputs
+from gridmodel.loads.campus import reactive_mvar
 from gridmodel.networks import Network
+from gridmodel.powerflow.batch import measured_loss_factor
 from gridmodel.powerflow.dispatch import (
     DispatchResult,
     DispatchRule,
     Fleet,
-    participation_dispatch,
 )
-from gridmodel.schema import (
-    Campus,
-    CsvProfile,
-    LoadGrowth,
-    ModelProfile,
-    Scenario,
-    ScenarioError,
-)
+from gridmodel.schema import ScenarioError
 
 
 @dataclass(frozen=True)
@@ -71,58 +67,16 @@ class StudyCase:
     campus_power_factor: np.ndarray
     loss_factor: float
     dispatch_rule: str
-    dispatch: DispatchRule
+    dispatch: DispatchRule | None  # None: injections come from a stored dispatch
 
 
 # ---------------------------------------------------------------------------------------------
 # Background load
 
 
-def study_hours(network: Network, scenario: Scenario) -> np.ndarray:
-    """Hours of the load year covered by the scenario's period."""
-    n_year = len(network.region_loads) if network.region_loads is not None else 8760
-    start = scenario.period.start_hour
-    if start >= n_year:
-        raise ScenarioError(
-            f"field 'period.start_hour': value {start} is beyond the {n_year}-hour load year "
-            f"of network '{network.name}'"
-        )
-    hours = scenario.period.hours if scenario.period.hours is not None else n_year - start
-    if start + hours > n_year:
-        raise ScenarioError(
-            f"field 'period.hours': value {hours} from hour {start} runs past the {n_year}-hour "
-            f"load year of network '{network.name}'"
-        )
-    return np.arange(start, start + hours)
-
-
-def _region_totals(network: Network, growth: LoadGrowth) -> pd.DataFrame:
-    """Hourly MW per area after growth (whole load year)."""
-    base = network.net.load.groupby(
-        network.buses.area.loc[network.net.load.bus].to_numpy()
-    ).p_mw.sum()
-    table = (
-        network.region_loads.copy()
-        if network.region_loads is not None
-        else pd.DataFrame([base.to_dict()] * 8760)
-    )
-    unknown = sorted(set(growth.area_factors) - set(table.columns))
-    if unknown:
-        raise ScenarioError(
-            f"field 'load_growth.area_factors': area(s) {unknown} not in network "
-            f"'{network.name}' (areas: {', '.join(map(str, table.columns))})"
-        )
-    if growth.kind == "factor":
-        table = table * growth.factor
-    elif growth.kind == "scale_to_peak":
-        table = table * (growth.peak_mw / table.sum(axis=1).max())
-    for area, factor in growth.area_factors.items():
-        table[area] = table[area] * factor
-    return table
-
-
-def background_loads(network: Network, scenario: Scenario, hours: np.ndarray):
-    """Per-load hourly P and Q (MW, MVAr) of the network's own loads.
+def background_loads(network: Network, area_mw: pd.DataFrame):
+    """Per-load hourly P and Q (MW, MVAr) of the network's own loads for the hours (rows) of
+    ``area_mw`` (MW per area name).
 
     MATPOWER ``CT_TAREALOAD``/``CT_LOAD_ALL_P`` semantics: the real power of every load of an area
     is scaled by (area target / area base), reactive power stays at its base value.
@@ -131,195 +85,109 @@ def background_loads(network: Network, scenario: Scenario, hours: np.ndarray):
     load_area = network.buses.area.loc[net.load.bus].to_numpy()
     p0 = net.load.p_mw.to_numpy(dtype=float) * net.load.in_service.to_numpy()
     base = pd.Series(p0).groupby(load_area).sum()
-    totals = _region_totals(network, scenario.load_growth).iloc[hours]
-    missing = sorted(set(base.index) - set(totals.columns))
+    missing = sorted(set(base.index) - set(area_mw.columns))
     if missing:
         raise ValueError(f"network '{network.name}': no hourly loads for area(s) {missing}")
-    scale = totals[base.index].to_numpy() / np.where(base.to_numpy() != 0, base.to_numpy(), 1.0)
+    scale = area_mw[base.index].to_numpy() / np.where(base.to_numpy() != 0, base.to_numpy(), 1.0)
     col = pd.Index(base.index).get_indexer(load_area)
     load_p = p0[None, :] * scale[:, col]
     load_q = np.repeat(
-        (net.load.q_mvar.to_numpy(float) * net.load.in_service.to_numpy())[None, :], len(hours), 0
+        (net.load.q_mvar.to_numpy(float) * net.load.in_service.to_numpy())[None, :], len(area_mw), 0
     )
     return load_p, load_q
-
-
-# ---------------------------------------------------------------------------------------------
-# Campuses
-
-
-def campus_bus(network: Network, campus: Campus, field: str) -> int:
-    """Case bus number of a campus; ScenarioError naming the field when it is not in the network."""
-    if campus.site is not None:
-        try:
-            return network.descriptor.site(campus.site).bus
-        except KeyError as err:
-            raise ScenarioError(f"field '{field}.site': {err.args[0]}") from None
-    try:
-        network.bus_index(campus.bus)
-    except KeyError:
-        raise ScenarioError(
-            f"field '{field}.bus': bus {campus.bus} is not in network '{network.name}'"
-        ) from None
-    return int(campus.bus)
-
-
-def system_load_mw(network: Network, scenario: Scenario) -> np.ndarray:
-    """Hourly system load (MW, network's own loads after growth) over the whole load year."""
-    return _region_totals(network, scenario.load_growth).sum(axis=1).to_numpy(float)
-
-
-def campus_load_model(
-    network: Network, scenario: Scenario, k: int, model: ModelProfile | None = None
-):
-    """The load model of campus ``k`` (or ``model``, a variant of its profile with the same
-    random draws) over the network's whole load year.
-
-    Drawing the whole year whatever the study period keeps a study hour's campus load, and the
-    annual curtailment budget, the same in every study that contains that hour.
-    """
-    from gridmodel.loads.profile import build_campus_load, read_temperature
-
-    model = scenario.campuses[k].profile if model is None else model
-    field = f"campuses.{k}.profile"
-    system = system_load_mw(network, scenario)
-    try:
-        temperature = (
-            read_temperature(model.facility.temperature_csv)
-            if model.facility.temperature_csv is not None
-            else None
-        )
-        return build_campus_load(
-            model,
-            len(system),
-            seed=scenario.seed * 1000 + k,
-            year=network.load_year,
-            system_load_mw=system,
-            temperature_c=temperature,
-        )
-    except ValueError as err:
-        raise ScenarioError(f"field '{field}': {err}") from None
-
-
-def campus_profile_mw(
-    campus: Campus, n_hours: int, field: str, model_hourly: np.ndarray | None = None
-) -> np.ndarray:
-    """Hourly campus demand (MW) for the study's ``n_hours``."""
-    profile = campus.profile
-    if isinstance(profile, ModelProfile):
-        return model_hourly
-    if not isinstance(profile, CsvProfile):
-        return np.full(n_hours, campus.mw)
-    if not profile.path.exists():
-        raise ScenarioError(f"field '{field}.profile.path': file {profile.path} not found")
-    frame = pd.read_csv(profile.path)
-    if profile.column not in frame.columns:
-        raise ScenarioError(
-            f"field '{field}.profile.column': value '{profile.column}' is not a column of "
-            f"{profile.path} (columns: {', '.join(frame.columns)})"
-        )
-    values = frame[profile.column].to_numpy(dtype=float)
-    if len(values) < n_hours:
-        raise ScenarioError(
-            f"field '{field}.profile.path': {profile.path} has {len(values)} rows, the study "
-            f"needs {n_hours} hours"
-        )
-    values = values[:n_hours]
-    if np.any(~np.isfinite(values)) or np.any(values < 0):
-        raise ScenarioError(
-            f"field '{field}.profile.path': {profile.path} has negative or missing values"
-        )
-    return values * campus.mw if profile.unit == "pu" else values
-
-
-def reactive_mvar(p_mw: np.ndarray, power_factor: float) -> np.ndarray:
-    """Q = P·tan(arccos(pf)), lagging."""
-    return p_mw * np.tan(np.arccos(power_factor))
 
 
 # ---------------------------------------------------------------------------------------------
 # Assembly
 
 
-def measured_loss_factor(net) -> float:
-    """Losses / demand of the case's own base power flow (lightsim2grid Newton-Raphson)."""
-    from gridmodel.powerflow.batch import SolverOptions, build_lsgrid, solve_base_case
+@dataclass(frozen=True)
+class StudyLoads:
+    """The study's network with its campuses attached and the hourly loads of the period.
 
-    lsgrid = build_lsgrid(net)
-    if solve_base_case(lsgrid, net, SolverOptions()) is None:
-        raise ScenarioError(
-            "field 'dispatch.loss_factor': the network's own base case does not converge, "
-            "so losses cannot be measured; give a loss factor (e.g. 0.02)"
-        )
-    gen = np.sum(lsgrid.get_gen_res()[0]) + np.sum(lsgrid.get_sgens_res()[0])
-    load = np.sum(lsgrid.get_loads_res()[0])
-    return float((gen - load) / load)
+    ``load_p``/``load_q`` (hours x ``net.load`` rows, MW/MVAr) cover every load, campus loads
+    last at ``campus_cols``; ``hours`` are hours of the load year.
+    """
+
+    net: object
+    hours: np.ndarray
+    load_p: np.ndarray
+    load_q: np.ndarray
+    campus_cols: np.ndarray
+    campus_buses: list[int]
+    campus_power_factor: np.ndarray
 
 
-def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Injections]:
-    """Attach the scenario's campuses to a copy of the network and build every hour's injections."""
+def study_loads(study: StudyInputs) -> StudyLoads:
+    """Attach the study's campuses to a copy of its network; loads of every period hour."""
     import pandapower as pp
 
-    hours = study_hours(network, scenario)
+    network, scenario = study.network, study.scenario
+    period = study.period_inputs()
+    load_p, load_q = background_loads(network, period.area_load_mw.to_pandas())
+    campus_p = period.campus_p_mw.to_numpy()
+    if np.isnan(campus_p).any():
+        k = int(np.flatnonzero(np.isnan(campus_p).any(axis=0))[0])
+        raise ScenarioError(
+            f"field 'campuses.{k}.profile': the profile has no value for some study hours"
+        )
+    pf = period.campus_power_factor.to_numpy()
     net = copy.deepcopy(network.net)
-    buses, profiles_p, profiles_q = [], [], []
-    for k, campus in enumerate(scenario.campuses):
-        field = f"campuses.{k}"
-        bus = campus_bus(network, campus, field)
-        model_hourly = None
-        if isinstance(campus.profile, ModelProfile):
-            load = campus_load_model(network, scenario, k)
-            model_hourly = load.profile(hours[0] * 3600.0, len(hours) * 3600.0, 3600.0).p_mw.values
-        p = campus_profile_mw(campus, len(hours), field, model_hourly)
-        buses.append(bus)
-        profiles_p.append(p)
-        profiles_q.append(reactive_mvar(p, campus.power_factor))
-    load_p, load_q = background_loads(network, scenario, hours)
-    loss_factor = (
-        scenario.dispatch.loss_factor
-        if scenario.dispatch.loss_factor is not None
-        else measured_loss_factor(network.net)
-    )
     first_campus = len(net.load)
+    buses = [int(b) for b in period.campus_bus.to_numpy()]
     for campus, bus in zip(scenario.campuses, buses, strict=True):
         pp.create_load(net, bus=network.bus_index(bus), p_mw=0.0, q_mvar=0.0, name=campus.name)
-    campus_cols = np.arange(first_campus, len(net.load))
     if scenario.campuses:
-        load_p = np.hstack([load_p, np.column_stack(profiles_p)])
-        load_q = np.hstack([load_q, np.column_stack(profiles_q)])
-
-    case = StudyCase(
-        network=network,
-        net=net,
-        fleet=Fleet.from_net(net),
-        dispatch=dispatch_rule(network, net, scenario),
-        campus_names=[c.name for c in scenario.campuses],
-        campus_buses=buses,
-        campus_load_index=campus_cols,
-        campus_power_factor=np.array([c.power_factor for c in scenario.campuses]),
-        loss_factor=loss_factor,
-        dispatch_rule=scenario.dispatch.rule,
-    )
-    case.net.gen["slack_weight"] = case.fleet.slack_weight
-    return case, dispatch_injections(case, hours, load_p, load_q)
-
-
-def dispatch_rule(network: Network, net, scenario: Scenario) -> DispatchRule:
-    """The scenario's dispatch rule for ``net`` (the study copy, campus loads attached)."""
-    spec = scenario.dispatch
-    if spec.rule == "participation":
-        return participation_dispatch
-    from gridmodel.optimize.economic_dispatch import DispatchOptions, economic_dispatch_rule
-
-    return economic_dispatch_rule(
-        network,
+        load_p = np.hstack([load_p, campus_p])
+        load_q = np.hstack([load_q, reactive_mvar(campus_p, pf[None, :])])
+    return StudyLoads(
         net,
-        DispatchOptions(
-            voll_usd_per_mwh=spec.voll_usd_per_mwh,
-            overload_usd_per_mwh=spec.overload_usd_per_mwh,
-            limit_fraction=spec.limit_fraction,
-        ),
+        period.hour.to_numpy(),
+        load_p,
+        load_q,
+        np.arange(first_campus, len(net.load)),
+        buses,
+        pf,
     )
+
+
+def study_case(
+    study: StudyInputs, loads: StudyLoads, dispatch: DispatchRule | None, loss_factor: float
+) -> StudyCase:
+    """The case of ``loads`` (campuses attached, slack weights set on its units)."""
+    fleet = Fleet.from_net(loads.net)
+    loads.net.gen["slack_weight"] = fleet.slack_weight
+    return StudyCase(
+        network=study.network,
+        net=loads.net,
+        fleet=fleet,
+        dispatch=dispatch,
+        campus_names=[c.name for c in study.scenario.campuses],
+        campus_buses=loads.campus_buses,
+        campus_load_index=loads.campus_cols,
+        campus_power_factor=loads.campus_power_factor,
+        loss_factor=loss_factor,
+        dispatch_rule=study.scenario.dispatch.rule,
+    )
+
+
+def build_case(
+    study: StudyInputs, make_rule: Callable[[Network, object], DispatchRule]
+) -> tuple[StudyCase, Injections]:
+    """The study's case and every period hour's injections, committed and dispatched by the
+    rule ``make_rule(network, net)`` returns."""
+    network, scenario = study.network, study.scenario
+    loads = study_loads(study)
+    loss_factor = scenario.dispatch.loss_factor
+    if loss_factor is None:
+        loss_factor = measured_loss_factor(network.net)
+        if loss_factor is None:
+            raise ScenarioError(
+                "field 'dispatch.loss_factor': the network's own base case does not converge, "
+                "so losses cannot be measured; give a loss factor (e.g. 0.02)"
+            )
+    case = study_case(study, loads, make_rule(network, loads.net), loss_factor)
+    return case, dispatch_injections(case, loads.hours, loads.load_p, loads.load_q)
 
 
 def dispatch_injections(

@@ -87,6 +87,7 @@ class Supply:
     reserve_margin: float
     lead_years: int
     new_generation_usd_per_mw_yr: float
+    new_generation_mw: float | None  # built for the full forecast; None = contract x (1 + RM)
     generation_life_yr: int
     energy_price_change_usd_per_mwh: float
     capacity_prices: np.ndarray | None = None  # $/MW-day per year, given
@@ -196,9 +197,14 @@ def _new_generation(model: BillModel, campuses: list[LargeLoadCase]) -> tuple:
     if s.market != "vertically_integrated":
         return np.zeros(n), np.zeros(n)
     built = np.zeros(n)
+    contract = sum(c.contract_mw for c in campuses)
     for y in range(n):
         need = sum(c.contract_mw * c.ramp(y + s.lead_years) * c.present(y) for c in campuses)
-        built[y] = max(built[y - 1] if y else 0.0, need * (1 + s.reserve_margin))
+        if s.new_generation_mw is None:
+            target = need * (1 + s.reserve_margin)
+        else:  # the optimiser's build, in service as the forecast needs it
+            target = s.new_generation_mw * (need / contract if contract else 0.0)
+        built[y] = max(built[y - 1] if y else 0.0, target)
     additions = np.diff(built, prepend=0.0)
     return vintage_cost(additions, s.new_generation_usd_per_mw_yr, s.generation_life_yr), built
 

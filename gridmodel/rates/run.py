@@ -1,21 +1,17 @@
-"""`gridmodel bills`: residential price pass-through of a scenario's campuses, with outputs."""
+"""The bills stage: residential price pass-through of a study's campuses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.io import write_csv, write_netcdf_groups
-from gridmodel.networks import Network, load_network
-from gridmodel.powerflow.case import (
-    campus_load_model,
-    campus_profile_mw,
-    system_load_mw,
-)
+from gridmodel.inputs import StudyInputs
+from gridmodel.io import table_dataset
+from gridmodel.progress import Progress, no_progress
+from gridmodel.rates import links
 from gridmodel.rates.bills import (
     BillModel,
     Methods,
@@ -37,45 +33,29 @@ from gridmodel.rates.revenue import (
 )
 from gridmodel.rates.tariff import LargeLoadCase
 from gridmodel.rates.uncertainty import QUANTILES, monte_carlo
-from gridmodel.schema import RETAIL_CLASSES, Bills, ModelProfile, Scenario, ScenarioError
+from gridmodel.schema import RETAIL_CLASSES, Bills, ScenarioError
 
 #: Cases every run reports (besides the scenario's own): the name and how campuses change.
 NO_SHOW = "no_show"
 
 
-@dataclass
-class BillsResult:
-    cases: xr.Dataset
-    methods: xr.Dataset
-    monte_carlo: xr.Dataset | None
-    report_year: int
-    written: list[Path] = field(default_factory=list)
-
-
 # ---------------------------------------------------------------------------------------------
-# Model inputs from the scenario
+# Model inputs from the study and the links
 
 
-def _month_of_hour(year: int, n_hours: int) -> np.ndarray:
-    return pd.date_range(f"{year}-01-01", periods=n_hours, freq="h").month.to_numpy()
-
-
-def _campus_hourly(network: Network, scenario: Scenario, k: int, n_hours: int) -> np.ndarray:
-    campus = scenario.campuses[k]
-    model_hourly = None
-    if isinstance(campus.profile, ModelProfile):
-        load = campus_load_model(network, scenario, k)
-        model_hourly = load.profile(0.0, n_hours * 3600.0, 3600.0).p_mw.values
-    return campus_profile_mw(campus, n_hours, f"campuses.{k}", model_hourly)
-
-
-def _campus_cases(network: Network, scenario: Scenario, n_hours: int) -> list[LargeLoadCase]:
-    names = [c.name for c in scenario.campuses]
+def _campus_cases(study: StudyInputs, avoidance: dict[str, float]) -> list[LargeLoadCase]:
+    """The scenario's large loads with their hourly shape over the whole load year."""
     cases = []
-    for load in scenario.bills.large_loads:
-        k = names.index(load.campus)
-        hourly = _campus_hourly(network, scenario, k, n_hours)
+    for k, load in enumerate(study.scenario.bills.large_loads):
+        hourly = study.inputs.campus_p_mw.sel(campus=load.campus).to_numpy()
+        if np.isnan(hourly).any():
+            raise ScenarioError(
+                f"field 'bills.large_loads.{k}.campus': the profile of campus '{load.campus}' "
+                "does not cover the whole load year the bills need (a CSV profile needs a row "
+                "for every hour of the year and `first_hour: 0`)"
+            )
         contract = float(hourly.max())
+        given = load.btm_peak_avoidance
         cases.append(
             LargeLoadCase(
                 name=load.campus,
@@ -85,58 +65,85 @@ def _campus_cases(network: Network, scenario: Scenario, n_hours: int) -> list[La
                 ramp_years=load.ramp_years,
                 materialisation=load.materialisation,
                 leaves_after_years=load.leaves_after_years,
-                btm_peak_avoidance=load.btm_peak_avoidance,
+                btm_peak_avoidance=given if given is not None else avoidance.get(load.campus, 0.0),
                 tariff=load.tariff,
             )
         )
     return cases
 
 
-def _stress_reinforcements(spec: Bills, fcr: float) -> list[TransmissionCost]:
-    """One cost stream per branch a grid-stress run found overloaded because of the campuses."""
+def _reinforcements(overloads: pd.DataFrame, spec: Bills, fcr: float) -> list[TransmissionCost]:
+    """One cost stream per branch the campuses overload, sized by its overload."""
     t = spec.transmission
-    path = t.stress_results / "results.nc"
-    if not path.exists():
-        raise ScenarioError(
-            f"field 'bills.transmission.stress_results': {path} not found (run `gridmodel run "
-            f"SCENARIO --out {t.stress_results}` first)"
-        )
-    with xr.open_dataset(path) as ds:
-        if "loading_percent_without_campus" not in ds:
-            raise ScenarioError(
-                f"field 'bills.transmission.stress_results': {path} has no run without campuses"
-            )
-        limit = float(ds.attrs.get("loading_limit_percent", 100.0))
-        loading = ds.loading_percent.to_numpy()
-        without = ds.loading_percent_without_campus.to_numpy()
-        caused = np.nan_to_num(loading - np.maximum(limit, without), nan=0.0).max(axis=0)
-        mw = np.clip(caused, 0, None) / 100.0 * ds.rate_a_mva.to_numpy()
-        branches = ds.branch.to_numpy()
     return [
         TransmissionCost(
-            name=f"reinforce branch {b}",
-            annual_usd=m * 1000.0 * t.usd_per_kw_overload * fcr,
+            name=f"reinforce branch {row.branch}",
+            annual_usd=row.overload_mw * 1000.0 * t.usd_per_kw_overload * fcr,
             first_year=t.overload_in_service_year,
             life_yr=spec.transmission_life_years,
             direct_assignment=t.overload_direct_assignment,
         )
-        for b, m in zip(branches, mw, strict=True)
-        if m > 0
+        for row in overloads.itertuples(index=False)
     ]
 
 
-def _supply(spec: Bills, n_years: int) -> Supply:
+def _bus_loads(study: StudyInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Hourly MW per bus (network bus order) of the period: the network's loads, the campuses."""
+    from gridmodel.optimize.dcnetwork import bus_loads
+    from gridmodel.powerflow.case import study_loads
+
+    loads = study_loads(study)
+    campus = np.zeros_like(loads.load_p)
+    campus[:, loads.campus_cols] = loads.load_p[:, loads.campus_cols]
+    return (
+        bus_loads(study.network, loads.net, loads.load_p - campus),
+        bus_loads(study.network, loads.net, campus),
+    )
+
+
+def link_inputs(study: StudyInputs, stress, optimize, stress_asked: bool) -> dict:
+    """What the links of the chain give the bills (empty entries where a link is not used)."""
+    scenario = study.scenario
+    spec = scenario.bills
+    out: dict = {"overloads": pd.DataFrame(), "energy_price_change": None,
+                 "new_generation": None, "avoidance": {}}  # fmt: skip
+    if spec.transmission.reinforce_overloads:
+        out["overloads"] = links.campus_overloads(stress)
+    if links.prices_from_stress(scenario, stress_asked):
+        out["energy_price_change"] = links.energy_price_change(stress, *_bus_loads(study))
+    if spec.procurement.market == "vertically_integrated" and links.new_generation_source(scenario) == "expansion":  # fmt: skip
+        out["new_generation"] = links.expansion_build(optimize)
+    sized = links.sized_campuses(scenario)
+    method = links.cp_method(spec)
+    if sized and method is not None:
+        system = study.inputs.system_load_mw + study.inputs.campus_p_mw.sum("campus")
+        share = links.coincident_peak_avoidance(
+            optimize["campus"].to_dataset(), method, system.to_numpy(), study.inputs.time.values
+        )
+        out["avoidance"] = {name: share for name in sized}
+    return out
+
+
+def _supply(spec: Bills, n_years: int, linked: dict) -> Supply:
     p = spec.procurement
     gen = new_generation_usd_per_mw_yr(
         p.technology, p.cost_year, spec.wacc, spec.generation_life_years, spec.tax_rate
     )
+    built_mw = None
+    if linked["new_generation"] is not None:
+        built_mw, cost = linked["new_generation"]
+        gen = cost / built_mw if built_mw > 0 else 0.0
+    price_change = p.energy_price_change_usd_per_mwh
+    if price_change is None:
+        price_change = linked["energy_price_change"] or 0.0
     base = {
         "market": p.market,
         "reserve_margin": p.reserve_margin,
         "lead_years": p.lead_years,
         "new_generation_usd_per_mw_yr": gen,
+        "new_generation_mw": built_mw,
         "generation_life_yr": spec.generation_life_years,
-        "energy_price_change_usd_per_mwh": p.energy_price_change_usd_per_mwh,
+        "energy_price_change_usd_per_mwh": price_change,
     }
     cm = p.capacity_market
     if cm is None:
@@ -159,10 +166,10 @@ def _supply(spec: Bills, n_years: int) -> Supply:
     )
 
 
-def bill_model(network: Network, scenario: Scenario) -> tuple[BillModel, list[LargeLoadCase]]:
-    """The bill model of ``scenario`` on ``network``'s load year, and its campuses."""
-    spec = scenario.bills
-    system = system_load_mw(network, scenario)
+def bill_model(study: StudyInputs, linked: dict) -> tuple[BillModel, list[LargeLoadCase]]:
+    """The bill model of the study on its network's load year, and its campuses."""
+    spec = study.scenario.bills
+    system = study.inputs.system_load_mw.to_numpy()
     n_hours = len(system)
     if spec.classes.csv is not None:
         loads = read_class_csv(spec.classes.csv, n_hours)
@@ -195,27 +202,26 @@ def bill_model(network: Network, scenario: Scenario) -> tuple[BillModel, list[La
         )
         for p in spec.transmission.projects
     ]
-    if spec.transmission.stress_results is not None:
-        transmission += _stress_reinforcements(spec, fcr_t)
+    transmission += _reinforcements(linked["overloads"], spec, fcr_t)
     a = spec.allocation
     model = BillModel(
         years=spec.start_year + np.arange(spec.years),
         retail=RetailSystem(
             loads_mw=loads,
-            month=_month_of_hour(network.load_year, n_hours),
+            month=pd.DatetimeIndex(study.inputs.time.values).month.to_numpy(),
             customers=np.array([customers[c] for c in RETAIL_CLASSES]),
             revenue_usd=revenue,
             household_kwh_per_month=retail.household_kwh_per_month,
         ),
         existing=existing,
-        supply=_supply(spec, spec.years),
+        supply=_supply(spec, spec.years, linked),
         transmission=tuple(transmission),
         methods=Methods(a.generation, a.transmission, a.distribution),
         wacc=spec.wacc,
         rate_case_interval=spec.rate_case.interval_years,
         rate_case_lag=spec.rate_case.lag_years,
     )
-    return model, _campus_cases(network, scenario, n_hours)
+    return model, _campus_cases(study, linked["avoidance"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,14 +266,45 @@ def compare_methods(model: BillModel, campuses, methods: list[str]) -> xr.Datase
     return ds
 
 
-def run_bills(scenario: Scenario, out: Path, progress=None) -> BillsResult:
-    """Simulate the scenario's bill cases, Monte Carlo and method comparison; write outputs."""
-    if scenario.bills is None:
+def _links_dataset(linked: dict, model: BillModel, campuses: list[LargeLoadCase]) -> xr.Dataset:
+    """What the links gave the bills, for the record (and the tests)."""
+    ds = table_dataset(linked["overloads"], "reinforcement")
+    ds.attrs["energy_price_change_usd_per_mwh"] = model.supply.energy_price_change_usd_per_mwh
+    ds.attrs["energy_price_change_from_stress"] = int(linked["energy_price_change"] is not None)
+    if linked["new_generation"] is not None:
+        mw, cost = linked["new_generation"]
+        ds.attrs.update(expansion_new_generation_mw=mw, expansion_new_generation_usd_per_yr=cost)
+    for c in campuses:
+        ds.attrs[f"btm_peak_avoidance_{c.name}"] = c.btm_peak_avoidance
+    return ds
+
+
+def check(study: StudyInputs) -> None:
+    """Refuse, before any solve, what the bills stage could only refuse later."""
+    spec = study.scenario.bills
+    if spec is None:
         raise ScenarioError("field 'bills': the scenario has no `bills` block")
-    if not scenario.bills.large_loads:
+    if not spec.large_loads:
         raise ScenarioError("field 'bills.large_loads': name at least one campus")
-    network = load_network(scenario.network)
-    model, campuses = bill_model(network, scenario)
+    links.new_generation_source(study.scenario)
+
+
+def bills(
+    study: StudyInputs,
+    stress: xr.DataTree | None = None,
+    optimize: xr.DataTree | None = None,
+    progress: Progress = no_progress,
+) -> xr.DataTree:
+    """The scenario's bill cases, method comparison and Monte Carlo over materialisation.
+
+    ``stress``/``optimize``: the upstream results the links read (see :mod:`gridmodel.rates.links`;
+    a study that runs grid stress passes its result).
+    Groups: ``cases``, ``methods``, ``monte_carlo``, ``links``.
+    """
+    check(study)
+    spec = study.scenario.bills
+    linked = link_inputs(study, stress, optimize, stress is not None)
+    model, campuses = bill_model(study, linked)
     cases = {
         name: simulate(replace(model, transmission=()) if name == "baseline" else model, c)
         for name, c in named_cases(campuses).items()
@@ -285,35 +322,30 @@ def run_bills(scenario: Scenario, out: Path, progress=None) -> BillsResult:
         units="$", long_name="present value of the residential bill change per household"
     )
     ds.attrs.update(
-        scenario=scenario.name,
-        scenario_digest=scenario.digest(),
         household_kwh_per_month=model.retail.household_kwh_per_month,
         residential_customers=float(model.retail.customers[0]),
         wacc=model.wacc,
+        report_year_index=report_year(model, campuses),
     )
-    methods = compare_methods(model, campuses, scenario.bills.allocation.compare)
-    mc = None
-    if scenario.bills.monte_carlo is not None:
-        mc = monte_carlo(
-            model,
-            campuses,
-            scenario.bills.monte_carlo,
-            scenario.seed,
-            cases["as_forecast"],
-            progress,
+    groups = {
+        "cases": ds,
+        "methods": compare_methods(model, campuses, spec.allocation.compare),
+        "links": _links_dataset(linked, model, campuses),
+    }
+    if spec.monte_carlo is not None:
+        groups["monte_carlo"] = monte_carlo(
+            model, campuses, spec.monte_carlo, study.scenario.seed, cases["as_forecast"], progress
         )
-    result = BillsResult(ds, methods, mc, report_year(model, campuses))
-    result.written = write_bills(result, out)
-    return result
+    return xr.DataTree.from_dict({f"/{k}": v for k, v in groups.items()})
 
 
 # ---------------------------------------------------------------------------------------------
 # Outputs
 
 
-def bills_table(result: BillsResult) -> pd.DataFrame:
+def bills_table(tree: xr.DataTree) -> pd.DataFrame:
     """One row per year: residential c/kWh and $/month per case, change against the baseline."""
-    ds = result.cases
+    ds = tree["cases"]
     frame = pd.DataFrame({"year": ds.year.values})
     base = ds.residential_bill_usd_per_month.sel(case="baseline").to_numpy()
     for case in ds.case.values:
@@ -322,26 +354,25 @@ def bills_table(result: BillsResult) -> pd.DataFrame:
         frame[f"{case}_usd_per_month"] = bill
         if case != "baseline":
             frame[f"{case}_change_usd_per_month"] = bill - base
-    if result.monte_carlo is not None:
-        q = result.monte_carlo.residential_bill_usd_per_month.quantile(list(QUANTILES), "draw")
+    if "monte_carlo" in tree:
+        q = tree["monte_carlo"].residential_bill_usd_per_month.quantile(list(QUANTILES), "draw")
         for qq in QUANTILES:
             frame[f"monte_carlo_p{int(qq * 100):02d}_usd_per_month"] = q.sel(quantile=qq).to_numpy()
     return frame
 
 
-def write_bills(result: BillsResult, out: Path) -> list[Path]:
-    """bills.nc (groups cases, methods, monte_carlo), bills.csv and figures, each atomic."""
-    from gridmodel.report import bill_figures as fig
-
-    groups = {"cases": result.cases, "methods": result.methods, "monte_carlo": result.monte_carlo}
-    written = [
-        write_netcdf_groups(groups, out / "bills.nc"),
-        write_csv(bills_table(result), out / "bills.csv", index=False),
-    ]
-    folder = out / "figures"
-    written += fig.bill_waterfall(result.cases, result.report_year, folder)
-    written += fig.bill_trajectories(result.cases, folder)
-    written += fig.allocation_methods(result.methods, result.cases, result.report_year, folder)
-    if result.monte_carlo is not None:
-        written += fig.materialisation_fan(result.monte_carlo, result.cases, folder)
-    return written
+def headline_table(tree: xr.DataTree) -> pd.DataFrame:
+    """Per case: the typical household's bill in the report year, its change and NPV."""
+    ds = tree["cases"]
+    k = int(ds.attrs["report_year_index"])
+    bill = ds.residential_bill_usd_per_month.isel(year=k)
+    base = float(bill.sel(case="baseline"))
+    return pd.DataFrame(
+        {
+            "case": [str(c) for c in ds.case.values],
+            "year": int(ds.year[k]),
+            "usd_per_month": bill.to_numpy(),
+            "change_usd_per_month": bill.to_numpy() - base,
+            "npv_change_usd": ds.residential_bill_npv_usd.to_numpy(),
+        }
+    )

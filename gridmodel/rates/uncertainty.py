@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import numpy as np
 import xarray as xr
-from rich.progress import Progress
 
+from gridmodel.progress import Progress, no_progress
 from gridmodel.rates.bills import ENERGY_COMPONENTS, BillModel, simulate
 from gridmodel.rates.tariff import LargeLoadCase
 from gridmodel.schema import MonteCarlo
@@ -67,14 +67,14 @@ def monte_carlo(
     spec: MonteCarlo,
     seed: int,
     as_forecast: xr.Dataset,
-    progress: Progress | None = None,
+    progress: Progress = no_progress,
 ) -> xr.Dataset:
     """Residential bills, stranded cost and recovery over the draws (dims draw, year)."""
     draws = draw_cases(campuses, spec, len(model.years), seed)
     names = ("bill_protected", "bill_unprotected", "stranded", "recovered")
     out = {k: np.zeros((len(draws), len(model.years))) for k in names}
     materialisation = np.zeros((len(draws), len(campuses)))
-    task = progress.add_task("Monte Carlo", total=len(draws)) if progress else None
+    progress("Monte Carlo", 0, len(draws))
     for i, cases in enumerate(draws):
         protected = simulate(model, cases)
         unprotected = simulate(model, [replace(c, tariff=None) for c in cases])
@@ -84,8 +84,7 @@ def monte_carlo(
             as_forecast, protected, unprotected
         )
         materialisation[i] = [c.materialisation for c in cases]
-        if progress:
-            progress.advance(task)
+        progress("Monte Carlo", 1, len(draws))
     ds = xr.Dataset(
         {
             "residential_bill_usd_per_month": (("draw", "year"), out["bill_protected"]),

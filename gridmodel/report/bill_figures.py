@@ -119,3 +119,15 @@ def materialisation_fan(mc: xr.Dataset, cases: xr.Dataset, folder: Path) -> list
     ax.set_title(f"Residential bill over {mc.sizes['draw']} materialisation draws")
     ax.legend(frameon=False, fontsize=6)
     return save(fig, folder, "bill_fan_chart")
+
+
+def draw(tree: xr.DataTree, folder: Path) -> list[Path]:
+    """Every figure of a stored bills result."""
+    cases = tree["cases"].to_dataset()
+    year = int(cases.attrs["report_year_index"])
+    written = bill_waterfall(cases, year, folder)
+    written += bill_trajectories(cases, folder)
+    written += allocation_methods(tree["methods"].to_dataset(), cases, year, folder)
+    if "monte_carlo" in tree:
+        written += materialisation_fan(tree["monte_carlo"].to_dataset(), cases, folder)
+    return written

@@ -32,7 +32,7 @@ def frequency_trajectories(traj: xr.Dataset, sweep: xr.Dataset, folder: Path) ->
     """Frequency after sudden losses of several sizes, per system, relay thresholds drawn."""
     systems = list(traj.system.values)
     fig, axes = figure((TWO_COLUMN_IN[0], 2.8), ncols=len(systems), sharey=True, squeeze=False)
-    t = traj.time.to_numpy()
+    t = traj.time_s.to_numpy()
     for ax, name in zip(axes[0], systems, strict=True):
         for i, mw in enumerate(traj.mw.values):
             for kind in traj.kind.values:
@@ -74,7 +74,7 @@ def extreme_vs_mw(sweep: xr.Dataset, folder: Path) -> list[Path]:
 def cascade_timeline(cascade: xr.Dataset, frequency: xr.Dataset, folder: Path) -> list[Path]:
     """Site voltages, grid-side campus load and system frequency through the fault sequence."""
     fig, axes = figure((TWO_COLUMN_IN[0], 5.2), nrows=3, sharex=True)
-    t = cascade.time.to_numpy()
+    t = cascade.time_s.to_numpy()
     for i, name in enumerate(cascade.campus.values):
         c = PALETTE[i % 7]
         axes[0].plot(t, cascade.vm_pu.sel(campus=name), color=c, lw=0.8, label=str(name))
@@ -83,7 +83,7 @@ def cascade_timeline(cascade: xr.Dataset, frequency: xr.Dataset, folder: Path) -
                  label="all campuses")  # fmt: skip
     for i, name in enumerate(frequency.system.values):
         f = frequency.f_hz.sel(system=name, event="cascade")
-        axes[2].plot(frequency.time, f, color=PALETTE[i], label=str(name))
+        axes[2].plot(frequency.time_s, f, color=PALETTE[i], label=str(name))
     axes[0].set_ylabel("Campus bus voltage (pu)")
     axes[1].set_ylabel("Grid-side load (MW)")
     axes[2].set_ylabel("Frequency (Hz)")
@@ -127,3 +127,16 @@ def oscillation_screen(osc: xr.Dataset, modes: pd.DataFrame, folder: Path) -> li
         axes[0].text(weakest.frequency_hz, axes[0].get_ylim()[1], f"{weakest.frequency_hz:.2f} Hz, ζ = {weakest.damping_ratio:.3f}", fontsize=6, ha="center", va="top")  # fmt: skip
     axes[0].legend(frameon=False, fontsize=6)
     return save(fig, folder, "oscillation_screen")
+
+
+def draw(tree: xr.DataTree, folder: Path) -> list[Path]:
+    """Every figure of a stored events result."""
+    traj, sweep = tree["trajectories"].to_dataset(), tree["sweep"].to_dataset()
+    written = frequency_trajectories(traj, sweep, folder)
+    written += extreme_vs_mw(sweep, folder)
+    if "cascade" in tree:
+        written += cascade_timeline(tree["cascade"].to_dataset(), tree["frequency"].to_dataset(), folder)  # fmt: skip
+    if "oscillation" in tree:
+        modes = tree["modes"].to_dataset().to_dataframe()
+        written += oscillation_screen(tree["oscillation"].to_dataset(), modes, folder)
+    return written

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import numpy as np
+import xarray as xr
 
 from gridmodel.report.style import PALETTE, figure, save
 
 
-def capacity_mix(result, folder: Path) -> list[Path]:
-    """New capacity by technology: regional expansion and the campus's on-site fleet."""
+def capacity_mix(tree: xr.DataTree, folder: Path) -> list[Path]:
+    """New capacity by technology: regional expansion (with and without the campuses) and the
+    campus's on-site fleet."""
     bars: dict[str, dict[str, float]] = {}
-    if result.expansion is not None:
-        ds = result.expansion
+    for group, label in (("expansion", "Regional expansion"),
+                         ("expansion_without_campus", "Regional expansion, no campus")):  # fmt: skip
+        if group not in tree:
+            continue
+        ds = tree[group]
         mw = ds.capacity_mw.groupby("technology").sum()
-        bars["Regional expansion"] = {
+        bars[label] = {
             str(t): float(v) for t, v in zip(mw.technology.values, mw.values, strict=True)
         }
-    if result.campus is not None:
-        ds = result.campus
+    if "campus" in tree:
+        ds = tree["campus"]
         campus = {
             str(g): float(v) for g, v in zip(ds.gas.values, ds.gas_capacity_mw.values, strict=True)
         }
@@ -39,14 +45,13 @@ def capacity_mix(result, folder: Path) -> list[Path]:
     return save(fig, folder, "capacity_mix")
 
 
-def peak_week_dispatch(result, folder: Path) -> list[Path]:
+def peak_week_dispatch(ds: xr.Dataset, folder: Path) -> list[Path]:
     """Campus supply by source over the week holding its peak load."""
-    ds = result.campus
-    n = ds.sizes["hour"]
+    n = ds.sizes["time"]
     peak = int(np.argmax(ds.load_mw.values))
     start = int(np.clip(peak - 84, 0, max(n - 168, 0)))
     week = slice(start, min(start + 168, n))
-    hours = np.arange(week.start, week.stop)
+    hours = ds.time.values[week]
     layers = [(f"gas: {g}", ds.p_gas_mw.sel(gas=g).values[week]) for g in ds.gas.values]
     layers += [
         ("solar", ds.p_solar_mw.values[week]),
@@ -70,19 +75,20 @@ def peak_week_dispatch(result, folder: Path) -> list[Path]:
             ls="--",
             label="load + charging",
         )
-    ax.set_xlabel("Hour of the study")
+    ax.set_xlabel("Date")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.set_ylabel("Power (MW)")
     ax.set_title("Campus supply in the peak-load week")
     ax.legend(frameon=False, ncols=2, fontsize="small", loc="lower left")
     return save(fig, folder, "peak_week_dispatch")
 
 
-def cost_breakdown(result, folder: Path) -> list[Path]:
+def cost_breakdown(tree: xr.DataTree, folder: Path) -> list[Path]:
     """Annual campus supply cost by component: sized fleet against the grid-only twin."""
-    cases = {"With on-site fleet": result.campus}
-    if result.business_as_usual is not None:
-        cases["Grid only"] = result.business_as_usual
-    comps = [str(c) for c in result.campus.cost.values]
+    cases = {"With on-site fleet": tree["campus"]}
+    if "business_as_usual" in tree:
+        cases["Grid only"] = tree["business_as_usual"]
+    comps = [str(c) for c in tree["campus"].cost.values]
     fig, ax = figure()
     bottom = np.zeros(len(cases))
     shown = 0
@@ -105,8 +111,10 @@ def cost_breakdown(result, folder: Path) -> list[Path]:
     return save(fig, folder, "cost_breakdown")
 
 
-def optimize_figures(result, folder: Path) -> list[Path]:
-    paths = capacity_mix(result, folder)
-    if result.campus is not None:
-        paths += peak_week_dispatch(result, folder) + cost_breakdown(result, folder)
+def draw(tree: xr.DataTree, folder: Path) -> list[Path]:
+    """Every figure of a stored optimize result."""
+    paths = capacity_mix(tree, folder)
+    if "campus" in tree:
+        paths += peak_week_dispatch(tree["campus"].to_dataset(), folder)
+        paths += cost_breakdown(tree, folder)
     return paths

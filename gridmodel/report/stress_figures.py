@@ -6,6 +6,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from gridmodel.report.style import (
@@ -18,9 +19,7 @@ from gridmodel.report.style import (
 )
 
 
-def loading_duration(
-    ds: xr.Dataset, baseline: xr.Dataset | None, n: int, limit: float, folder: Path
-):
+def loading_duration(ds: xr.Dataset, n: int, limit: float, folder: Path):
     """Sorted hourly loading of the ``n`` worst branches, with (solid) and without (dashed) campuses."""
     peak = ds.loading_percent.max("time").fillna(0)
     worst = peak.sortby(peak, ascending=False).branch.to_numpy()[:n]
@@ -32,10 +31,10 @@ def loading_duration(
         series = np.sort(ds.loading_percent.sel(branch=b).to_numpy())[::-1]
         label = f"{int(ds.from_bus.sel(branch=b))}-{int(ds.to_bus.sel(branch=b))}"
         ax.plot(share, series, color=colour, lw=1.2, label=label)
-        if baseline is not None:
+        if "loading_percent_without_campus" in ds:
             ax.plot(
                 share,
-                np.sort(baseline.loading_percent.sel(branch=b).to_numpy())[::-1],
+                np.sort(ds.loading_percent_without_campus.sel(branch=b).to_numpy())[::-1],
                 color=colour,
                 lw=0.9,
                 ls="--",
@@ -87,7 +86,8 @@ def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
     ax.set_axis_off()
     bar = fig.colorbar(lc, ax=ax, shrink=0.7)
     bar.set_label("Branch loading (% of RATE_A)")
-    ax.set_title(f"Branch loading at hour {int(ds.time[hour_row])} (schematic layout)")
+    when = pd.Timestamp(ds.time.values[hour_row])
+    ax.set_title(f"Branch loading at {when:%Y-%m-%d %H:%M} (schematic layout)")
     return save(fig, folder, "network_loading_map")
 
 
@@ -114,13 +114,26 @@ def voltage_heatmap(ds: xr.Dataset, area: str, folder: Path):
     return save(fig, folder, "voltage_heatmap")
 
 
-def hosting_capacity_bars(results, folder: Path):
+def hosting_capacity_bars(table: xr.Dataset, folder: Path):
     """Hosting capacity (MW) for each criterion."""
     fig, ax = figure(ONE_COLUMN_IN)
-    names = [r.criterion for r in results]
-    values = [r.mw for r in results]
+    names = [str(c) for c in table.criterion.values]
+    values = table.hosting_capacity_mw.to_numpy()
     ax.bar(names, values, color=["#0072B2", "#E69F00"][: len(values)])
     ax.set_ylabel("Hosting capacity (MW)")
     ax.set_xlabel("Criterion")
     ax.set_title("Largest campus without a new violation")
     return save(fig, folder, "hosting_capacity")
+
+
+def draw(tree: xr.DataTree, folder: Path) -> list[Path]:
+    """Every figure of a stored stress result."""
+    ds = tree["timeseries"].to_dataset()
+    written = loading_duration(ds, 8, float(tree.attrs["loading_limit_percent"]), folder)
+    written += network_map(ds, int(np.nanargmax(ds.load_mw.to_numpy())), folder)
+    buses = ds.campus_bus.to_numpy()
+    area = str(ds.area.sel(bus=buses[0]).values) if len(buses) else str(ds.area.values[0])
+    written += voltage_heatmap(ds, area, folder)
+    if "hosting_capacity" in tree:
+        written += hosting_capacity_bars(tree["hosting_capacity"].to_dataset(), folder)
+    return written

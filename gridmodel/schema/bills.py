@@ -211,10 +211,12 @@ class LargeLoad(Section):
     leaves_after_years: int | None = param(
         None, description="Years of service after which the campus leaves (empty = stays).", ge=0
     )
-    btm_peak_avoidance: float = param(
-        0.0,
-        description="Share of the campus's coincident-peak demand served behind the meter "
-        "(4CP avoidance).",
+    btm_peak_avoidance: float | None = param(
+        None,
+        description="Share of the campus's demand at the allocator's coincident-peak hours "
+        "served behind the meter. Empty = from the campus dispatch of `optimize.campus` when "
+        "the scenario sizes this campus (the share of its demand in the peak hours that on-site "
+        "supply served), else 0.",
         ge=0,
         le=1,
     )
@@ -308,11 +310,21 @@ class Procurement(Section):
     cost_year: Literal[2025, 2030] = param(
         2030, description="Cost year of the technology table.", source="NREL ATB 2025 Moderate"
     )
-    energy_price_change_usd_per_mwh: float = param(
-        0.0,
-        description="Change of the average energy cost at full realised campus load (e.g. the "
-        "load-weighted LMP difference of `gridmodel optimize`), scaled with the realised share.",
+    energy_price_change_usd_per_mwh: float | None = param(
+        None,
+        description="Change of the average energy cost at full realised campus load, scaled with "
+        "the realised share. Empty = the load-weighted change of the locational prices between "
+        "the grid-stress runs with and without the campuses when the study runs `study` with "
+        "`dispatch.rule: economic`, else 0.",
         unit="$/MWh",
+    )
+    new_generation: Literal["expansion", "technology"] | None = param(
+        None,
+        description="Generation built for forecast load (vertically integrated): `expansion` = "
+        "the MW and annualised cost the regional expansion of `optimize.expansion` builds for "
+        "the campuses (with-campus build minus the no-campus twin, by technology); `technology` "
+        "= contract MW x (1 + reserve margin) of `technology` at ATB cost. Empty = `expansion` "
+        "when the scenario has `optimize.expansion`, else `technology`.",
     )
     capacity_market: CapacityMarket | None = param(
         None, description="Capacity market terms (market `capacity_market`)."
@@ -343,13 +355,14 @@ class TransmissionProject(Section):
 
 
 class Transmission(Section):
-    """Transmission upgrades: a project list and/or the overloads of a grid-stress run."""
+    """Transmission upgrades: a project list and/or the campus-caused overloads of grid stress."""
 
     projects: list[TransmissionProject] = param([], description="Projects.")
-    stress_results: Path | None = param(
-        None,
-        description="Folder of a `gridmodel run`: each branch it finds overloaded is reinforced "
-        "by its overload (MW above rating at its worst hour).",
+    reinforce_overloads: bool = param(
+        False,
+        description="Reinforce every branch the grid-stress stage finds overloaded because of "
+        "the campuses: by its overload (MW above the study's own loading limit, or above its "
+        "loading without the campuses where that is higher) at its worst hour.",
     )
     usd_per_kw_overload: float = param(
         1600.0,

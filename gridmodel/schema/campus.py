@@ -28,13 +28,21 @@ class ConstantProfile(Section):
 
 
 class CsvProfile(Section):
-    """Hourly campus load read from a CSV file (one row per hour, from the study's first hour)."""
+    """Hourly campus load read from a CSV file, one row per hour."""
 
     kind: Literal["csv"] = "csv"
     path: Path = param(description="CSV file; relative paths are read from the scenario's folder.")
     column: str = param("p_mw", description="Column holding the load.")
     unit: Literal["mw", "pu"] = param(
         "mw", description="`mw`: values are MW; `pu`: values are fractions of the campus `mw`."
+    )
+    first_hour: int | None = param(
+        None,
+        description="Hour of the load year of the first row (0 = 1 January 00:00); empty = the "
+        "study period's first hour. The rows must cover the study period; stages that need a "
+        "whole year (`bills`) need a row for every hour of the load year.",
+        unit="h",
+        ge=0,
     )
 
 

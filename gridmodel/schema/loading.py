@@ -10,8 +10,6 @@ from pydantic import BaseModel, ValidationError
 
 from gridmodel.resources import bundled_dir
 from gridmodel.schema.base import ScenarioError
-from gridmodel.schema.bills import Bills
-from gridmodel.schema.campus import CsvProfile
 from gridmodel.schema.scenario import Scenario
 
 
@@ -64,8 +62,28 @@ def _format_errors(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+def with_paths_from(value: Any, base_dir: Path) -> Any:
+    """``value`` (a scenario or any part of it) with every relative file path read from
+    ``base_dir``; parts without a relative path are returned as they are."""
+    if isinstance(value, BaseModel):
+        update = {}
+        for name in type(value).model_fields:
+            old = getattr(value, name)
+            new = with_paths_from(old, base_dir)
+            if new is not old:
+                update[name] = new
+        return value.model_copy(update=update) if update else value
+    if isinstance(value, list | tuple):
+        items = [with_paths_from(v, base_dir) for v in value]
+        changed = any(new is not old for new, old in zip(items, value, strict=True))
+        return type(value)(items) if changed else value
+    if isinstance(value, Path) and not value.is_absolute():
+        return base_dir / value
+    return value
+
+
 def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None = None) -> Scenario:
-    """Validate a scenario mapping; relative CSV paths are resolved against ``base_dir``."""
+    """Validate a scenario mapping; relative file paths are resolved against ``base_dir``."""
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{source}: a scenario must be a mapping of fields, got {type(data).__name__}"
@@ -74,55 +92,7 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None =
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_format_errors(err, source)) from None
-    if base_dir is not None:
-        campuses = []
-        for campus in scenario.campuses:
-            profile = campus.profile
-            if isinstance(profile, CsvProfile) and not profile.path.is_absolute():
-                profile = profile.model_copy(update={"path": base_dir / profile.path})
-            temperature = getattr(getattr(profile, "facility", None), "temperature_csv", None)
-            if temperature is not None and not temperature.is_absolute():
-                facility = profile.facility.model_copy(
-                    update={"temperature_csv": base_dir / temperature}
-                )
-                profile = profile.model_copy(update={"facility": facility})
-            campuses.append(campus.model_copy(update={"profile": profile}))
-        scenario = scenario.model_copy(update={"campuses": campuses})
-        sizing = scenario.optimize.campus if scenario.optimize else None
-        if sizing is not None:
-
-            def resolve(path):
-                return (
-                    base_dir / path if isinstance(path, Path) and not path.is_absolute() else path
-                )
-
-            grid = sizing.grid.model_copy(
-                update={"price_usd_per_mwh": resolve(sizing.grid.price_usd_per_mwh)}
-            )
-            sizing = sizing.model_copy(
-                update={"grid": grid, "solar_cf_csv": resolve(sizing.solar_cf_csv)}
-            )
-            scenario = scenario.model_copy(
-                update={"optimize": scenario.optimize.model_copy(update={"campus": sizing})}
-            )
-        if scenario.bills is not None:
-            scenario = scenario.model_copy(
-                update={"bills": _resolve_bills(scenario.bills, base_dir)}
-            )
-    return scenario
-
-
-def _resolve_bills(bills: Bills, base_dir: Path) -> Bills:
-    """``bills`` with its relative paths read from ``base_dir``."""
-
-    def resolve(path):
-        return base_dir / path if path is not None and not path.is_absolute() else path
-
-    classes = bills.classes.model_copy(update={"csv": resolve(bills.classes.csv)})
-    transmission = bills.transmission.model_copy(
-        update={"stress_results": resolve(bills.transmission.stress_results)}
-    )
-    return bills.model_copy(update={"classes": classes, "transmission": transmission})
+    return scenario if base_dir is None else with_paths_from(scenario, base_dir)
 
 
 def default_scenario_path() -> Path:

@@ -70,6 +70,14 @@ class Expansion(Section):
         unit="$/MWh",
         gt=0,
     )
+    twin: bool = param(
+        True,
+        description="Also solve the expansion without the campuses, so that what the campuses "
+        "cause is the difference of the two (what `bills` prices as new generation).",
+        source="REopt solves a business-as-usual twin with every sizing run so that results "
+        "read as differences (STYLE.md); attributing the whole build to the campus would also "
+        "charge it for builds the background load alone makes economic.",
+    )
 
 
 class GridSupply(Section):

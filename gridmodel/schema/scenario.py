@@ -13,11 +13,16 @@ from gridmodel.schema.campus import Campus
 from gridmodel.schema.events import Events
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
 from gridmodel.schema.optimize import Optimize
+from gridmodel.schema.profile import ProfileOutput
 from gridmodel.schema.study import Study
 
 
 class Scenario(Section):
-    """A grid-stress scenario."""
+    """A study: a network, its campuses and the stages to run.
+
+    A stage runs in `gridmodel study` when its section is written in the scenario: `profile`,
+    `study` (grid stress), `events`, `optimize`, `bills`; a stage another one needs runs too.
+    """
 
     name: str = param(description="Short label used in results.")
     description: str = param("", description="The question the scenario answers.")
@@ -26,7 +31,12 @@ class Scenario(Section):
     load_growth: LoadGrowth = param(default_factory=LoadGrowth, description="Background growth.")
     campuses: list[Campus] = param(default_factory=list, description="Data-centre campuses.")
     dispatch: Dispatch = param(default_factory=Dispatch, description="Generator dispatch rule.")
-    study: Study = param(default_factory=Study, description="Analyses and limits.")
+    profile: ProfileOutput | None = param(
+        None, description="Fine-resolution campus load profiles (`gridmodel profile`)."
+    )
+    study: Study = param(
+        default_factory=Study, description="Grid stress: analyses and limits (`gridmodel run`)."
+    )
     optimize: Optimize | None = param(
         None, description="Sizing and expansion (`gridmodel optimize`)."
     )

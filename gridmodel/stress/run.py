@@ -1,16 +1,18 @@
-"""The grid-stress run: time-series AC power flow, limit checks, N-1 and hosting capacity."""
+"""The grid-stress stage: time-series AC power flow, limit checks, N-1 and hosting capacity."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
+import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.networks import load_network
+from gridmodel.inputs import StudyInputs, build_inputs
+from gridmodel.io import table_dataset
+from gridmodel.networks import Network
 from gridmodel.powerflow.batch import SolverOptions, solve_timeseries
-from gridmodel.powerflow.case import Injections, StudyCase, build_study, without_campuses
+from gridmodel.powerflow.case import Injections, StudyCase, build_case, without_campuses
+from gridmodel.powerflow.dispatch import DispatchRule, participation_dispatch
+from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import Scenario, ScenarioError
 from gridmodel.stress.contingency import contingency_table, outage_set, run_contingencies
 from gridmodel.stress.hosting import (
@@ -22,124 +24,185 @@ from gridmodel.stress.hosting import (
 )
 from gridmodel.stress.violations import (
     branch_overloads,
-    nonconverged_hours,
     resolve_hours,
     voltage_bounds,
     voltage_violations,
 )
 
-
-@dataclass
-class StressResult:
-    """Everything a grid-stress run produces."""
-
-    scenario: Scenario
-    case: StudyCase
-    injections: Injections
-    timeseries: xr.Dataset
-    baseline: xr.Dataset | None
-    overloads: pd.DataFrame
-    voltage: pd.DataFrame
-    contingencies: pd.DataFrame | None
-    hosting: list[HostingResult] = field(default_factory=list)
+#: Variables of the no-campus twin kept beside the campus run, suffixed ``_without_campus``.
+TWIN_VARIABLES = ("loading_percent", "vm_pu", "converged", "dispatch_cost_usd", "lmp_usd_per_mwh")
 
 
-def prepare(scenario: Scenario, hours: int | None = None) -> tuple[StudyCase, Injections]:
-    """Validate the scenario against its network and build the study (raises ScenarioError)."""
-    try:
-        network = load_network(scenario.network)
-    except KeyError as err:
-        raise ScenarioError(f"field 'network': {err.args[0]}") from None
-    if hours is not None:
-        scenario = scenario.model_copy(
-            update={"period": scenario.period.model_copy(update={"hours": hours})}
+def dispatch_rule(scenario: Scenario):
+    """A function (network, net) -> the scenario's dispatch rule for ``net`` (the study copy,
+    campus loads attached)."""
+    spec = scenario.dispatch
+
+    def make(network: Network, net) -> DispatchRule:
+        if spec.rule == "participation":
+            return participation_dispatch
+        from gridmodel.optimize.economic_dispatch import DispatchOptions, economic_dispatch_rule
+
+        return economic_dispatch_rule(
+            network,
+            net,
+            DispatchOptions(
+                voll_usd_per_mwh=spec.voll_usd_per_mwh,
+                overload_usd_per_mwh=spec.overload_usd_per_mwh,
+                limit_fraction=spec.limit_fraction,
+            ),
         )
-    case, inj = build_study(network, scenario)
-    hc = scenario.study.hosting_capacity
-    if hc is not None:
-        _hosting_campus(case, scenario)
-    return case, inj
+
+    return make
 
 
-def _hosting_campus(case: StudyCase, scenario: Scenario) -> int:
+def stress_case(study: StudyInputs) -> tuple[StudyCase, Injections]:
+    """The study's case and its dispatched injections under the scenario's dispatch rule."""
+    return build_case(study, dispatch_rule(study.scenario))
+
+
+def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Injections]:
+    """:func:`stress_case` of ``scenario`` on an already loaded ``network``."""
+    return stress_case(build_inputs(scenario, network))
+
+
+def hosting_campus(study: StudyInputs) -> int:
     """Position of the campus whose size the hosting-capacity search varies."""
-    hc = scenario.study.hosting_capacity
-    if not case.campus_names:
+    hc = study.scenario.study.hosting_capacity
+    buses = study.inputs.campus_bus.to_numpy().tolist()
+    if not buses:
         raise ScenarioError(
             "field 'study.hosting_capacity': needs at least one campus in 'campuses'"
         )
     if hc.site is None:
         return 0
     try:
-        bus = case.network.descriptor.site(hc.site).bus
+        bus = study.network.descriptor.site(hc.site).bus
     except KeyError as err:
         raise ScenarioError(f"field 'study.hosting_capacity.site': {err.args[0]}") from None
-    if bus not in case.campus_buses:
+    if bus not in buses:
         raise ScenarioError(
             f"field 'study.hosting_capacity.site': value '{hc.site}' (bus {bus}) has no campus; "
-            f"campuses are at buses {case.campus_buses}"
+            f"campuses are at buses {buses}"
         )
-    return case.campus_buses.index(bus)
+    return buses.index(bus)
 
 
-def run_stress(
-    scenario: Scenario,
-    hours: int | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
-    threads: int = 0,
-) -> StressResult:
-    """Run the whole grid-stress study; ``progress(task, advance, total)`` reports work done."""
-    report = progress or (lambda task, advance, total: None)
-    case, inj = prepare(scenario, hours)
-    study = scenario.study
-    options = SolverOptions(
-        max_iter=study.max_iter, tolerance_mva=study.tolerance_mva, threads=threads
+def check(study: StudyInputs) -> None:
+    """Refuse, before any solve, what the stress stage could only refuse later."""
+    if study.scenario.study.hosting_capacity is not None:
+        hosting_campus(study)
+    cont = study.scenario.study.contingencies
+    if cont is not None and cont.set == "case_table" and study.network.contingencies is None:
+        raise ScenarioError(
+            "field 'study.contingencies.set': value 'case_table', but network "
+            f"'{study.network.name}' has no contingency table (use 'all_branches')"
+        )
+    n = int(study.inputs.in_period.sum())
+    specs = list(cont.hours) if cont is not None else []
+    hc = study.scenario.study.hosting_capacity
+    if hc is not None and not isinstance(hc.hours, int):
+        specs += list(hc.hours)
+    late = [h for h in specs if isinstance(h, int) and h >= n]
+    if late:
+        raise ScenarioError(
+            f"field 'study': hour index {late[0]} is outside the study's {n} hours "
+            "(hour specs count from the period's first hour)"
+        )
+
+
+def _generator_setpoints(case: StudyCase, inj: Injections, ds: xr.Dataset) -> xr.Dataset:
+    """Each unit's dispatched set-point and commitment per hour (what the AC flow was given)."""
+    gen, sgen = case.net.gen, case.net.sgen
+    bus_no = case.network.buses.bus
+    return xr.Dataset(
+        {
+            "gen_p_mw": (("time", "gen"), inj.gen_p, {"units": "MW",
+                         "long_name": "dispatched active power set-point of each generator"}),
+            "gen_committed": (("time", "gen"), ~inj.gen_off,
+                              {"long_name": "generator committed (in service) in the hour"}),
+            "sgen_p_mw": (("time", "sgen"), inj.sgen_p, {"units": "MW",
+                          "long_name": "active power set-point of each static generator"}),
+        },
+        coords={"time": ds.time, "gen": gen.index.to_numpy(),
+                "gen_bus": ("gen", bus_no.reindex(gen.bus).to_numpy()),
+                "sgen": sgen.index.to_numpy(),
+                "sgen_bus": ("sgen", bus_no.reindex(sgen.bus).to_numpy())},
+    )  # fmt: skip
+
+
+def _hosting_table(results: list[HostingResult]) -> xr.Dataset:
+    frame = pd.DataFrame(
+        [
+            {
+                "criterion": h.criterion,
+                "hosting_capacity_mw": h.mw,
+                "first_violating_mw": np.nan if h.mw_violating is None else h.mw_violating,
+                "evaluations": len(h.evaluations),
+            }
+            for h in results
+        ]
     )
+    ds = table_dataset(frame, "criterion_row")
+    ds.hosting_capacity_mw.attrs["units"] = ds.first_violating_mw.attrs["units"] = "MW"
+    return ds
+
+
+def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 0) -> xr.DataTree:
+    """Grid stress of the study period: hourly AC power flow with and without the campuses,
+    branch and voltage violations, N-1 screening and the hosting capacity of the site.
+
+    Groups: ``timeseries`` (time, bus, branch, campus, gen), ``overloads`` and
+    ``voltage_violations`` (one row per element in violation), ``contingencies`` and
+    ``hosting_capacity`` when the scenario asks for them.
+    """
+    check(study)
+    scenario = study.scenario
+    spec = scenario.study
+    case, inj = stress_case(study)
+    options = SolverOptions(max_iter=spec.max_iter, tolerance_mva=spec.tolerance_mva, threads=threads)  # fmt: skip
     n = len(inj.hour)
 
-    report("AC power flow", 0, n)
-    ds = solve_timeseries(case, inj, options, progress=lambda k: report("AC power flow", k, n))
-    ds.attrs["scenario"] = scenario.name
-    ds.attrs["scenario_digest"] = scenario.digest()
-    ds.attrs["nonconverged_hours"] = len(nonconverged_hours(ds))
-
-    baseline = None
+    progress("AC power flow", 0, n)
+    ds = solve_timeseries(case, inj, options, progress=lambda k: progress("AC power flow", k, n))
+    ds = ds.merge(_generator_setpoints(case, inj, ds))
     if case.campus_names:
-        report("Without campuses", 0, n)
+        progress("Without campuses", 0, n)
         twin = solve_timeseries(
             case,
             without_campuses(case, inj),
             options,
-            progress=lambda k: report("Without campuses", k, n),
+            progress=lambda k: progress("Without campuses", k, n),
             variables=("vm_pu", "loading_percent"),
         )
-        keep = ["loading_percent", "vm_pu", "converged", "dispatch_cost_usd"]
-        baseline = twin[keep + (["lmp_usd_per_mwh"] if "lmp_usd_per_mwh" in twin else [])]
+        for name in TWIN_VARIABLES:
+            if name in twin:
+                ds[f"{name}_without_campus"] = twin[name]
 
-    vmin, vmax = voltage_bounds(ds, study)
-    limits = Limits(
-        study.loading_limit_percent, vmin, vmax, study.worsening_percent, study.worsening_vm_pu
-    )
-    overloads = branch_overloads(ds, study.loading_limit_percent)
-    voltage = voltage_violations(ds, vmin, vmax)
+    vmin, vmax = voltage_bounds(ds, spec)
+    limits = Limits(spec.loading_limit_percent, vmin, vmax, spec.worsening_percent, spec.worsening_vm_pu)  # fmt: skip
     load = ds.load_mw.to_numpy()
+    groups = {
+        "timeseries": ds,
+        "overloads": table_dataset(branch_overloads(ds, spec.loading_limit_percent), "overload"),
+        "voltage_violations": table_dataset(voltage_violations(ds, vmin, vmax), "violation"),
+    }
 
-    contingencies = None
-    cont = study.contingencies
+    cont = spec.contingencies
     n1_limits = Limits(
-        study.loading_limit_percent * (cont.rating_factor if cont else 1.0),
+        spec.loading_limit_percent * (cont.rating_factor if cont else 1.0),
         vmin,
         vmax,
-        study.worsening_percent,
-        study.worsening_vm_pu,
+        spec.worsening_percent,
+        spec.worsening_vm_pu,
     )
     n1_rows = resolve_hours(cont.hours if cont else ["peak"], load)
     outages = outage_set(case, cont.set if cont else "all_branches")
     if cont is not None:
-        report("N-1 screening", 0, len(n1_rows))
+        progress("N-1 screening", 0, len(n1_rows))
         n1_result = run_contingencies(case, inj, n1_rows, outages, options)
-        report("N-1 screening", len(n1_rows), len(n1_rows))
-        contingencies = contingency_table(
+        progress("N-1 screening", len(n1_rows), len(n1_rows))
+        table = contingency_table(
             n1_result,
             case,
             inj.hour[n1_rows],
@@ -147,91 +210,107 @@ def run_stress(
             ds.vm_pu.to_numpy()[n1_rows],
             n1_limits,
         )
+        groups["contingencies"] = table_dataset(table, "contingency")
 
-    hosting = []
-    hc = study.hosting_capacity
+    hc = spec.hosting_capacity
     if hc is not None:
-        campus = _hosting_campus(case, scenario)
+        campus = hosting_campus(study)
         rows = resolve_hours(hc.hours, load)
         steps = 2 if hc.n1 else 1
-        report("Hosting capacity", 0, steps)
+        progress("Hosting capacity", 0, steps)
         n0 = hosting_capacity(
             n0_violation_check(case, inj, campus, rows, limits, options, hc.max_mw),
             "N-0",
             hc.max_mw,
             hc.tolerance_percent,
         )
-        hosting.append(n0)
-        report("Hosting capacity", 1, steps)
+        hosting = [n0]
+        progress("Hosting capacity", 1, steps)
         if hc.n1:
             # the N-1 capacity is at most the N-0 one: search below it, screening there
             top = max(n0.mw, 1.0)
-            check = n1_violation_check(
+            n1_check = n1_violation_check(
                 case, inj, campus, n1_rows, outages, n1_limits, options, top_mw=top
             )
-            hosting.append(hosting_capacity(check, "N-1", top, hc.tolerance_percent))
-            report("Hosting capacity", 1, steps)
-    return StressResult(
-        scenario, case, inj, ds, baseline, overloads, voltage, contingencies, hosting
+            hosting.append(hosting_capacity(n1_check, "N-1", top, hc.tolerance_percent))
+            progress("Hosting capacity", 1, steps)
+        groups["hosting_capacity"] = _hosting_table(hosting).assign_attrs(
+            campus=case.campus_names[campus], site_bus=int(case.campus_buses[campus])
+        )
+    root = xr.Dataset(
+        attrs={
+            "network": case.network.name,
+            "loading_limit_percent": spec.loading_limit_percent,
+            "worsening_percent": spec.worsening_percent,
+            "dispatch_rule": case.dispatch_rule,
+            "loss_factor": case.loss_factor,
+            "worst_branches": spec.worst_branches,
+        }
     )
+    return xr.DataTree.from_dict({"/": root, **{f"/{k}": v for k, v in groups.items()}})
 
 
-def campus_price(ds: xr.Dataset, prices: xr.Dataset) -> float:
-    """Campus-energy-weighted mean of ``prices``' LMP at the campus buses ($/MWh): what the
-    campuses' energy costs at those prices (``ds`` gives the campus loads)."""
-    lmp = prices.lmp_usd_per_mwh.sel(bus=ds.campus_bus.values)  # time x campus
-    p = ds.campus_p_mw.values
-    return float((lmp.values * p).sum() / max(p.sum(), 1e-9))
+# ---------------------------------------------------------------------------------------------
+# Statistics over a stored result
 
 
-def summary_table(result: StressResult) -> pd.DataFrame:
-    """One row per metric: what a policy reader asks first."""
-    ds, base = result.timeseries, result.baseline
+def campus_price(ts: xr.Dataset, lmp: xr.DataArray) -> float:
+    """Campus-energy-weighted mean of ``lmp`` (time x bus, $/MWh) at the campus buses: what the
+    campuses' energy costs at those prices."""
+    at_campus = lmp.sel(bus=ts.campus_bus.values)  # time x campus
+    p = ts.campus_p_mw.values
+    return float((at_campus.values * p).sum() / max(p.sum(), 1e-9))
+
+
+def summary_table(tree: xr.DataTree) -> pd.DataFrame:
+    """One row per metric of a stress result: what a policy reader asks first."""
+    ts = tree["timeseries"].to_dataset()
+    overloads = tree["overloads"].to_dataset()
+    voltage = tree["voltage_violations"].to_dataset()
+    has_twin = "loading_percent_without_campus" in ts
+    lim = float(tree.attrs["loading_limit_percent"])
+    n_over = overloads.sizes.get("overload", 0)
     rows = [
-        ("network", result.case.network.name, ""),
-        ("hours studied", ds.sizes["time"], "h"),
+        ("hours studied", ts.sizes["time"], "h"),
         (
             "campus demand (peak)",
-            float(ds.campus_p_mw.sum("campus").max()) if ds.sizes["campus"] else 0.0,
+            float(ts.campus_p_mw.sum("campus").max()) if ts.sizes["campus"] else 0.0,
             "MW",
         ),
-        ("system peak demand", float(ds.load_mw.max()), "MW"),
-        ("hours not converged", int((~ds.converged).sum()), "h"),
-        ("branches overloaded (any hour)", len(result.overloads), ""),
-        (
-            "branch-hours overloaded",
-            int(result.overloads.hours_over.sum()) if len(result.overloads) else 0,
-            "h",
-        ),
-        ("buses outside voltage limits (any hour)", len(result.voltage), ""),
-        ("worst branch loading", float(ds.loading_percent.max()), "%"),
-        ("lowest bus voltage", float(ds.vm_pu.min()), "pu"),
+        ("system peak demand", float(ts.load_mw.max()), "MW"),
+        ("hours not converged", int((~ts.converged).sum()), "h"),
+        ("branches overloaded (any hour)", n_over, ""),
+        ("branch-hours overloaded", int(overloads.hours_over.sum()) if n_over else 0, "h"),
+        ("buses outside voltage limits (any hour)", voltage.sizes.get("violation", 0), ""),
+        ("worst branch loading", float(ts.loading_percent.max()), "%"),
+        ("lowest bus voltage", float(ts.vm_pu.min()), "pu"),
     ]
-    if base is not None:
-        lim = result.scenario.study.loading_limit_percent
+    if has_twin:
+        without = ts.loading_percent_without_campus
+        rows += [
+            ("branches overloaded without campuses", int((without > lim).any("time").sum()), ""),
+            ("worst branch loading without campuses", float(without.max()), "%"),
+        ]
+    rows.append(("generation cost", float(ts.dispatch_cost_usd.sum()) / 1e6, "M$"))
+    if has_twin:
+        cost = float(ts.dispatch_cost_usd_without_campus.sum()) / 1e6
+        rows.append(("generation cost without campuses", cost, "M$"))
+    if "lmp_usd_per_mwh" in ts and ts.sizes["campus"]:
+        rows.append(("price at campus buses", campus_price(ts, ts.lmp_usd_per_mwh), "$/MWh"))
         rows.append(
             (
-                "branches overloaded without campuses",
-                int((base.loading_percent > lim).any("time").sum()),
-                "",
+                "price at campus buses without campuses",
+                campus_price(ts, ts.lmp_usd_per_mwh_without_campus),
+                "$/MWh",
             )
         )
-        rows.append(
-            ("worst branch loading without campuses", float(base.loading_percent.max()), "%")
-        )
-    rows.append(("generation cost", float(ds.dispatch_cost_usd.sum()) / 1e6, "M$"))
-    if base is not None:
-        rows.append(
-            ("generation cost without campuses", float(base.dispatch_cost_usd.sum()) / 1e6, "M$")
-        )
-    if "lmp_usd_per_mwh" in ds and ds.sizes["campus"]:
-        rows.append(("price at campus buses", campus_price(ds, ds), "$/MWh"))
-        rows.append(("price at campus buses without campuses", campus_price(ds, base), "$/MWh"))
-    if result.contingencies is not None:
-        c = result.contingencies
-        n_viol = int(c.converged.sum()) if len(c) else 0
-        rows.append(("N-1 outages with a violation", n_viol, ""))
-        rows.append(("N-1 outages not converged", int((~c.converged).sum()) if len(c) else 0, ""))
-    for h in result.hosting:
-        rows.append((f"hosting capacity {h.criterion}", h.mw, "MW"))
+    if "contingencies" in tree:
+        c = tree["contingencies"].to_dataset()
+        done = c.converged.to_numpy().astype(bool) if "converged" in c else np.zeros(0, bool)
+        rows.append(("N-1 outages with a violation", int(done.sum()), ""))
+        rows.append(("N-1 outages not converged", int((~done).sum()), ""))
+    if "hosting_capacity" in tree:
+        h = tree["hosting_capacity"].to_dataset()
+        for crit, mw in zip(h.criterion.values, h.hosting_capacity_mw.values, strict=True):
+            rows.append((f"hosting capacity {crit}", float(mw), "MW"))
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])

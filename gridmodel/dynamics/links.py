@@ -1,0 +1,50 @@
+"""What the events stage takes from grid stress: the solved hour it starts from."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from gridmodel.inputs import StudyInputs
+from gridmodel.powerflow.case import Injections, StudyCase, study_case, study_loads
+from gridmodel.schema import ScenarioError
+from gridmodel.stress.violations import resolve_hours
+
+
+def solved_hour(
+    study: StudyInputs, stress: xr.DataTree, hour_spec
+) -> tuple[StudyCase, Injections, int]:
+    """The events start from the grid-stress run's solved hour named by ``hour_spec`` (`peak`,
+    `valley` or a position in the period): that hour's loads, and the set-points and commitment
+    the stress dispatch gave its units - no second dispatch. Returns the case, that one hour's
+    injections and its position in the stress period.
+
+    Override: `events.hour` chooses the hour; the stress run must have solved it.
+    """
+    ts = stress["timeseries"]
+    try:
+        row = int(resolve_hours([hour_spec], ts.load_mw.to_numpy())[0])
+    except ValueError as err:
+        raise ScenarioError(f"field 'events.hour': {err}") from None
+    if not bool(ts.converged.values[row]):
+        raise ScenarioError(
+            f"field 'events.hour': the grid-stress power flow of {ts.time.values[row]} did not "
+            "converge, so no event can start from it; choose another hour"
+        )
+    loads = study_loads(study)
+    case = study_case(study, loads, None, float(stress.attrs["loss_factor"]))
+    one = [row]
+    inj = Injections(
+        hour=loads.hours[one],
+        load_p=loads.load_p[one],
+        load_q=loads.load_q[one],
+        gen_p=ts.gen_p_mw.values[one],
+        sgen_p=ts.sgen_p_mw.values[one],
+        gen_off=~ts.gen_committed.values[one].astype(bool),
+        shortfall_mw=ts.dispatch_shortfall_mw.values[one],
+        surplus_mw=ts.dispatch_surplus_mw.values[one],
+        cost_usd=ts.dispatch_cost_usd.values[one],
+        lmp=np.zeros((1, 0), np.float32),
+        overload_mw=np.full(1, np.nan),
+    )
+    return case, inj, row

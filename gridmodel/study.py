@@ -1,0 +1,277 @@
+"""A study: a scenario's inputs built once, its stages run in chain order, each result cached.
+
+    study = Study.from_yaml("scenarios/whole-chain.yaml", cache="results")
+    stress = study.run("stress")          # an xarray DataTree
+    results = study.run_all()             # every stage the scenario asks for
+
+A stage is a function of the study's inputs and of other stages' results (the links of the
+chain, each a documented rule in the consuming stage's ``links`` module). Each result is keyed by
+the hash of exactly what it used - the scenario sections the stage reads, the files they name,
+the network, the upstream stages' keys and the package version - so a cached result is reused
+only when none of those changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import xarray as xr
+import yaml
+
+import gridmodel
+from gridmodel import output
+from gridmodel.inputs import StudyInputs, build_inputs
+from gridmodel.progress import Progress, no_progress
+from gridmodel.schema import Scenario, ScenarioError, load_scenario, parse_scenario
+
+log = logging.getLogger(__name__)
+
+INPUT_SECTIONS = ("network", "period", "load_growth", "campuses", "seed")
+
+
+def asked(scenario: Scenario, section: str) -> bool:
+    """The scenario writes ``section`` (and does not set it to null)."""
+    return section in scenario.model_fields_set and getattr(scenario, section) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Stages and their upstream links
+
+
+def _profile(study, upstream, progress):
+    from gridmodel.loads.run import profile
+
+    return profile(study, progress)
+
+
+def _stress(study, upstream, progress):
+    from gridmodel.stress.run import stress
+
+    return stress(study, progress)
+
+
+def _events(study, upstream, progress):
+    from gridmodel.dynamics.run import events
+
+    return events(study, upstream.get("stress"), progress)
+
+
+def _optimize(study, upstream, progress):
+    from gridmodel.optimize.run import optimize
+
+    return optimize(study, upstream.get("stress"), progress)
+
+
+def _bills(study, upstream, progress):
+    from gridmodel.rates.run import bills
+
+    return bills(study, upstream.get("stress"), upstream.get("optimize"), progress)
+
+
+def _events_upstream(s: Scenario) -> tuple[str, ...]:
+    # fault voltages and post-event flows start from the stress run's solved hour
+    return ("stress",) if s.events is not None and s.events.fault is not None else ()
+
+
+def _optimize_upstream(s: Scenario) -> tuple[str, ...]:
+    sizing = s.optimize.campus if s.optimize is not None else None
+    lmp = sizing is not None and sizing.grid.price_usd_per_mwh == "lmp"
+    return ("stress",) if lmp else ()
+
+
+def _bills_upstream(s: Scenario) -> tuple[str, ...]:
+    from gridmodel.rates.links import bills_upstream
+
+    return bills_upstream(s, stress_asked=asked(s, "study"))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage: its function, the scenario sections it reads and the stages it reads."""
+
+    name: str
+    run: Callable[[StudyInputs, dict, Progress], xr.DataTree]
+    sections: tuple[str, ...]
+    upstream: Callable[[Scenario], tuple[str, ...]]
+    section: str  # the scenario section that asks for it
+
+
+STAGES: dict[str, Stage] = {
+    "profile": Stage("profile", _profile, ("profile",), lambda s: (), "profile"),
+    "stress": Stage("stress", _stress, ("dispatch", "study"), lambda s: (), "study"),
+    "events": Stage("events", _events, ("events", "dispatch", "study"), _events_upstream, "events"),
+    "optimize": Stage("optimize", _optimize, ("optimize",), _optimize_upstream, "optimize"),
+    "bills": Stage("bills", _bills, ("bills", "optimize", "dispatch"), _bills_upstream, "bills"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Hashing what a stage used
+
+
+def _files_in(value) -> list[Path]:
+    """Every file path named anywhere inside a scenario section."""
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        return [p for name in type(value).model_fields for p in _files_in(getattr(value, name))]
+    if isinstance(value, list | tuple):
+        return [p for v in value for p in _files_in(v)]
+    return [value] if isinstance(value, Path) else []
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return "missing"
+    return h.hexdigest()
+
+
+def _network_key(name: str) -> str:
+    from gridmodel.networks.descriptor import load_descriptor
+    from gridmodel.networks.network import cache_key
+
+    try:
+        return cache_key(load_descriptor(name))
+    except KeyError as err:
+        raise ScenarioError(f"field 'network': {err.args[0]}") from None
+
+
+def _sections_digest(scenario: Scenario, sections: tuple[str, ...]) -> dict:
+    data = scenario.model_dump(mode="json", include=set(sections))
+    files = sorted({str(p): _file_digest(p) for s in sections
+                    for p in _files_in(getattr(scenario, s))}.items())  # fmt: skip
+    return {"sections": data, "files": files}
+
+
+class Study:
+    """A scenario's study: inputs built once (lazily), stages run on demand and cached.
+
+    ``cache``: a folder; each stage's result is written to ``cache/<stage>/`` with its figures
+    and tables, and read back when its key has not changed.
+    """
+
+    def __init__(self, scenario: Scenario, cache: str | Path | None = None,
+                 progress: Progress = no_progress, figures: bool = True):  # fmt: skip
+        self.scenario = scenario
+        self.cache = None if cache is None else Path(cache)
+        self.progress = progress
+        self.figures = figures
+        self.results: dict[str, xr.DataTree] = {}
+        self.ran: list[str] = []
+        self._inputs: StudyInputs | None = None
+        self._keys: dict[str, str] = {}
+
+    @classmethod
+    def from_yaml(cls, path: str | Path | None = None, **kwargs) -> Study:
+        """A study of the scenario file ``path`` (a bundled name works too; None = default)."""
+        return cls(load_scenario(path), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict, base_dir: str | Path | None = None, **kwargs) -> Study:
+        """A study of a scenario given as a mapping (relative paths read from ``base_dir``)."""
+        base = None if base_dir is None else Path(base_dir)
+        return cls(parse_scenario(data, base_dir=base), **kwargs)
+
+    # -- inputs ---------------------------------------------------------------------------------
+
+    @property
+    def inputs(self) -> StudyInputs:
+        """The study inputs (network, hourly loads, campus profiles), built on first use."""
+        if self._inputs is None:
+            self._inputs = build_inputs(self.scenario)
+        return self._inputs
+
+    # -- which stages ---------------------------------------------------------------------------
+
+    def asked(self) -> list[str]:
+        """The stages the scenario asks for, in chain order."""
+        return [name for name, st in STAGES.items() if asked(self.scenario, st.section)]
+
+    def plan(self, stages: list[str] | None = None) -> list[str]:
+        """``stages`` (default: those asked for) and every stage they need, in chain order."""
+        wanted = set()
+
+        def need(name: str) -> None:
+            if name not in STAGES:
+                raise ScenarioError(f"unknown stage '{name}' (stages: {', '.join(STAGES)})")
+            if name in wanted:
+                return
+            wanted.add(name)
+            for up in STAGES[name].upstream(self.scenario):
+                need(up)
+
+        for name in self.asked() if stages is None else stages:
+            need(name)
+        return [name for name in STAGES if name in wanted]
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    def key(self, stage: str) -> str:
+        """Hash of everything ``stage`` reads: the inputs, its sections and files, the
+        network, the keys of its upstream stages and the package version."""
+        if stage not in self._keys:
+            st = STAGES[stage]
+            payload = {
+                "stage": stage,
+                "version": gridmodel.__version__,
+                "network": _network_key(self.scenario.network),
+                "inputs": _sections_digest(self.scenario, INPUT_SECTIONS),
+                "own": _sections_digest(self.scenario, st.sections),
+                "upstream": {up: self.key(up) for up in st.upstream(self.scenario)},
+            }
+            text = json.dumps(payload, sort_keys=True, default=str)
+            self._keys[stage] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return self._keys[stage]
+
+    # -- running --------------------------------------------------------------------------------
+
+    def run(self, stage: str) -> xr.DataTree:
+        """The result of ``stage`` (running what it needs first), from the cache when its key
+        is unchanged."""
+        if stage in self.results:
+            return self.results[stage]
+        for name in self.plan([stage]):
+            if name in self.results:
+                continue
+            cached = self._cached(name)
+            if cached is not None:
+                log.info("%s: unchanged, read from %s", name, self.cache / name)
+                self.results[name] = cached
+                continue
+            upstream = {up: self.results[up] for up in STAGES[name].upstream(self.scenario)}
+            log.info("%s: running", name)
+            tree = STAGES[name].run(self.inputs, upstream, self.progress)
+            output.stamp(tree, self.scenario, name, self.key(name))
+            self.ran.append(name)
+            if self.cache is not None:
+                output.write_stage(tree, self.cache, name, figures=self.figures)
+                tree = output.read_stage(self.cache, name)
+            self.results[name] = tree
+        return self.results[stage]
+
+    def run_all(self, stages: list[str] | None = None) -> dict[str, xr.DataTree]:
+        """Every stage of :meth:`plan` (the stages asked for and what they need)."""
+        for name in self.plan(stages):
+            self.run(name)
+        return {name: self.results[name] for name in self.plan(stages)}
+
+    def _cached(self, stage: str) -> xr.DataTree | None:
+        if self.cache is None:
+            return None
+        stored = output.stored_key(self.cache, stage)
+        if stored != (self.key(stage), gridmodel.__version__):
+            return None
+        return output.read_stage(self.cache, stage)
+
+    def scenario_text(self) -> str:
+        return yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False)
