@@ -18,8 +18,8 @@ import pandas as pd
 
 from gridmodel.networks import load_network
 from gridmodel.powerflow import batch
-from gridmodel.stress.run import build_study
 from gridmodel.schema import load_scenario
+from gridmodel.stress.run import build_study
 
 
 def ours(case, inj) -> float:

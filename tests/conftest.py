@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from gridmodel.networks import load_network
-from gridmodel.stress.run import build_study
 from gridmodel.schema import default_scenario_path, parse_scenario
+from gridmodel.stress.run import build_study
 
 
 @pytest.fixture(scope="session", autouse=True)

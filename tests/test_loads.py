@@ -12,7 +12,6 @@ from scipy.integrate import solve_ivp
 from gridmodel.loads.fault import ON_BACKUP, fault_response
 from gridmodel.loads.metrics import ProfileMetrics, profile_metrics
 from gridmodel.loads.profile import build_campus_load
-from gridmodel.schema.profile import parse_resolution
 from gridmodel.loads.signal import PiecewiseLinear
 from gridmodel.schema import (
     DipCounting,
@@ -21,6 +20,7 @@ from gridmodel.schema import (
     ScenarioError,
     parse_scenario,
 )
+from gridmodel.schema.profile import parse_resolution
 
 HOUR = 3600.0
 QUIET = {  # one job that never stops: only the iteration swing moves

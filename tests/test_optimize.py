@@ -284,7 +284,10 @@ def test_bad_optimize_fields_are_named(change, field):
 def test_unknown_site_and_missing_solar_profile_are_reported(tmp_path):
     from gridmodel.study import Study
 
-    bad_site = {**SIZING, "optimize": {"expansion": {"sites": ["nowhere"], "typical_periods": None}}}
+    bad_site = {
+        **SIZING,
+        "optimize": {"expansion": {"sites": ["nowhere"], "typical_periods": None}},
+    }
     with pytest.raises(ScenarioError, match=r"optimize\.expansion\.sites\.0"):
         Study.from_dict(bad_site, cache=tmp_path).run("optimize")
     no_cf = {**SIZING, "optimize": {"campus": {"technologies": ["solar"]}}}

@@ -134,8 +134,8 @@ def test_dispatch_meets_demand_plus_losses(summer_study):
 )
 def test_other_networks_agree_with_pandapower(network, site, mw):
     from gridmodel.networks import load_network
-    from gridmodel.stress.run import build_study
     from gridmodel.schema import parse_scenario
+    from gridmodel.stress.run import build_study
 
     scenario = parse_scenario(
         {

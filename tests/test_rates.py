@@ -10,12 +10,12 @@ import xarray as xr
 import yaml
 from scipy.optimize import brentq
 
+from gridmodel.inputs import build_inputs
 from gridmodel.networks import load_network
 from gridmodel.rates import allocation
+from gridmodel.rates import run as bills_stage
 from gridmodel.rates.bills import COMPONENTS, simulate
 from gridmodel.rates.revenue import calibrated_supply, capacity_price, fixed_charge_rate
-from gridmodel.inputs import build_inputs
-from gridmodel.rates import run as bills_stage
 from gridmodel.rates.run import named_cases
 from gridmodel.rates.tariff import exit_fee_usd
 from gridmodel.resources import bundled_dir

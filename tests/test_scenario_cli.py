@@ -11,8 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.schema import ScenarioError, load_scenario, parse_scenario
 from gridmodel.inputs import build_inputs
+from gridmodel.schema import ScenarioError, load_scenario, parse_scenario
 
 runner = CliRunner()
 
