@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import xarray as xr
-import yaml
 
 import gridmodel
 from gridmodel import output
@@ -168,6 +168,7 @@ class Study:
         self.figures = figures
         self.results: dict[str, xr.DataTree] = {}
         self.ran: list[str] = []
+        self.timings: dict[str, float] = {}  # s: "inputs", each stage run, "write <stage>"
         self._inputs: StudyInputs | None = None
         self._keys: dict[str, str] = {}
 
@@ -188,7 +189,9 @@ class Study:
     def inputs(self) -> StudyInputs:
         """The study inputs (network, hourly loads, campus profiles), built on first use."""
         if self._inputs is None:
+            started = time.perf_counter()
             self._inputs = build_inputs(self.scenario)
+            self.timings["inputs"] = time.perf_counter() - started
         return self._inputs
 
     # -- which stages ---------------------------------------------------------------------------
@@ -249,13 +252,19 @@ class Study:
                 self.results[name] = cached
                 continue
             upstream = {up: self.results[up] for up in STAGES[name].upstream(self.scenario)}
+            inputs = self.inputs
             log.info("%s: running", name)
-            tree = STAGES[name].run(self.inputs, upstream, self.progress)
+            started = time.perf_counter()
+            tree = STAGES[name].run(inputs, upstream, self.progress)
+            self.timings[name] = time.perf_counter() - started
             output.stamp(tree, self.scenario, name, self.key(name))
             self.ran.append(name)
             if self.cache is not None:
+                started = time.perf_counter()
                 output.write_stage(tree, self.cache, name, figures=self.figures)
                 tree = output.read_stage(self.cache, name)
+                self.timings[f"write {name}"] = time.perf_counter() - started
+            log.info("%s: done in %.1f s", name, self.timings[name])
             self.results[name] = tree
         return self.results[stage]
 
@@ -272,6 +281,3 @@ class Study:
         if stored != (self.key(stage), gridmodel.__version__):
             return None
         return output.read_stage(self.cache, stage)
-
-    def scenario_text(self) -> str:
-        return yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False)

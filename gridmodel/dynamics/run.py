@@ -453,7 +453,7 @@ def summary_table(tree: xr.DataTree) -> pd.DataFrame:
                 "pu",
             ),  # fmt: skip
             ("largest voltage rise anywhere", float(dv.max()), "pu"),
-            ("at bus", int(post.bus[int(dv.argmax())]), "-"),
+            ("at bus", int(post.bus.values[int(np.nanargmax(dv.values))]), "-"),
             ("buses above their limit after the trip", int(high.sum()), "-"),
             (
                 "largest branch loading before the trip",
