@@ -14,7 +14,7 @@ import xarray as xr
 from gridmodel.dynamics.cascade import site_voltage, trip_cascade
 from gridmodel.dynamics.frequency import metrics, simulate, system
 from gridmodel.io import write_csv, write_netcdf_groups
-from gridmodel.powerflow.case import Injections, StudyCase, campus_load_model
+from gridmodel.powerflow.case import Injections, StudyCase, campus_load_model, system_load_mw
 from gridmodel.powerflow.reference import solve_hour_pandapower
 from gridmodel.schema import Events, GpuSmoothing, ModelProfile, Scenario, ScenarioError
 from gridmodel.stress.violations import resolve_hours
@@ -239,7 +239,8 @@ def campus_swings(case: StudyCase, scenario: Scenario, k: int, scale: float) -> 
         floor: campus_load_model(case.network, scenario, k, _with_floor(base, floor))
         for floor in {0.0, *osc.smoothing_floors}
     }
-    hour = training_hour(loads[0.0], len(case.network.region_loads), osc.band_hz)
+    n_year = len(system_load_mw(case.network, scenario))
+    hour = training_hour(loads[0.0], n_year, osc.band_hz)
     rows = [
         loads[floor].arrays(hour * 3600.0, SWING_RECORD_S, SWING_STEP_S)[0] * scale
         for floor in osc.smoothing_floors

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gridmodel.data.eia930 import scenario_area_loads
 from gridmodel.networks import Network
 from gridmodel.powerflow.dispatch import (
     DispatchResult,
@@ -80,7 +81,7 @@ class StudyCase:
 
 def study_hours(network: Network, scenario: Scenario) -> np.ndarray:
     """Hours of the load year covered by the scenario's period."""
-    n_year = len(network.region_loads) if network.region_loads is not None else 8760
+    n_year = len(_region_totals(network, scenario.load_growth))
     start = scenario.period.start_hour
     if start >= n_year:
         raise ScenarioError(
@@ -106,6 +107,8 @@ def _region_totals(network: Network, growth: LoadGrowth) -> pd.DataFrame:
         if network.region_loads is not None
         else pd.DataFrame([base.to_dict()] * 8760)
     )
+    if growth.kind == "measured":
+        table = scenario_area_loads(growth, table, network.name)
     unknown = sorted(set(growth.area_factors) - set(table.columns))
     if unknown:
         raise ScenarioError(
@@ -146,6 +149,12 @@ def background_loads(network: Network, scenario: Scenario, hours: np.ndarray):
 
 # ---------------------------------------------------------------------------------------------
 # Campuses
+
+
+def load_year(network: Network, scenario: Scenario) -> int:
+    """Calendar year of the background loads: the measured year, else the network's own."""
+    growth = scenario.load_growth
+    return growth.measured.year if growth.kind == "measured" else network.load_year
 
 
 def campus_bus(network: Network, campus: Campus, field: str) -> int:
@@ -193,7 +202,7 @@ def campus_load_model(
             model,
             len(system),
             seed=scenario.seed * 1000 + k,
-            year=network.load_year,
+            year=load_year(network, scenario),
             system_load_mw=system,
             temperature_c=temperature,
         )

@@ -14,6 +14,7 @@ from gridmodel.networks import Network, load_network
 from gridmodel.powerflow.case import (
     campus_load_model,
     campus_profile_mw,
+    load_year,
     system_load_mw,
 )
 from gridmodel.rates.bills import (
@@ -202,7 +203,7 @@ def bill_model(network: Network, scenario: Scenario) -> tuple[BillModel, list[La
         years=spec.start_year + np.arange(spec.years),
         retail=RetailSystem(
             loads_mw=loads,
-            month=_month_of_hour(network.load_year, n_hours),
+            month=_month_of_hour(load_year(network, scenario), n_hours),
             customers=np.array([customers[c] for c in RETAIL_CLASSES]),
             revenue_usd=revenue,
             household_kwh_per_month=retail.household_kwh_per_month,

@@ -22,6 +22,7 @@ from gridmodel.schema.bills import (
     TransmissionProject,
 )
 from gridmodel.schema.campus import Campus, ConstantProfile, CsvProfile, ModelProfile
+from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
 from gridmodel.schema.events import Events, FaultSequence, Oscillation
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
 from gridmodel.schema.loading import default_scenario_path, load_scenario, parse_scenario
@@ -58,6 +59,7 @@ __all__ = [
     "Contingencies",
     "Costs",
     "CsvProfile",
+    "DemandSeries",
     "DipCounting",
     "Dispatch",
     "Events",
@@ -75,6 +77,8 @@ __all__ = [
     "LargeLoadTariff",
     "Lifecycle",
     "LoadGrowth",
+    "MeasuredLoads",
+    "MeasuredSource",
     "Mitigation",
     "ModelProfile",
     "MonteCarlo",

@@ -109,6 +109,23 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None =
             scenario = scenario.model_copy(
                 update={"bills": _resolve_bills(scenario.bills, base_dir)}
             )
+        scenario = _resolve_measured(scenario, base_dir)
+    return scenario
+
+
+def _resolve_measured(scenario: Scenario, base_dir: Path) -> Scenario:
+    """Measured-demand folders read from ``base_dir``."""
+
+    def resolve(path: Path | None) -> Path:
+        return base_dir if path is None else base_dir / path
+
+    growth = scenario.load_growth
+    if growth.measured is not None:
+        measured = growth.measured.model_copy(
+            update={"data_dir": resolve(growth.measured.data_dir)}
+        )
+        growth = growth.model_copy(update={"measured": measured})
+        scenario = scenario.model_copy(update={"load_growth": growth})
     return scenario
 
 
