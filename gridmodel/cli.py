@@ -308,6 +308,48 @@ def events(
 
 
 @app.command()
+def headroom(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML with a `headroom` block.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results"),
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Folder of the demand files (replaces `data_dir`)."),
+    ] = None,
+) -> None:
+    """Curtailment-enabled headroom of a balancing area from measured hourly demand."""
+    from gridmodel.headroom.output import summary_table, write_headroom_outputs
+    from gridmodel.headroom.run import run_headroom
+
+    started = time.perf_counter()
+    try:
+        spec = load_scenario(scenario)
+        if data_dir is not None and spec.headroom is not None:
+            section = spec.headroom.model_copy(update={"data_dir": data_dir})
+            spec = spec.model_copy(update={"headroom": section})
+        result = run_headroom(spec)
+    except ScenarioError as err:
+        console.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    written = write_headroom_outputs(result, out)
+    ds = result.headroom
+    years = f"{int(ds.year.min())}-{int(ds.year.max())}"
+    table = Table(title=f"Curtailment-enabled headroom: {spec.name} ({years})")
+    for col in ("limit %", "GW", "% peak", "h/yr", "events/yr", "event h",
+                f"≥{ds.attrs['served_fraction']:.0%} served", "published GW"):  # fmt: skip
+        table.add_column(col, justify="right")
+    for row in summary_table(result).itertuples(index=False):
+        published = getattr(row, "published_headroom_mw", float("nan"))
+        table.add_row(f"{row.rate_percent:g}", f"{row.headroom_mw / 1e3:,.2f}",
+                      f"{row.headroom_percent_of_peak:.1f}", f"{row.curtailed_hours_per_year:,.0f}",
+                      f"{row.events_per_year:.1f}", f"{row.mean_event_hours:.1f}",
+                      f"{row.served_share_percent:.0f} %",
+                      "" if published != published else f"{published / 1e3:,.1f}")  # fmt: skip
+    console.print(table)
+    console.print(f"{len(result.changes)} hours changed by cleaning (cleaning_changes.csv)")
+    console.print(f"Wrote {len(written)} files to {out} in {time.perf_counter() - started:.0f} s")
+
+
+@app.command()
 def networks() -> None:
     """List the bundled networks and their candidate data-centre sites."""
     from gridmodel.networks import available_networks, load_descriptor

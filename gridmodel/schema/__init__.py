@@ -25,6 +25,7 @@ from gridmodel.schema.campus import Campus, ConstantProfile, CsvProfile, ModelPr
 from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
 from gridmodel.schema.events import Events, FaultSequence, Oscillation
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
+from gridmodel.schema.headroom import Headroom, LoadShape, Seasons
 from gridmodel.schema.loading import default_scenario_path, load_scenario, parse_scenario
 from gridmodel.schema.loads import (
     Compliance,
@@ -71,12 +72,14 @@ __all__ = [
     "Gpu",
     "GpuSmoothing",
     "GridSupply",
+    "Headroom",
     "HostingCapacity",
     "Inference",
     "LargeLoad",
     "LargeLoadTariff",
     "Lifecycle",
     "LoadGrowth",
+    "LoadShape",
     "MeasuredLoads",
     "MeasuredSource",
     "Mitigation",
@@ -90,6 +93,7 @@ __all__ = [
     "RateCase",
     "Scenario",
     "ScenarioError",
+    "Seasons",
     "Section",
     "StorageSmoothing",
     "Study",

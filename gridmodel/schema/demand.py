@@ -96,12 +96,7 @@ class MeasuredSource(Section):
 
 
 class MeasuredLoads(MeasuredSource):
-    """The network's hourly area loads from measured demand of one year.
-
-    `areas`: each area follows its own series (e.g. the ERCOT weather zones for texas2000's
-    areas). `total`: the system follows one series and each area keeps its share of the case's
-    own load in the same hour of the year.
-    """
+    """The network's hourly area loads from one year of measured demand: per area, or a total."""
 
     year: int = param(description="Calendar year (local) of the measured demand.", ge=1990)
     areas: dict[str, DemandSeries] = param(

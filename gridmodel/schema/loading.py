@@ -114,7 +114,7 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None =
 
 
 def _resolve_measured(scenario: Scenario, base_dir: Path) -> Scenario:
-    """Measured-demand folders read from ``base_dir``."""
+    """Measured-demand folders (and a headroom shape file) read from ``base_dir``."""
 
     def resolve(path: Path | None) -> Path:
         return base_dir if path is None else base_dir / path
@@ -126,6 +126,14 @@ def _resolve_measured(scenario: Scenario, base_dir: Path) -> Scenario:
         )
         growth = growth.model_copy(update={"measured": measured})
         scenario = scenario.model_copy(update={"load_growth": growth})
+    headroom = scenario.headroom
+    if headroom is not None:
+        update = {"data_dir": resolve(headroom.data_dir)}
+        if headroom.shape is not None and headroom.shape.path is not None:
+            update["shape"] = headroom.shape.model_copy(
+                update={"path": resolve(headroom.shape.path)}
+            )
+        scenario = scenario.model_copy(update={"headroom": headroom.model_copy(update=update)})
     return scenario
 
 
