@@ -277,8 +277,8 @@ def to_dataset(
         "campus": ("campus", np.array(case.campus_names, dtype=str)),
         "campus_bus": ("campus", np.array(case.campus_buses, dtype=int)),
     }
-    if network.descriptor.source.year:
-        start = pd.Timestamp(f"{network.descriptor.source.year}-01-01")
+    if case.load_year is not None:
+        start = pd.Timestamp(f"{case.load_year}-01-01")
         coords["timestamp"] = ("time", start + pd.to_timedelta(inj.hour, unit="h"))
     data = {
         name: (("time", "bus"), store[name], {"units": u, "long_name": d})

@@ -73,6 +73,7 @@ class StudyCase:
     loss_factor: float
     dispatch_rule: str
     dispatch: DispatchRule
+    load_year: int | None = None  # calendar year of hour 0 (None: the case gives none)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,6 +309,11 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         campus_power_factor=np.array([c.power_factor for c in scenario.campuses]),
         loss_factor=loss_factor,
         dispatch_rule=scenario.dispatch.rule,
+        load_year=(
+            load_year(network, scenario)
+            if network.descriptor.source.year or scenario.load_growth.kind == "measured"
+            else None
+        ),
     )
     case.net.gen["slack_weight"] = case.fleet.slack_weight
     return case, dispatch_injections(case, hours, load_p, load_q)
