@@ -334,16 +334,19 @@ def headroom(
     ds = result.headroom
     years = f"{int(ds.year.min())}-{int(ds.year.max())}"
     table = Table(title=f"Curtailment-enabled headroom: {spec.name} ({years})")
+    published = "published_headroom_mw" in ds
     for col in ("limit %", "GW", "% peak", "h/yr", "events/yr", "event h",
-                f"≥{ds.attrs['served_fraction']:.0%} served", "published GW"):  # fmt: skip
+                f"≥{ds.attrs['served_fraction']:.0%} served", *(["published GW"] * published)):  # fmt: skip
         table.add_column(col, justify="right")
     for row in summary_table(result).itertuples(index=False):
-        published = getattr(row, "published_headroom_mw", float("nan"))
-        table.add_row(f"{row.rate_percent:g}", f"{row.headroom_mw / 1e3:,.2f}",
-                      f"{row.headroom_percent_of_peak:.1f}", f"{row.curtailed_hours_per_year:,.0f}",
-                      f"{row.events_per_year:.1f}", f"{row.mean_event_hours:.1f}",
-                      f"{row.served_share_percent:.0f} %",
-                      "" if published != published else f"{published / 1e3:,.1f}")  # fmt: skip
+        cells = [f"{row.rate_percent:g}", f"{row.headroom_mw / 1e3:,.2f}",
+                 f"{row.headroom_percent_of_peak:.1f}", f"{row.curtailed_hours_per_year:,.0f}",
+                 f"{row.events_per_year:.1f}", f"{row.mean_event_hours:.1f}",
+                 f"{row.served_share_percent:.0f} %"]  # fmt: skip
+        if published:
+            mw = row.published_headroom_mw
+            cells.append("" if mw != mw else f"{mw / 1e3:,.1f}")
+        table.add_row(*cells)
     console.print(table)
     console.print(f"{len(result.changes)} hours changed by cleaning (cleaning_changes.csv)")
     console.print(f"Wrote {len(written)} files to {out} in {time.perf_counter() - started:.0f} s")

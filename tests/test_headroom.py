@@ -219,6 +219,18 @@ def test_bundled_scenarios_point_at_missing_data_with_exit_2(tmp_path):
     assert res.exit_code == 2 and "ERCO_2016_2019.csvnotfound" in "".join(res.output.split())
 
 
+def test_constant_campus_shape_is_the_flat_load(tmp_path):
+    from gridmodel.headroom.run import run_headroom
+
+    flat = parse_scenario(headroom_scenario(tmp_path), base_dir=tmp_path)
+    data = headroom_scenario(tmp_path, shape={"campus": "c"})
+    data["campuses"] = [{"name": "c", "site": "roscoe-500", "mw": 500}]
+    shaped = parse_scenario(data, base_dir=tmp_path)
+    np.testing.assert_allclose(
+        run_headroom(shaped).headroom.headroom_mw, run_headroom(flat).headroom.headroom_mw
+    )
+
+
 def test_shape_campus_must_exist():
     with pytest.raises(ScenarioError, match=r"headroom\.shape\.campus.*'nowhere'"):
         parse_scenario({"name": "x", "network": "texas2000", "headroom": {
