@@ -286,11 +286,6 @@ def measured_area_loads(spec: MeasuredLoads, case_loads: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(shares * total[:, None], columns=case_loads.columns)
 
 
-def hours_in_year(year: int) -> int:
-    """Hours of local calendar ``year`` (8,784 in a leap year; DST changes cancel out)."""
-    return int((pd.Timestamp(year + 1, 1, 1) - pd.Timestamp(year, 1, 1)) / HOUR)
-
-
 def scenario_area_loads(growth: LoadGrowth, case_loads: pd.DataFrame, network: str) -> pd.DataFrame:
     """The hours × areas MW table of a ``load_growth`` of kind ``measured`` (before
     ``area_factors``); ScenarioError names the field."""

@@ -50,20 +50,6 @@ import pandas as pd
 OKAY = "OKAY"
 MISSING = "MISSING"
 USER = "USER"
-CATEGORIES = (
-    OKAY,
-    MISSING,
-    "NEG_OR_ZERO",
-    "IDENTICAL_RUN",
-    "GLOBAL_DEM",
-    "GLOBAL_DEM_PLUS_MINUS",
-    "LOCAL_DEM_UP",
-    "LOCAL_DEM_DOWN",
-    "DELTA",
-    "SINGLE_DELTA",
-    "ANOMALOUS_REGION",
-    USER,
-)
 
 # Thresholds of Ruggles et al. (2020), as in their published screening code.
 GLOBAL_MEDIANS = 10.0

@@ -168,15 +168,21 @@ def _events(curtailed: np.ndarray, year: np.ndarray) -> np.ndarray:
     return np.bincount(run_id)[1:] if len(run_id) else np.zeros(0, dtype=int)
 
 
+def _curtailed_mw(demand_mw: np.ndarray, threshold_mw: np.ndarray, new_mw: np.ndarray):
+    """``c_t = min(new_t, max(0, d_t + new_t - θ_t))`` (MW)."""
+    return np.minimum(new_mw, np.maximum(0.0, demand_mw + new_mw - threshold_mw))
+
+
 def curtailment(
     demand: xr.DataArray, threshold_mw: xr.DataArray, load_mw: float, shape=None
 ) -> xr.DataArray:
     """Hourly curtailment ``c_t`` (MW) of a new load ``load_mw·s_t`` (see the module docstring)."""
-    s = _as_shape(shape, demand)
-    new = load_mw * s
-    over = np.maximum(0.0, demand.values + new - threshold_mw.values)
+    new = load_mw * _as_shape(shape, demand)
     return xr.DataArray(
-        np.minimum(new, over), coords=demand.coords, dims="time", attrs={"units": "MW"}
+        _curtailed_mw(demand.values, threshold_mw.values, new),
+        coords=demand.coords,
+        dims="time",
+        attrs={"units": "MW"},
     )
 
 
@@ -218,7 +224,7 @@ def balancing_headroom(
     pooled = {k: np.zeros(len(rates)) for k in ("mean_h", "served", "winter", "summer")}
     durations = []
     for i, load in enumerate(headroom):
-        c = np.minimum(load * s, np.maximum(0.0, d + load * s - theta))
+        c = _curtailed_mw(d, theta, load * s)
         curtailed = c > 1e-9 * max(load, 1.0)
         lengths = _events(curtailed, year)
         durations.append(lengths)
