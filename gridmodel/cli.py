@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import gridmodel
-from gridmodel.schema import Scenario, ScenarioError, load_scenario
+from gridmodel.schema import ScenarioError, load_scenario
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="AI campuses on regional power grids."
@@ -87,19 +86,18 @@ def run_stages(
     scenario: Path | None,
     out: Path,
     stages: list[str] | None,
-    change: Callable[[Scenario], Scenario] | None = None,
+    changes: dict | None = None,
     figures: bool = True,
 ):
-    """Parse the scenario, run ``stages`` (None: every stage it asks for) into ``out``; a
-    user error exits 2 with one line, an infeasible optimisation 3, a numerical failure 4."""
+    """Parse the scenario (``changes``: {dotted.field: value} from the command's options), run
+    ``stages`` (None: every stage it asks for) into ``out``; a user error exits 2 with one line,
+    an infeasible optimisation 3, a numerical failure 4."""
     from gridmodel.optimize.solver import InfeasibleError, NumericalError
     from gridmodel.study import Study
 
     started = time.perf_counter()
     try:
-        spec = load_scenario(scenario)
-        if change is not None:
-            spec = change(spec)
+        spec = load_scenario(scenario, changes)
         with _progress() as progress:
             study = Study(spec, cache=out, progress=_progress_callback(progress), figures=figures)
             plan = study.plan(stages)
@@ -157,19 +155,34 @@ def _print_result(stage: str, tree) -> None:
         from gridmodel.rates.run import headline_table
 
         console.print(_table(f"Typical household: {name}", headline_table(tree), ["case", "usd_per_month", "change_usd_per_month", "npv_change_usd"]))  # fmt: skip
+    elif stage == "headroom":
+        _print_headroom(tree)
     elif stage == "profile":
         frame = tables["compliance"]
         console.print(_table(f"Campus load compliance: {name}", frame, ["campus", "description", "value", "unit", "limit", "compliant"]))  # fmt: skip
 
 
-def _with_hours(hours: int | None):
-    if hours is None:
-        return None
+def _print_headroom(tree) -> None:
+    from gridmodel.headroom.tables import summary_table
 
-    def change(spec: Scenario) -> Scenario:
-        return spec.model_copy(update={"period": spec.period.model_copy(update={"hours": hours})})
-
-    return change
+    ds = tree["headroom"]
+    years = f"{int(ds.year.min())}-{int(ds.year.max())}"
+    table = Table(title=f"Curtailment-enabled headroom: {tree.attrs.get('scenario')} ({years})")
+    published = "published_headroom_mw" in ds
+    for col in ("limit %", "GW", "% peak", "h/yr", "events/yr", "event h",
+                f"≥{ds.attrs['served_fraction']:.0%} served", *(["published GW"] * published)):  # fmt: skip
+        table.add_column(col, justify="right")
+    for row in summary_table(tree).itertuples(index=False):
+        cells = [f"{row.rate_percent:g}", f"{row.headroom_mw / 1e3:,.2f}",
+                 f"{row.headroom_percent_of_peak:.1f}", f"{row.curtailed_hours_per_year:,.0f}",
+                 f"{row.events_per_year:.1f}", f"{row.mean_event_hours:.1f}",
+                 f"{row.served_share_percent:.0f} %"]  # fmt: skip
+        if published:
+            mw = row.published_headroom_mw
+            cells.append("" if mw != mw else f"{mw / 1e3:,.1f}")
+        table.add_row(*cells)
+    console.print(table)
+    console.print(f"{tree['changes'].sizes.get('change', 0)} hours changed by cleaning (cleaning_changes.csv)")  # fmt: skip
 
 
 HoursOpt = Annotated[int | None, typer.Option("--hours", min=1, help="Study only the first N hours.")]  # fmt: skip
@@ -186,7 +199,7 @@ def run(
     scenario: ScenarioArg = None, out: OutOpt = Path("results"), hours: HoursOpt = None
 ) -> None:
     """Grid stress: time-series AC power flow, violations, N-1 and hosting capacity."""
-    run_stages(scenario, out, ["stress"], _with_hours(hours))
+    run_stages(scenario, out, ["stress"], {"period.hours": hours} if hours else None)
 
 
 @app.command()
@@ -199,18 +212,8 @@ def profile(
     hours: Annotated[int | None, typer.Option("--hours", min=1, help="Profile only the first N hours.")] = None,
 ) -> None:  # fmt: skip
     """Campus load profiles: profile.nc, metrics, compliance report, events and figures."""
-    from gridmodel.schema.profile import ProfileOutput
-
-    def change(spec: Scenario) -> Scenario:
-        base = spec.profile or ProfileOutput()
-        update = {k: v for k, v in (("resolution", resolution), ("hours", hours)) if v is not None}
-        try:
-            section = ProfileOutput.model_validate(base.model_dump() | update)
-        except ValueError as err:
-            raise ScenarioError(f"--resolution: {err}") from None
-        return spec.model_copy(update={"profile": section})
-
-    run_stages(scenario, out, ["profile"], change)
+    changes = {f"profile.{k}": v for k, v in (("resolution", resolution), ("hours", hours)) if v}
+    run_stages(scenario, out, ["profile"], changes)
 
 
 @app.command()
@@ -240,6 +243,20 @@ def figures(folder: Annotated[Path, typer.Argument(help="A folder written by a c
         raise _fail(EXIT_INVALID, "error", ValueError(f"{folder} holds no stage result"))
     written = output.redraw(folder)
     console.print(f"Redrew {len(written)} figure files under {folder}")
+
+
+@app.command()
+def headroom(
+    scenario: ScenarioArg = None,
+    out: OutOpt = Path("results"),
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Folder of the demand files (replaces `data_dir`)."),
+    ] = None,
+) -> None:
+    """Curtailment-enabled headroom of a balancing area from measured hourly demand."""
+    changes = {"headroom.data_dir": str(data_dir.resolve())} if data_dir else None
+    run_stages(scenario, out, ["headroom"], changes)
 
 
 @app.command()

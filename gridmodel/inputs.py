@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridmodel.data.eia930 import scenario_area_loads
 from gridmodel.loads.campus import campus_hourly_mw, campus_load_model
 from gridmodel.loads.profile import CampusLoad
 from gridmodel.networks import Network, load_network
@@ -94,13 +95,21 @@ def area_loads_mw(network: Network, growth: LoadGrowth) -> pd.DataFrame:
             f"field 'load_growth.area_factors': area(s) {unknown} not in network "
             f"'{network.name}' (areas: {', '.join(map(str, table.columns))})"
         )
-    if growth.kind == "factor":
+    if growth.kind == "measured":
+        table = scenario_area_loads(growth, table, network.name)
+    elif growth.kind == "factor":
         table = table * growth.factor
     elif growth.kind == "scale_to_peak":
         table = table * (growth.peak_mw / table.sum(axis=1).max())
     for area, factor in growth.area_factors.items():
         table[area] = table[area] * factor
     return table
+
+
+def load_year(network: Network, scenario: Scenario) -> int:
+    """Calendar year of the background loads: the measured year, else the network's own."""
+    growth = scenario.load_growth
+    return growth.measured.year if growth.kind == "measured" else network.load_year
 
 
 def campus_bus(network: Network, campus: Campus, field: str) -> int:
@@ -148,12 +157,13 @@ def build_inputs(scenario: Scenario, network: Network | None = None) -> StudyInp
     period = study_hours(n_year, scenario, network.name)
     system = areas.sum(axis=1).to_numpy(float)
     buses = [campus_bus(network, c, f"campuses.{k}") for k, c in enumerate(scenario.campuses)]
-    loads = campus_model_loads(scenario, system, network.load_year)
+    year = load_year(network, scenario)
+    loads = campus_model_loads(scenario, system, year)
     campus_mw = [
         campus_hourly_mw(c, n_year, period, f"campuses.{k}", loads.get(c.name))
         for k, c in enumerate(scenario.campuses)
     ]
-    time = hour_start(network.load_year, np.arange(n_year))
+    time = hour_start(year, np.arange(n_year))
     in_period = np.zeros(n_year, bool)
     in_period[period] = True
     names = [c.name for c in scenario.campuses]
@@ -188,6 +198,6 @@ def build_inputs(scenario: Scenario, network: Network | None = None) -> StudyInp
             "campus": ("campus", np.array(names, dtype=str)),
             "campus_bus": ("campus", np.array(buses, dtype=int), {"long_name": "case bus number"}),
         },
-        attrs={"network": network.name, "load_year": network.load_year},
+        attrs={"network": network.name, "load_year": year},
     )
     return StudyInputs(scenario, network, ds, loads)

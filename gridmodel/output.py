@@ -33,6 +33,7 @@ STAGE_FILES = {
     "events": "events.nc",
     "optimize": "optimization.nc",
     "bills": "bills.nc",
+    "headroom": "headroom.nc",
 }
 PROVENANCE = (
     "Conventions",
@@ -118,12 +119,23 @@ def _profile_tables(tree: xr.DataTree) -> dict[str, pd.DataFrame]:
     }
 
 
+def _headroom_tables(tree: xr.DataTree) -> dict[str, pd.DataFrame]:
+    from gridmodel.headroom.tables import by_year_table, summary_table
+
+    return {
+        "headroom": summary_table(tree),
+        "headroom_by_year": by_year_table(tree),
+        "cleaning_changes": dataset_table(tree["changes"].to_dataset()),
+    }
+
+
 TABLES: dict[str, Callable[[xr.DataTree], dict[str, pd.DataFrame]]] = {
     "profile": _profile_tables,
     "stress": _stress_tables,
     "events": _events_tables,
     "optimize": _optimize_tables,
     "bills": _bills_tables,
+    "headroom": _headroom_tables,
 }
 
 
@@ -141,6 +153,7 @@ def draw_figures(stage: str, tree: xr.DataTree, folder: Path) -> list[Path]:
     from gridmodel.report import (
         bill_figures,
         event_figures,
+        headroom_figures,
         load_figures,
         optimize_figures,
         stress_figures,
@@ -153,6 +166,7 @@ def draw_figures(stage: str, tree: xr.DataTree, folder: Path) -> list[Path]:
         "events": event_figures.draw,
         "optimize": optimize_figures.draw,
         "bills": bill_figures.draw,
+        "headroom": headroom_figures.draw,
     }[stage]
     with figure_metadata(provenance_line(tree.attrs)):
         return draw(tree, Path(folder))

@@ -73,6 +73,12 @@ def _bills(study, upstream, progress):
     return bills(study, upstream.get("stress"), upstream.get("optimize"), progress)
 
 
+def _headroom(study, upstream, progress):
+    from gridmodel.headroom.run import headroom
+
+    return headroom(study, progress)
+
+
 def _events_upstream(s: Scenario) -> tuple[str, ...]:
     # fault voltages and post-event flows start from the stress run's solved hour
     return ("stress",) if s.events is not None and s.events.fault is not None else ()
@@ -107,6 +113,7 @@ STAGES: dict[str, Stage] = {
     "events": Stage("events", _events, ("events", "dispatch", "study"), _events_upstream, "events"),
     "optimize": Stage("optimize", _optimize, ("optimize",), _optimize_upstream, "optimize"),
     "bills": Stage("bills", _bills, ("bills", "optimize", "dispatch"), _bills_upstream, "bills"),
+    "headroom": Stage("headroom", _headroom, ("headroom",), lambda s: (), "headroom"),
 }
 
 

@@ -62,3 +62,18 @@ def summer_results(summer_study):
 def peak_row():
     """Study row of the highest total demand."""
     return lambda inj: int(np.argmax(inj.load_p.sum(axis=1)))
+
+
+@pytest.fixture(scope="session")
+def eia930_dir():
+    """The shared EIA-930 files (../shared/data/eia930, or $GRIDMODEL_SHARED_DATA/eia930);
+    tests that use them skip when they are absent."""
+    import os
+    from pathlib import Path
+
+    root = os.environ.get("GRIDMODEL_SHARED_DATA")
+    base = Path(root) if root else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    folder = base / "eia930"
+    if not (folder / "cleaned").is_dir():
+        pytest.skip(f"EIA-930 files not found at {folder} (set GRIDMODEL_SHARED_DATA)")
+    return folder

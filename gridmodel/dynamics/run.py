@@ -228,7 +228,7 @@ def campus_swings(study: StudyInputs, k: int, scale: float) -> xr.DataArray:
     loads = {
         floor: campus_load_model(
             _with_floor(base, floor), system, scenario.seed * 1000 + k,
-            study.network.load_year, f"campuses.{k}.profile",
+            int(study.inputs.attrs["load_year"]), f"campuses.{k}.profile",
         )
         for floor in {0.0, *osc.smoothing_floors}
     }  # fmt: skip

@@ -279,7 +279,7 @@ def to_dataset(
     coords = {
         "time": (
             "time",
-            hour_start(network.load_year, inj.hour),
+            hour_start(case.load_year, inj.hour),
             {"long_name": "start of the hour"},
         ),
         "hour": ("time", inj.hour, {"long_name": "hour of the load year"}),

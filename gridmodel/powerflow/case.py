@@ -68,6 +68,7 @@ class StudyCase:
     loss_factor: float
     dispatch_rule: str
     dispatch: DispatchRule | None  # None: injections come from a stored dispatch
+    load_year: int  # calendar year of hour 0 of the loads
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,6 +169,7 @@ def study_case(
         campus_power_factor=loads.campus_power_factor,
         loss_factor=loss_factor,
         dispatch_rule=study.scenario.dispatch.rule,
+        load_year=int(study.inputs.attrs["load_year"]),
     )
 
 

@@ -22,8 +22,10 @@ from gridmodel.schema.bills import (
     TransmissionProject,
 )
 from gridmodel.schema.campus import Campus, ConstantProfile, CsvProfile, ModelProfile
+from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
 from gridmodel.schema.events import Events, FaultSequence, Oscillation
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
+from gridmodel.schema.headroom import Headroom, LoadShape, Seasons
 from gridmodel.schema.loading import default_scenario_path, load_scenario, parse_scenario
 from gridmodel.schema.loads import (
     Compliance,
@@ -58,6 +60,7 @@ __all__ = [
     "Contingencies",
     "Costs",
     "CsvProfile",
+    "DemandSeries",
     "DipCounting",
     "Dispatch",
     "Events",
@@ -69,12 +72,16 @@ __all__ = [
     "Gpu",
     "GpuSmoothing",
     "GridSupply",
+    "Headroom",
     "HostingCapacity",
     "Inference",
     "LargeLoad",
     "LargeLoadTariff",
     "Lifecycle",
     "LoadGrowth",
+    "LoadShape",
+    "MeasuredLoads",
+    "MeasuredSource",
     "Mitigation",
     "ModelProfile",
     "MonteCarlo",
@@ -86,6 +93,7 @@ __all__ = [
     "RateCase",
     "Scenario",
     "ScenarioError",
+    "Seasons",
     "Section",
     "StorageSmoothing",
     "Study",

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 
 from gridmodel.schema.base import Section, param
+from gridmodel.schema.demand import MeasuredLoads
 
 
 class Period(Section):
@@ -21,23 +22,32 @@ class Period(Section):
 class LoadGrowth(Section):
     """Scaling of the network's own (non-campus) hourly loads."""
 
-    kind: Literal["none", "factor", "scale_to_peak"] = param(
+    kind: Literal["none", "factor", "scale_to_peak", "measured"] = param(
         "none",
         description="`factor`: multiply every hour by `factor`; `scale_to_peak`: scale so the "
-        "system peak over the whole load year equals `peak_mw`.",
+        "system peak over the whole load year equals `peak_mw`; `measured`: replace the case's "
+        "loads by measured demand (`measured`) of another year, times `factor`; the load year "
+        "(and its length, 8,760 or 8,784 hours) becomes the measured year.",
     )
-    factor: float = param(1.0, description="Multiplier for `kind: factor`.", gt=0)
+    factor: float = param(
+        1.0, description="Multiplier for `kind: factor` (and on `measured` loads).", gt=0
+    )
     peak_mw: float | None = param(
         None, description="Target system peak for `kind: scale_to_peak`.", unit="MW", gt=0
     )
     area_factors: dict[str, float] = param(
         default_factory=dict, description="Extra multiplier per area name, applied after `kind`."
     )
+    measured: MeasuredLoads | None = param(
+        None, description="Measured demand for `kind: measured`."
+    )
 
     @model_validator(mode="after")
     def _peak_given(self) -> LoadGrowth:
         if self.kind == "scale_to_peak" and self.peak_mw is None:
             raise ValueError("`peak_mw` is required when kind is 'scale_to_peak'")
+        if (self.kind == "measured") != (self.measured is not None):
+            raise ValueError("`measured` is required when kind is 'measured', and only then")
         return self
 
     @field_validator("area_factors")

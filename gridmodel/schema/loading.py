@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from gridmodel.resources import bundled_dir
 from gridmodel.schema.base import ScenarioError
+from gridmodel.schema.demand import DemandSeries
 from gridmodel.schema.scenario import Scenario
 
 
@@ -62,19 +63,31 @@ def _format_errors(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def with_paths_from(value: Any, base_dir: Path) -> Any:
+def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) -> Any:
     """``value`` (a scenario or any part of it) with every relative file path read from
-    ``base_dir``; parts without a relative path are returned as they are."""
+    ``base_dir``; parts without a relative path are returned as they are.
+
+    A section with a ``data_dir`` field reads it from ``base_dir`` (empty = ``base_dir``) and the
+    files of its measured-demand series (``DemandSeries``) from it.
+    """
     if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        if "data_dir" in fields:
+            data_dir = base_dir / (value.data_dir or Path("."))
+        base = data_dir if isinstance(value, DemandSeries) and data_dir is not None else base_dir
         update = {}
-        for name in type(value).model_fields:
+        for name in fields:
             old = getattr(value, name)
-            new = with_paths_from(old, base_dir)
-            if new is not old:
+            new = data_dir if name == "data_dir" else with_paths_from(old, base, data_dir)
+            if new is not old and new != old:
                 update[name] = new
         return value.model_copy(update=update) if update else value
+    if isinstance(value, dict):
+        items = {k: with_paths_from(v, base_dir, data_dir) for k, v in value.items()}
+        changed = any(items[k] is not value[k] for k in value)
+        return items if changed else value
     if isinstance(value, list | tuple):
-        items = [with_paths_from(v, base_dir) for v in value]
+        items = [with_paths_from(v, base_dir, data_dir) for v in value]
         changed = any(new is not old for new, old in zip(items, value, strict=True))
         return type(value)(items) if changed else value
     if isinstance(value, Path) and not value.is_absolute():
@@ -99,20 +112,52 @@ def default_scenario_path() -> Path:
     return bundled_dir("scenarios") / "default.yaml"
 
 
-def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario YAML file (the bundled default when ``path`` is None)."""
+def scenario_path(path: str | Path | None = None) -> Path:
+    """The scenario file ``path`` names: a file, a bundled scenario's name, or the default."""
     path = Path(path) if path is not None else default_scenario_path()
-    if not path.exists():
-        bundled = bundled_dir("scenarios") / f"{path.name}"
-        bundled_yaml = bundled_dir("scenarios") / f"{path}.yaml"
-        for candidate in (bundled, bundled_yaml):
-            if candidate.exists():
-                path = candidate
-                break
-        else:
-            raise ScenarioError(f"scenario file {path} not found")
+    if path.exists():
+        return path
+    for candidate in (
+        bundled_dir("scenarios") / path.name,
+        bundled_dir("scenarios") / f"{path}.yaml",
+    ):
+        if candidate.exists():
+            return candidate
+    raise ScenarioError(f"scenario file {path} not found")
+
+
+def read_mapping(path: Path) -> dict:
+    """The raw mapping of a scenario file (not yet validated)."""
     try:
-        data = yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
         raise ScenarioError(f"{path}: not valid YAML: {err}") from None
+
+
+def load_scenario(path: str | Path | None = None, changes: dict | None = None) -> Scenario:
+    """Read and validate a scenario YAML file (the bundled default when ``path`` is None);
+    ``changes`` ({dotted.field: value}) replace fields before validation."""
+    path = scenario_path(path)
+    data = read_mapping(path)
+    for dotted, value in (changes or {}).items():
+        if isinstance(data, dict):
+            set_field(data, dotted, value)
     return parse_scenario(data, source=str(path), base_dir=path.parent)
+
+
+def set_field(data: dict, dotted: str, value: Any) -> None:
+    """Set ``data[a][b]...`` for ``dotted`` = "a.b...", creating mappings on the way (list
+    items by index)."""
+    *parents, last = dotted.split(".")
+    node = data
+    for part in parents:
+        if isinstance(node, list):
+            node = node[int(part)]
+            continue
+        if not isinstance(node.get(part), dict | list):
+            node[part] = {}
+        node = node[part]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value

@@ -12,6 +12,7 @@ from gridmodel.schema.bills import Bills
 from gridmodel.schema.campus import Campus
 from gridmodel.schema.events import Events
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
+from gridmodel.schema.headroom import Headroom
 from gridmodel.schema.optimize import Optimize
 from gridmodel.schema.profile import ProfileOutput
 from gridmodel.schema.study import Study
@@ -42,6 +43,9 @@ class Scenario(Section):
     )
     bills: Bills | None = param(None, description="Bill impacts (`gridmodel bills`).")
     events: Events | None = param(None, description="Grid events (`gridmodel events`).")
+    headroom: Headroom | None = param(
+        None, description="Balancing-area headroom (`gridmodel headroom`)."
+    )
     seed: int = param(0, description="Seed of every random draw in the run.", ge=0)
 
     @model_validator(mode="after")
@@ -62,6 +66,12 @@ class Scenario(Section):
                     "optimize.campus.grid.price_usd_per_mwh: 'lmp' needs locational prices; "
                     f"set dispatch.rule to 'economic' (it is '{self.dispatch.rule}')"
                 )
+        shape = self.headroom.shape if self.headroom else None
+        if shape is not None and shape.campus is not None and shape.campus not in names:
+            raise ValueError(
+                f"headroom.shape.campus: '{shape.campus}' is not a campus of the scenario "
+                f"(campuses: {names})"
+            )
         for k, load in enumerate(self.bills.large_loads if self.bills else []):
             if load.campus not in names:
                 raise ValueError(

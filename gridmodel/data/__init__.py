@@ -1,0 +1,1 @@
+"""Measured data read into gridmodel: hourly balancing-authority demand (EIA-930)."""

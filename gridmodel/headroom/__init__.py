@@ -1,0 +1,1 @@
+"""Curtailment-enabled headroom: how much new load an area takes if the load curtails a little."""
