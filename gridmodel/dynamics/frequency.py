@@ -18,14 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from numba import njit
 
-SYSTEMS = Path(__file__).with_name("systems.csv")
+from gridmodel.schema.events import SYSTEMS
 
 
 @dataclass(frozen=True)

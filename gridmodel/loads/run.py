@@ -7,19 +7,23 @@ the metrics stream over the same chunks.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dask
 import dask.array as dsa
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.inputs import StudyInputs
 from gridmodel.io import table_dataset
 from gridmodel.loads.metrics import ProfileMetrics, coincidence_factor, compliance_report
 from gridmodel.loads.profile import HOUR_S, CampusLoad, build_campus_load
 from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import Mitigation, ScenarioError
 from gridmodel.schema.profile import ProfileOutput
+
+if TYPE_CHECKING:
+    from gridmodel.inputs import StudyInputs
 
 SPECTRUM_S = 600.0  # profile length behind the spectrum figure, at 10 ms
 WEEK_S = 7 * 24 * HOUR_S

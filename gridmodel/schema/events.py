@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
+import pandas as pd
 from pydantic import field_validator, model_validator
 
 from gridmodel.schema.base import Section, param
@@ -13,6 +15,9 @@ _JULY_2024 = (
     "NERC incident review of the 10 July 2024 Virginia event, as quoted in "
     "ai_loads_and_grid_events.md s.3"
 )
+
+#: Parameter sets of the aggregated frequency model, each value with its source.
+SYSTEMS = Path(__file__).with_name("systems.csv")
 
 
 class FaultSequence(Section):
@@ -111,7 +116,7 @@ class Events(Section):
     )
     systems: list[str] = param(
         ["ercot", "eastern"],
-        description="Frequency-response parameter sets (`gridmodel/dynamics/systems.csv`).",
+        description="Frequency-response parameter sets (`gridmodel/schema/systems.csv`).",
     )
     fault: FaultSequence | None = param(None, description="The fault; empty = no cascade.")
     window_s: float = param(120.0, description="Simulated time.", unit="s", gt=0)
@@ -131,9 +136,7 @@ class Events(Section):
     @field_validator("systems")
     @classmethod
     def _known_systems(cls, v):
-        from gridmodel.dynamics.frequency import system_table
-
-        known = list(system_table().index)
+        known = list(pd.read_csv(SYSTEMS).system)
         bad = [x for x in v if x not in known]
         if bad or not v:
             raise ValueError(f"unknown system(s) {bad}; allowed: {known}")

@@ -45,8 +45,15 @@ def annotation_types(ann) -> list:
     return [ann] if not args else [a for arg in args for a in annotation_types(arg)]
 
 
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a huge value never floods the message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 15]}... ({len(text):,} chars)"
+
+
 def _format_errors(err: ValidationError, source: str) -> str:
-    lines = [f"{source}: invalid scenario"]
+    """One line per wrong field: its name, what is wrong or allowed, and the value given."""
+    lines = []
     for e in err.errors():
         loc = tuple(e["loc"])
         name = ".".join(str(p) for p in loc) or "(top level)"
@@ -55,12 +62,14 @@ def _format_errors(err: ValidationError, source: str) -> str:
             parent = _model_at(Scenario, loc[:-1])
             allowed = ", ".join(parent.model_fields) if parent else "see docs/scenarios.md"
             lines.append(
-                f"  - field '{name}' is not allowed (value {value!r}); allowed fields: {allowed}"
+                f"field '{name}' is not allowed (value {shown(value)}); allowed fields: {allowed}"
             )
         else:
             msg = e["msg"].removeprefix("Value error, ")
-            lines.append(f"  - field '{name}': {msg} (value {value!r})")
-    return "\n".join(lines)
+            lines.append(f"field '{name}': {msg} (value {shown(value)})")
+    if len(lines) == 1:
+        return f"{source}: invalid scenario: {lines[0]}"
+    return "\n".join([f"{source}: invalid scenario", *(f"  - {line}" for line in lines)])
 
 
 def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) -> Any:

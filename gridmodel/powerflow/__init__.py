@@ -1,0 +1,1 @@
+"""Hourly dispatch and the batched AC power flow of a study."""
