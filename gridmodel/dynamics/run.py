@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from gridmodel.dynamics.cascade import site_voltage, trip_cascade
-from gridmodel.dynamics.frequency import metrics, simulate, system
+from gridmodel.dynamics.frequency import metrics, resolve, simulate
 from gridmodel.io import write_csv, write_netcdf_groups
 from gridmodel.powerflow.case import Injections, StudyCase, campus_load_model
 from gridmodel.powerflow.reference import solve_hour_pandapower
@@ -99,19 +99,21 @@ def fault_cascade(
     return ds, retained.to_numpy()
 
 
-def cascade_frequency(cascade: xr.Dataset, events: Events) -> xr.Dataset:
+def cascade_frequency(cascade: xr.Dataset, events: Events, hour: int | None = None) -> xr.Dataset:
     """Frequency of each system (dim ``system``) as the campuses drop off the grid; and, for
-    comparison, the tripped load reconnecting all at once."""
+    comparison, the tripped load reconnecting all at once. ``hour``: hour of the load year (for
+    hourly inertia)."""
     lost = cascade.load_reduction_mw.to_numpy()
     tripped = float(cascade.tripped_mw.sum())
     step = np.full_like(lost, tripped)  # block reconnection: the whole load back at t = 0+
     runs = []
-    for name in events.systems:
-        params = system(name)
+    for k, spec in enumerate(events.systems):
+        params = resolve(spec, hour, f"events.systems.{k}")
         ds = simulate(params, np.vstack([-lost, step]), events.window_s, events.dt_s)
         ds = ds.assign_coords(event=["cascade", "block_reconnection"])
         runs.append(xr.merge([ds, metrics(ds, LEL_BAND_HZ)]))
-    return xr.concat(runs, dim=pd.Index(events.systems, name="system"), join="outer")
+    labels = [s.label for s in events.systems]
+    return xr.concat(runs, dim=pd.Index(labels, name="system"), join="outer")
 
 
 def _with_loads(inj: Injections, row: int, load_p: np.ndarray, load_q: np.ndarray) -> Injections:
@@ -169,24 +171,27 @@ def post_event_flows(
 # Sweep of sudden losses
 
 
-def loss_sweep(events: Events) -> tuple[xr.Dataset, xr.Dataset]:
-    """Metrics of sudden load losses and generator trips of each size (dims system, kind, mw);
-    trajectories for ``trajectories_mw`` (resampled to ``TRAJECTORY_STEP_S``)."""
+def loss_sweep(events: Events, hour: int | None = None) -> tuple[xr.Dataset, xr.Dataset]:
+    """Metrics of sudden load losses and generator trips of each size (dims system, kind, mw),
+    with each system's relay set points (``relay_setpoint_hz``); trajectories for
+    ``trajectories_mw`` (resampled to ``TRAJECTORY_STEP_S``). ``hour``: hour of the load year."""
     mw = np.array(sorted(set(events.lost_mw) | set(events.trajectories_mw)), float)
     every = max(1, int(round(TRAJECTORY_STEP_S / events.dt_s)))
     stats, paths = [], []
-    for name in events.systems:
-        params = system(name)
+    for k, spec in enumerate(events.systems):
+        params = resolve(spec, hour, f"events.systems.{k}")
         per_kind, per_kind_f = [], []
         for sign in (-1.0, 1.0):
             ds = simulate(params, sign * mw, events.window_s, events.dt_s)
             ds = ds.assign_coords(event=mw)
-            per_kind.append(metrics(ds, LEL_BAND_HZ).assign(relay_s=ds.relay_s))
+            per_kind.append(
+                metrics(ds, LEL_BAND_HZ).assign(relay_s=ds.relay_s, relay_setpoint_hz=ds.relay_hz)
+            )
             per_kind_f.append(ds.f_hz.sel(event=list(events.trajectories_mw)).isel(time=slice(None, None, every)))  # fmt: skip
         kinds = pd.Index(["load_loss", "generator_trip"], name="kind")
         stats.append(xr.concat(per_kind, dim=kinds))
         paths.append(xr.concat(per_kind_f, dim=kinds))
-    sysdim = pd.Index(events.systems, name="system")
+    sysdim = pd.Index([s.label for s in events.systems], name="system")
     sweep = xr.concat(stats, dim=sysdim, join="outer").rename(event="mw")
     trajectories = xr.concat(paths, dim=sysdim).rename(event="mw").to_dataset(name="f_hz")
     sweep = sweep.sel(mw=list(events.lost_mw))
@@ -369,10 +374,10 @@ def run_events(scenario: Scenario, out: Path, progress=None) -> EventsResult:
     if events.fault is not None:
         net, _ = solve_hour_pandapower(case, inj, row)
         cascade, _ = fault_cascade(case, net, scenario, campus_mw)
-        frequency = cascade_frequency(cascade, events)
+        frequency = cascade_frequency(cascade, events, hour)
         post = post_event_flows(case, inj, row, cascade.tripped_mw.to_numpy())
     tick("events", 1, 4)
-    sweep, trajectories = loss_sweep(events)
+    sweep, trajectories = loss_sweep(events, hour)
     tick("events", 1, 4)
     oscillation = modes = None
     if events.oscillation is not None:
@@ -383,15 +388,16 @@ def run_events(scenario: Scenario, out: Path, progress=None) -> EventsResult:
             ds.attrs.update(scenario=scenario.name, scenario_digest=scenario.digest(), hour=hour)
     result = EventsResult(
         cascade, frequency, post, sweep, trajectories, oscillation, modes,
-        summary_table(cascade, frequency, post, oscillation, hour),
+        summary_table(cascade, frequency, post, oscillation, hour, sweep),
     )  # fmt: skip
     result.written = write_events(result, out)
     tick("events", 1, 4)
     return result
 
 
-def summary_table(cascade, frequency, post, oscillation, hour: int) -> pd.DataFrame:
-    """One row per reported quantity: name, value, unit."""
+def summary_table(cascade, frequency, post, oscillation, hour: int, sweep=None) -> pd.DataFrame:
+    """One row per reported quantity: name, value, unit; events that leave the range the
+    frequency model holds for are listed with the reason."""
     rows = [("event hour (of the load year)", hour, "h")]
     if cascade is not None:
         rows += [
@@ -417,6 +423,9 @@ def summary_table(cascade, frequency, post, oscillation, hour: int) -> pd.DataFr
                     "Hz",
                 ),  # fmt: skip
             ]
+            for event in one.event.values:
+                if not bool(one.valid.sel(event=event)):
+                    rows.append((f"{name}: {event} outside the model's range", str(one.validity.sel(event=event)), "-"))  # fmt: skip
     if post is not None and post.converged.all():
         dv = post.vm_pu.sel(state="post_event") - post.vm_pu.sel(state="pre_event")
         high = post.vm_pu.sel(state="post_event") > post.max_vm_pu + 1e-9
@@ -485,6 +494,13 @@ def summary_table(cascade, frequency, post, oscillation, hour: int) -> pd.DataFr
                 ("linearised model: the same", a["linear_v_p2p_pct"], "%"),
                 ("ANDES time-domain runtime (60 s)", a["time_domain_runtime_s"], "s"),
             ]
+    if sweep is not None:
+        for name in sweep.system.values:
+            for kind in sweep.kind.values:
+                one = sweep.sel(system=name, kind=kind)
+                bad = one.mw.values[~one.valid.values.astype(bool)]
+                if len(bad):
+                    rows.append((f"{name}: {kind} outside the model's range from", float(bad.min()), "MW"))  # fmt: skip
     return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
 
 

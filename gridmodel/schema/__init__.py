@@ -22,7 +22,7 @@ from gridmodel.schema.bills import (
     TransmissionProject,
 )
 from gridmodel.schema.campus import Campus, ConstantProfile, CsvProfile, ModelProfile
-from gridmodel.schema.events import Events, FaultSequence, Oscillation
+from gridmodel.schema.events import Events, FaultSequence, FrequencySystem, Oscillation
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
 from gridmodel.schema.loading import default_scenario_path, load_scenario, parse_scenario
 from gridmodel.schema.loads import (
@@ -65,6 +65,7 @@ __all__ = [
     "Facility",
     "FaultResponse",
     "FaultSequence",
+    "FrequencySystem",
     "Flexibility",
     "Gpu",
     "GpuSmoothing",
