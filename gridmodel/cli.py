@@ -256,7 +256,7 @@ def bills(
         raise typer.Exit(2) from None
     ds = result.cases
     year = int(ds.year[result.report_year])
-    base = float(ds.residential_bill_usd_per_month.sel(case="baseline")[result.report_year])
+    base = float(ds.residential_bill_usd_per_month.sel(case=ds.attrs["reference_case"])[result.report_year])  # fmt: skip
     table = Table(title=f"Typical household: {spec.name} ({ds.attrs['household_kwh_per_month']:,.0f} kWh/month)")  # fmt: skip
     for col in ("case", f"$/month in {year}", "change", "NPV of change, $"):
         table.add_column(col, justify="left" if col == "case" else "right")
@@ -265,6 +265,14 @@ def bills(
         npv = float(ds.residential_bill_npv_usd.sel(case=case))
         table.add_row(str(case), f"{bill:,.2f}", f"{bill - base:+,.2f}", f"{npv:+,.0f}")
     console.print(table)
+    if "residential_plc_kw_per_customer" in ds.attrs:
+        sc = ds.sel(case="scenario").isel(year=result.report_year)
+        console.print(
+            f"Capacity ({ds.attrs['capacity_zone']} zone, delivery year {year}/{(year + 1) % 100:02d}): "
+            f"{float(sc.capacity_price_usd_per_mw_day):,.2f} $/MW-day on a UCAP obligation of "
+            f"{float(sc.ucap_obligation_mw):,.0f} MW; residential peak-load contribution "
+            f"{ds.attrs['residential_plc_kw_per_customer']:.2f} kW per customer"
+        )
     if result.monte_carlo is not None:
         mc = result.monte_carlo
         stranded = mc.stranded_cost_usd.sum("year")

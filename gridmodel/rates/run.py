@@ -22,8 +22,12 @@ from gridmodel.rates.bills import (
     RetailSystem,
     Supply,
     TransmissionCost,
+    at_todays_prices,
+    residential_plc_kw_per_customer,
     simulate,
+    todays_capacity_usd,
 )
+from gridmodel.rates.capacity import capacity_terms, five_cp_hours
 from gridmodel.rates.classes import (
     customer_counts,
     read_class_csv,
@@ -125,7 +129,7 @@ def _stress_reinforcements(spec: Bills, fcr: float) -> list[TransmissionCost]:
     ]
 
 
-def _supply(spec: Bills, n_years: int) -> Supply:
+def _supply(spec: Bills) -> Supply:
     p = spec.procurement
     gen = new_generation_usd_per_mw_yr(
         p.technology, p.cost_year, spec.wacc, spec.generation_life_years, spec.tax_rate
@@ -141,22 +145,7 @@ def _supply(spec: Bills, n_years: int) -> Supply:
     cm = p.capacity_market
     if cm is None:
         return Supply(**base)
-    prices = cm.price_usd_per_mw_day
-    if isinstance(prices, list) and len(prices) not in (1, n_years):
-        raise ScenarioError(
-            "field 'bills.procurement.capacity_market.price_usd_per_mw_day': give one price or "
-            f"one per year ({n_years}), got {len(prices)}"
-        )
-    return Supply(
-        **base,
-        capacity_prices=None if prices is None else np.atleast_1d(np.asarray(prices, float)),
-        baseline_price=cm.baseline_price_usd_per_mw_day,
-        supply_mw=cm.supply_ucap_mw,
-        market_peak_mw=cm.market_peak_mw,
-        cap=cm.cap_usd_per_mw_day,
-        floor=cm.floor_usd_per_mw_day,
-        surplus_at_floor=cm.surplus_at_floor,
-    )
+    return Supply(**base, capacity=capacity_terms(cm, spec.start_year, spec.years))
 
 
 def bill_model(network: Network, scenario: Scenario) -> tuple[BillModel, list[LargeLoadCase]]:
@@ -198,23 +187,32 @@ def bill_model(network: Network, scenario: Scenario) -> tuple[BillModel, list[La
     if spec.transmission.stress_results is not None:
         transmission += _stress_reinforcements(spec, fcr_t)
     a = spec.allocation
+    month = _month_of_hour(network.load_year, n_hours)
     model = BillModel(
         years=spec.start_year + np.arange(spec.years),
         retail=RetailSystem(
             loads_mw=loads,
-            month=_month_of_hour(network.load_year, n_hours),
+            month=month,
             customers=np.array([customers[c] for c in RETAIL_CLASSES]),
             revenue_usd=revenue,
             household_kwh_per_month=retail.household_kwh_per_month,
+            five_cp=five_cp_hours(loads.sum(axis=0), month),
         ),
         existing=existing,
-        supply=_supply(spec, spec.years),
+        supply=_supply(spec),
         transmission=tuple(transmission),
         methods=Methods(a.generation, a.transmission, a.distribution),
         wacc=spec.wacc,
         rate_case_interval=spec.rate_case.interval_years,
         rate_case_lag=spec.rate_case.lag_years,
     )
+    if todays_capacity_usd(model) > existing.generation_demand_usd:
+        raise ScenarioError(
+            "field 'bills.procurement.capacity_market': today's capacity cost "
+            f"(${todays_capacity_usd(model) / 1e6:,.0f}M/yr) exceeds the demand-related generation "
+            f"cost in today's rates (${existing.generation_demand_usd / 1e6:,.0f}M/yr); check "
+            "`baseline_price_usd_per_mw_day` and `bills.baseline.function_share`"
+        )
     return model, _campus_cases(network, scenario, n_hours)
 
 
@@ -225,7 +223,10 @@ def bill_model(network: Network, scenario: Scenario) -> tuple[BillModel, list[La
 def named_cases(campuses: list[LargeLoadCase]) -> dict[str, list[LargeLoadCase]]:
     """The cases every run reports: no campuses (simulated without the transmission built for
     them), as forecast, the scenario, and the forecast load never arriving with and without the
-    tariff's protections."""
+    tariff's protections. With no campus (a price change alone): today's prices and the
+    scenario."""
+    if not campuses:
+        return {"today": [], "scenario": []}
     return {
         "baseline": [],
         "as_forecast": [replace(c, materialisation=1.0, leaves_after_years=None) for c in campuses],
@@ -239,6 +240,19 @@ def npv_per_household(bill: np.ndarray, baseline: np.ndarray, rate: float) -> fl
     """Present value ($, at the start) of the monthly bill change, paid yearly in arrears."""
     discount = (1 + rate) ** -np.arange(1, len(bill) + 1)
     return float(((bill - baseline) * 12 * discount).sum())
+
+
+def reference_case(ds: xr.Dataset) -> str:
+    """The case the others are compared with: no campus, or today's prices without campuses."""
+    return "baseline" if "baseline" in ds.case.values else "today"
+
+
+def _case_model(model: BillModel, name: str) -> BillModel:
+    if name == "baseline":
+        return replace(model, transmission=())
+    if name == "today":
+        return at_todays_prices(replace(model, transmission=()))
+    return model
 
 
 def report_year(model: BillModel, campuses: list[LargeLoadCase]) -> int:
@@ -264,16 +278,13 @@ def run_bills(scenario: Scenario, out: Path, progress=None) -> BillsResult:
     """Simulate the scenario's bill cases, Monte Carlo and method comparison; write outputs."""
     if scenario.bills is None:
         raise ScenarioError("field 'bills': the scenario has no `bills` block")
-    if not scenario.bills.large_loads:
-        raise ScenarioError("field 'bills.large_loads': name at least one campus")
     network = load_network(scenario.network)
     model, campuses = bill_model(network, scenario)
     cases = {
-        name: simulate(replace(model, transmission=()) if name == "baseline" else model, c)
-        for name, c in named_cases(campuses).items()
+        name: simulate(_case_model(model, name), c) for name, c in named_cases(campuses).items()
     }
     ds = xr.concat(list(cases.values()), dim=pd.Index(list(cases), name="case"))
-    baseline = ds.residential_bill_usd_per_month.sel(case="baseline").to_numpy()
+    baseline = ds.residential_bill_usd_per_month.sel(case=reference_case(ds)).to_numpy()
     npv = [
         npv_per_household(
             ds.residential_bill_usd_per_month.sel(case=c).to_numpy(), baseline, model.wacc
@@ -290,10 +301,16 @@ def run_bills(scenario: Scenario, out: Path, progress=None) -> BillsResult:
         household_kwh_per_month=model.retail.household_kwh_per_month,
         residential_customers=float(model.retail.customers[0]),
         wacc=model.wacc,
+        reference_case=reference_case(ds),
     )
+    if model.supply.capacity is not None:
+        ds.attrs.update(
+            capacity_zone=model.supply.capacity.zone,
+            residential_plc_kw_per_customer=residential_plc_kw_per_customer(model),
+        )
     methods = compare_methods(model, campuses, scenario.bills.allocation.compare)
     mc = None
-    if scenario.bills.monte_carlo is not None:
+    if scenario.bills.monte_carlo is not None and campuses:
         mc = monte_carlo(
             model,
             campuses,
@@ -315,12 +332,13 @@ def bills_table(result: BillsResult) -> pd.DataFrame:
     """One row per year: residential c/kWh and $/month per case, change against the baseline."""
     ds = result.cases
     frame = pd.DataFrame({"year": ds.year.values})
-    base = ds.residential_bill_usd_per_month.sel(case="baseline").to_numpy()
+    reference = reference_case(ds)
+    base = ds.residential_bill_usd_per_month.sel(case=reference).to_numpy()
     for case in ds.case.values:
         bill = ds.residential_bill_usd_per_month.sel(case=case).to_numpy()
         frame[f"{case}_cents_per_kwh"] = ds.residential_cents_per_kwh.sel(case=case).to_numpy()
         frame[f"{case}_usd_per_month"] = bill
-        if case != "baseline":
+        if case != reference:
             frame[f"{case}_change_usd_per_month"] = bill - base
     if result.monte_carlo is not None:
         q = result.monte_carlo.residential_bill_usd_per_month.quantile(list(QUANTILES), "draw")
