@@ -388,3 +388,25 @@ def test_events_command_end_to_end(tmp_path):
     bad = CliRunner().invoke(app, ["events", str(path), "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "events.systems" in bad.output and "atlantis" in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("system", "field"),
+    [
+        ({"preset": "ercot", "inertia_gws": -130}, "events.systems.0.inertia_gws"),
+        ({"preset": "ercot", "ffr_trigger_hz": 60.2}, "events.systems.0.ffr_trigger_hz"),
+        ({"preset": "atlantis"}, "events.systems.0.preset"),
+    ],
+)
+def test_bad_frequency_settings_fail_through_the_cli_naming_the_field(tmp_path, system, field):
+    import yaml
+    from typer.testing import CliRunner
+
+    from gridmodel.cli import app
+
+    data = {"name": "bad", "network": "illinois200", "events": {"systems": [system]}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["events", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and field in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

@@ -352,3 +352,28 @@ def test_bills_command_writes_every_output(tmp_path):
     bad = CliRunner().invoke(app, ["bills", str(path), "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "bills.baseline.region" in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("market", "field"),
+    [
+        ({"forecast_pool_requirement": 2.5}, "capacity_market.forecast_pool_requirement"),
+        ({"forecast_pool_requirement": {2026: 0.0}}, "capacity_market.forecast_pool_requirement"),
+        ({"zone": "ATLANTIS"}, "bills.procurement.capacity_market.zone"),
+    ],
+)
+def test_bad_capacity_terms_fail_through_the_cli_naming_the_field(tmp_path, market, field):
+    from typer.testing import CliRunner
+
+    from gridmodel.cli import app
+
+    data = {
+        "name": "bad",
+        "network": "illinois200",
+        "bills": {"procurement": {"market": "capacity_market", "capacity_market": market}},
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["bills", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and field in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

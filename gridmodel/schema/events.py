@@ -215,13 +215,11 @@ class Events(Section):
         "peak", description="Study hour of the event: `peak`, `valley` or an index in the period."
     )
     systems: list[FrequencySystem] = param(
-        default_factory=lambda: [
-            FrequencySystem(preset="ercot"),
-            FrequencySystem(preset="eastern"),
-        ],
+        ["ercot", "eastern"],
         description="Frequency-response parameter sets: a preset name of "
         "`gridmodel/dynamics/systems.csv` (`ercot`, `eastern`) or a mapping with `preset` and any "
         "parameter to set.",
+        validate_default=True,
     )
     fault: FaultSequence | None = param(None, description="The fault; empty = no cascade.")
     window_s: float = param(120.0, description="Simulated time.", unit="s", gt=0)

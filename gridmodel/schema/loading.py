@@ -109,6 +109,15 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None =
             scenario = scenario.model_copy(
                 update={"bills": _resolve_bills(scenario.bills, base_dir)}
             )
+        if scenario.events is not None:
+            systems = [
+                s.model_copy(update={"inertia_csv": base_dir / s.inertia_csv})
+                if s.inertia_csv is not None and not s.inertia_csv.is_absolute()
+                else s
+                for s in scenario.events.systems
+            ]
+            events = scenario.events.model_copy(update={"systems": systems})
+            scenario = scenario.model_copy(update={"events": events})
     return scenario
 
 
