@@ -350,6 +350,10 @@ def test_events_command_end_to_end(tmp_path):
         ],  # fmt: skip
         "study": {"contingencies": None, "hosting_capacity": None},
         "events": {
+            "systems": [
+                "ercot",
+                {"preset": "eastern", "name": "eastern-db0", "governor_deadband_hz": 0},
+            ],
             "fault": {"site": "bartonville-230"},
             "window_s": 100,
             "oscillation": None,
@@ -375,6 +379,11 @@ def test_events_command_end_to_end(tmp_path):
     k = ercot.governor_mw_per_hz  # outside the deadband: Δf = (ΔP + K db) / (D + K)
     settle = (300.0 + k * ercot.governor_deadband_hz) / (ercot.damping_mw_per_hz + k)
     f_end = float(freq.f_hz.sel(system="ercot", event="cascade").isel(time=-1))
+    assert f_end - 60.0 == pytest.approx(settle, rel=0.02)
+    # a system set in the scenario: the Eastern preset without its deadband settles on ΔP/(D + K)
+    eastern = system("eastern")
+    settle = 300.0 / (eastern.damping_mw_per_hz + eastern.governor_mw_per_hz)
+    f_end = float(freq.f_hz.sel(system="eastern-db0", event="cascade").isel(time=-1))
     assert f_end - 60.0 == pytest.approx(settle, rel=0.02)
     post = xr.open_dataset(out / "events.nc", group="post_event")
     assert bool(post.converged.all())

@@ -127,8 +127,9 @@ class FrequencySystem(Section):
         description="CSV with columns `hour` (hour of the network's load year) and `inertia_gws`: "
         "the inertia at the event hour, for an hourly record such as ERCOT's published system "
         "inertia; overrides `inertia_gws`.",
-        source="ERCOT publishes its system inertia by hour (ERCOT, Inertia: Basic Concepts and "
-        "Impacts on the ERCOT Grid, 2018; ai_loads_and_grid_events.md s.4)",
+        source="ERCOT tracks its system inertia in real time and reports its history, e.g. the "
+        "lowest recorded 130 GW-s on 27 Oct 2017 (ERCOT, Inertia: Basic Concepts and Impacts on "
+        "the ERCOT Grid, 2018; ai_loads_and_grid_events.md s.4)",
     )
     load_mw: float | None = _opt("Online load (scales damping, UFLS and trip stages).", "MW", gt=0)
     load_damping_pct_per_pct: float | None = _opt("Load change in % per % frequency change.", ge=0)
