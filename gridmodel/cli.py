@@ -155,6 +155,17 @@ def _print_result(stage: str, tree) -> None:
         from gridmodel.rates.run import headline_table
 
         console.print(_table(f"Typical household: {name}", headline_table(tree), ["case", "usd_per_month", "change_usd_per_month", "npv_change_usd"]))  # fmt: skip
+        cases = tree["cases"]
+        if "residential_plc_kw_per_customer" in cases.attrs:
+            k = int(cases.attrs["report_year_index"])
+            year = int(cases.year[k])
+            sc = cases.sel(case="scenario").isel(year=k)
+            console.print(
+                f"Capacity ({cases.attrs['capacity_zone']} zone, delivery year {year}/{(year + 1) % 100:02d}): "
+                f"{float(sc.capacity_price_usd_per_mw_day):,.2f} $/MW-day on a UCAP obligation of "
+                f"{float(sc.ucap_obligation_mw):,.0f} MW; residential peak-load contribution "
+                f"{cases.attrs['residential_plc_kw_per_customer']:.2f} kW per customer"
+            )  # fmt: skip
     elif stage == "headroom":
         _print_headroom(tree)
     elif stage == "profile":

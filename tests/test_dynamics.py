@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from gridmodel.dynamics.frequency import metrics, simulate, system
+from gridmodel.dynamics.frequency import metrics, resolve, simulate, system
 
 
 @pytest.fixture(scope="module")
@@ -16,42 +16,53 @@ def ercot():
     return system("ercot")
 
 
+@pytest.fixture(scope="module")
+def linear(ercot):
+    """The ERCOT preset with no FFR, no load resources and no governor deadband: every response
+    is linear below the governor limits."""
+    return replace(ercot, ffr_mw=0.0, lr_mw=0.0, governor_deadband_hz=0.0)
+
+
 def test_initial_rocof_is_the_closed_form(ercot):
     lost = np.array([500.0, 1500.0])
-    ds = simulate(ercot, -lost, t_end_s=0.02, dt_s=0.001)
+    ds = simulate(replace(ercot, ffr_mw=0.0), -lost, t_end_s=0.02, dt_s=0.001)
     rocof = (ds.f_hz.isel(time=1) - ds.f_hz.isel(time=0)) / 0.001
     # ΔP·f0 / (2 H) with H in MW·s; a load loss makes the frequency rise
     np.testing.assert_allclose(rocof, lost * 60.0 / (2 * ercot.inertia_mws), rtol=1e-9)
 
 
-def test_settling_deviation_is_the_closed_form(ercot):
+def test_settling_deviation_is_the_closed_form_with_and_without_deadband(ercot, linear):
     lost = np.array([200.0, 1000.0, 2000.0])  # all within the 2,750 MW governor reserve
-    ds = simulate(ercot, -lost, t_end_s=120.0, dt_s=0.01)
     d, k = ercot.damping_mw_per_hz, ercot.governor_mw_per_hz
+    ds = simulate(linear, -lost, t_end_s=120.0, dt_s=0.01)
     np.testing.assert_allclose(ds.f_hz.isel(time=-1) - 60.0, lost / (d + k), rtol=1e-4)
+    # outside the deadband db the governors answer K (Δf - db): Δf = (ΔP + K db) / (D + K)
+    db = ercot.governor_deadband_hz
+    ds = simulate(replace(ercot, ffr_mw=0.0), -lost, t_end_s=120.0, dt_s=0.01)
+    np.testing.assert_allclose(ds.f_hz.isel(time=-1) - 60.0, (lost + k * db) / (d + k), rtol=1e-4)
 
 
-def test_zenith_and_nadir_grow_with_the_mw_lost(ercot):
+def test_zenith_and_nadir_grow_with_the_mw_lost(linear):
     mw = np.linspace(100, 4000, 40)
     # without relays: they arrest large excursions in whole stages
-    bare = replace(ercot, ufls_hz=(), ufls_cumulative_shed=(), oft_hz=(), oft_cumulative_trip=())
+    bare = replace(linear, ufls_hz=(), ufls_cumulative_shed=(), oft_hz=(), oft_delay_s=(), oft_cumulative_trip=())  # fmt: skip
     up = metrics(simulate(bare, -mw), {})
     down = metrics(simulate(bare, mw), {})
     assert np.all(np.diff(up.zenith_hz) > 0) and np.all(np.diff(down.nadir_hz) < 0)
     assert np.all(up.zenith_hz > 60.0) and np.all(down.nadir_hz < 60.0)
 
 
-def test_saturated_governors_settle_on_damping_alone(ercot):
-    lost = 5000.0  # beyond the 2,750 MW downward reserve
-    bare = replace(ercot, oft_hz=(), oft_cumulative_trip=())
+def test_saturated_governors_settle_on_damping_alone(linear):
+    lost = 5000.0  # beyond a 2,750 MW downward reserve
+    bare = replace(linear, reserve_down_mw=2750.0, oft_hz=(), oft_delay_s=(), oft_cumulative_trip=())  # fmt: skip
     ds = simulate(bare, [-lost], t_end_s=200.0, dt_s=0.01)
-    expected = (lost - ercot.reserve_down_mw) / ercot.damping_mw_per_hz
+    expected = (lost - bare.reserve_down_mw) / bare.damping_mw_per_hz
     assert float(ds.f_hz[0, -1]) - 60.0 == pytest.approx(expected, rel=1e-4)
 
 
 def test_ufls_stages_shed_their_steps_and_arrest_the_fall(ercot):
     no_relays = replace(ercot, ufls_hz=(), ufls_cumulative_shed=())
-    trip = np.array([6000.0])
+    trip = np.array([9000.0])
     with_ufls = metrics(simulate(ercot, trip), {"59.3": 59.3, "58.9": 58.9})
     without = metrics(simulate(no_relays, trip), {})
     assert float(with_ufls.nadir_hz[0]) > float(without.nadir_hz[0])
@@ -61,8 +72,21 @@ def test_ufls_stages_shed_their_steps_and_arrest_the_fall(ercot):
     assert float(with_ufls["time_to_59.3_s"][0]) < float(with_ufls["time_to_58.9_s"][0])
 
 
+def test_load_resources_trip_their_delay_after_the_relay_setting(ercot):
+    ds = simulate(ercot, [2750.0, 500.0], t_end_s=20.0, dt_s=0.001)
+    m = metrics(ds, {"lr": ercot.lr_trip_hz})
+    lr = ds.relay_s.sel(relay=ds.relay[ds.relay_kind == "load_resource"]).to_numpy()[:, 0]
+    crossed = float(m.time_to_lr_s[0])
+    assert lr[0] == pytest.approx(crossed + ercot.lr_delay_s, abs=0.001 + 1e-9)
+    assert float(m.load_resources_tripped_mw[0]) == ercot.lr_mw
+    assert np.isnan(lr[1]) and float(m.load_resources_tripped_mw[1]) == 0.0  # never reached
+    # once tripped, the 1,400 MW are off the balance: the nadir is above the one without them
+    bare = metrics(simulate(replace(ercot, lr_mw=0.0), [2750.0], 20.0, 0.001), {})
+    assert float(m.nadir_hz[0]) > float(bare.nadir_hz[0])
+
+
 def test_over_frequency_trip_acts_once_at_its_set_point(ercot):
-    lost = np.array([1000.0, 6000.0])
+    lost = np.array([1000.0, 7500.0])
     ds = simulate(ercot, -lost, t_end_s=20.0)
     m = metrics(ds, {"61.8": 61.8})
     acted = ds.relay_s.sel(relay="OF trip 61.8 Hz").to_numpy()
@@ -70,11 +94,68 @@ def test_over_frequency_trip_acts_once_at_its_set_point(ercot):
     # the relay acts on the first step above its set point and trips its whole stage
     assert acted[1] == pytest.approx(float(m["time_to_61.8_s"][1]), abs=0.005 + 1e-9)
     assert float(m.generation_tripped_mw[1]) == pytest.approx(0.02 * ercot.load_mw)
-    bare = metrics(simulate(replace(ercot, oft_hz=(), oft_cumulative_trip=()), -lost[1:]), {})
+    bare = metrics(simulate(replace(ercot, oft_hz=(), oft_delay_s=(), oft_cumulative_trip=()), -lost[1:]), {})  # fmt: skip
     assert float(m.settling_hz[1]) < float(bare.settling_hz[0])
 
 
-def test_a_time_varying_imbalance_equals_the_sum_of_its_steps(ercot):
+def test_definite_time_over_frequency_stage_resets_if_the_frequency_returns(linear):
+    """A PRC-024-style stage at 60.3 Hz with a 2 s delay: a brief excursion above 60.3 Hz does not
+    trip it; one that stays above does, 2 s after it crossed."""
+    staged = replace(linear, oft_hz=(60.3,), oft_delay_s=(2.0,), oft_cumulative_trip=(0.01,))
+    brief, lasting = 1200.0, 2800.0  # above 60.3 Hz for less than 2 s; settles above it
+    ds = simulate(staged, [-brief, -lasting], t_end_s=40.0, dt_s=0.002)
+    above = (ds.f_hz > 60.3).to_numpy()
+    dt = 0.002
+    acted = ds.relay_s.sel(relay="OF trip 60.3 Hz after 2 s").to_numpy()
+    assert 0 < above[0].sum() * dt < 2.0 and np.isnan(acted[0])
+    first = np.argmax(above[1]) * dt
+    assert acted[1] == pytest.approx(first + 2.0, abs=dt + 1e-9)
+
+
+def test_events_outside_the_valid_range_are_flagged(ercot):
+    m = metrics(simulate(ercot, [-500.0, -7500.0, 20000.0], t_end_s=30.0), {})
+    assert list(m.valid.values) == [True, False, False]
+    assert "61.8 Hz" in str(m.validity[1].values) and "57 Hz" in str(m.validity[2].values)
+    assert str(m.validity[0].values) == ""
+
+
+def _reference_ivp(p, dp_mw: float, t_end: float) -> float:
+    """Nadir (Hz) of a step generation loss from the same equations written out for
+    scipy's solve_ivp, with the FFR trigger found as an event and the ramp after it."""
+    from scipy.integrate import solve_ivp
+
+    f0, h2, d = p.f0_hz, 2.0 * p.inertia_mws, p.damping_mw_per_hz
+    k, up, down, db = p.blocks()[0]
+
+    def rhs(t, x, t_trig):
+        df, xg, xr = x
+        dead = max(abs(df) - db, 0.0) * np.sign(df)
+        target = min(max(-k * dead, -down), up)
+        pm = p.hp_fraction * xg + (1 - p.hp_fraction) * xr
+        ffr = 0.0 if t_trig is None else p.ffr_mw * min(max((t - t_trig) / p.ffr_full_s, 0.0), 1.0)
+        return [f0 * (pm + ffr - dp_mw - d * df) / h2, (target - xg) / p.governor_s, (xg - xr) / p.reheat_s]  # fmt: skip
+
+    def trigger(t, x, t_trig):
+        return f0 + x[0] - p.ffr_trigger_hz
+
+    trigger.terminal, trigger.direction = True, -1
+    opts = {"rtol": 1e-10, "atol": 1e-12, "max_step": 0.01}
+    first = solve_ivp(rhs, (0, t_end), [0, 0, 0], args=(None,), events=trigger, **opts)
+    t_trig = float(first.t_events[0][0])
+    rest = solve_ivp(rhs, (t_trig, t_end), first.y[:, -1], args=(t_trig,), **opts)
+    return f0 + min(first.y[0].min(), rest.y[0].min())
+
+
+def test_nadir_with_ffr_matches_an_independent_solve_ivp(linear):
+    params = replace(linear, ffr_mw=600.0, governor_deadband_hz=0.017, ufls_hz=(), ufls_cumulative_shed=())  # fmt: skip
+    for lost in (1500.0, 2750.0):
+        ours = float(metrics(simulate(params, [lost], t_end_s=20.0), {}).nadir_hz[0])
+        assert ours == pytest.approx(_reference_ivp(params, lost, 20.0), abs=1e-3)
+    no_ffr = float(metrics(simulate(replace(params, ffr_mw=0.0), [2750.0], 20.0), {}).nadir_hz[0])  # fmt: skip
+    assert ours > no_ffr + 0.02  # 600 MW within 0.25 s lift the nadir
+
+
+def test_a_time_varying_imbalance_equals_the_sum_of_its_steps(linear):
     """Below every relay and governor limit the model is linear: two campuses tripping 5 s apart
     give the sum of the two single-trip responses, shifted."""
     t_end, dt = 30.0, 0.005
@@ -83,11 +164,23 @@ def test_a_time_varying_imbalance_equals_the_sum_of_its_steps(ercot):
     staged = np.zeros((1, n))
     staged[0, :] = -300.0
     staged[0, shift:] -= 500.0
-    f = simulate(ercot, staged, t_end_s=t_end, dt_s=dt).f_hz.to_numpy()[0] - 60.0
-    single = simulate(ercot, [-300.0, -500.0], t_end_s=t_end, dt_s=dt).f_hz.to_numpy() - 60.0
+    f = simulate(linear, staged, t_end_s=t_end, dt_s=dt).f_hz.to_numpy()[0] - 60.0
+    single = simulate(linear, [-300.0, -500.0], t_end_s=t_end, dt_s=dt).f_hz.to_numpy() - 60.0
     expected = single[0].copy()
     expected[shift:] += single[1, : n - shift]
     np.testing.assert_allclose(f, expected, atol=1e-9)
+
+
+def test_scenario_settings_override_the_preset_and_hourly_inertia_is_read(tmp_path):
+    from gridmodel.schema import FrequencySystem
+
+    csv = tmp_path / "inertia.csv"
+    csv.write_text("hour,inertia_gws\n10,210\n11,250\n")
+    spec = FrequencySystem(preset="ercot", name="ercot-2022", inertia_csv=csv, ffr_mw=450, lr_mw=0)
+    p = resolve(spec, hour=11)
+    assert (p.name, p.inertia_mws, p.ffr_mw, p.lr_mw) == ("ercot-2022", 250e3, 450.0, 0.0)
+    assert p.load_mw == system("ercot").load_mw  # not set: the preset's
+    assert resolve(FrequencySystem(preset="ercot", inertia_gws=180)).inertia_mws == 180e3
 
 
 def test_aggregated_model_matches_andes_time_domain():
@@ -257,6 +350,10 @@ def test_events_command_end_to_end(tmp_path):
         ],  # fmt: skip
         "study": {"contingencies": None, "hosting_capacity": None},
         "events": {
+            "systems": [
+                "ercot",
+                {"preset": "eastern", "name": "eastern-db0", "governor_deadband_hz": 0},
+            ],
             "fault": {"site": "bartonville-230"},
             "window_s": 100,
             "oscillation": None,
@@ -279,8 +376,14 @@ def test_events_command_end_to_end(tmp_path):
     freq = xr.open_dataset(out / "events" / "events.nc", group="frequency")
     # the step left after the trip settles where the closed form says
     ercot = system("ercot")
-    settle = 300.0 / (ercot.damping_mw_per_hz + ercot.governor_mw_per_hz)
+    k = ercot.governor_mw_per_hz  # outside the deadband: Δf = (ΔP + K db) / (D + K)
+    settle = (300.0 + k * ercot.governor_deadband_hz) / (ercot.damping_mw_per_hz + k)
     f_end = float(freq.f_hz.sel(system="ercot", event="cascade").isel(time_s=-1))
+    assert f_end - 60.0 == pytest.approx(settle, rel=0.02)
+    # a system set in the scenario: the Eastern preset without its deadband settles on ΔP/(D + K)
+    eastern = system("eastern")
+    settle = 300.0 / (eastern.damping_mw_per_hz + eastern.governor_mw_per_hz)
+    f_end = float(freq.f_hz.sel(system="eastern-db0", event="cascade").isel(time_s=-1))
     assert f_end - 60.0 == pytest.approx(settle, rel=0.02)
     post = xr.open_dataset(out / "events" / "events.nc", group="post_event")
     assert bool(post.converged.all())
@@ -294,3 +397,25 @@ def test_events_command_end_to_end(tmp_path):
     bad = CliRunner().invoke(app, ["events", str(path), "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "events.systems" in bad.output and "atlantis" in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("system", "field"),
+    [
+        ({"preset": "ercot", "inertia_gws": -130}, "events.systems.0.inertia_gws"),
+        ({"preset": "ercot", "ffr_trigger_hz": 60.2}, "events.systems.0.ffr_trigger_hz"),
+        ({"preset": "atlantis"}, "events.systems.0.preset"),
+    ],
+)
+def test_bad_frequency_settings_fail_through_the_cli_naming_the_field(tmp_path, system, field):
+    import yaml
+    from typer.testing import CliRunner
+
+    from gridmodel.cli import app
+
+    data = {"name": "bad", "network": "illinois200", "events": {"systems": [system]}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["events", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and field in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 import yaml
@@ -14,7 +16,13 @@ from gridmodel.inputs import build_inputs
 from gridmodel.networks import load_network
 from gridmodel.rates import allocation
 from gridmodel.rates import run as bills_stage
-from gridmodel.rates.bills import COMPONENTS, simulate
+from gridmodel.rates.bills import (
+    COMPONENTS,
+    at_todays_prices,
+    delivery_year_capacity,
+    residential_plc_kw_per_customer,
+    simulate,
+)
 from gridmodel.rates.revenue import calibrated_supply, capacity_price, fixed_charge_rate
 from gridmodel.rates.run import named_cases
 from gridmodel.rates.tariff import exit_fee_usd
@@ -120,9 +128,8 @@ def illinois():
 
 
 def bill_model(network, scenario):
-    """The bill model of a scenario that uses no link of the chain."""
-    study = build_inputs(scenario, network)
-    return bills_stage.bill_model(study, bills_stage.link_inputs(study, None, None, False))
+    """The bill model of a scenario on ``network``."""
+    return bills_stage.bill_model(build_inputs(scenario, network))
 
 
 def test_revenue_neutral_every_year_and_today_reproduced(illinois):
@@ -196,26 +203,99 @@ def test_minimum_take_bills_the_floor_and_exit_fee_arithmetic(illinois):
     assert float(ds.allocated_usd.sel({"class": "large_load", "component": "exit_fee_credit"}).sum()) == 0  # fmt: skip
 
 
-def test_capacity_price_change_reaches_households_through_their_peak_contribution(illinois):
-    prices = [269.92] + [329.17] * 5
-    scenario = _scenario(
+# ---------------------------------------------------------------------------------------------
+# Capacity in PJM's terms: 5CP peak-load contributions, FPR, delivery years
+
+
+def _five_cp_by_hand(system_mw: np.ndarray, year: int) -> np.ndarray:
+    """Hours of the five highest daily peaks in June-September, written out with pandas."""
+    s = pd.Series(system_mw, index=pd.date_range(f"{year}-01-01", periods=len(system_mw), freq="h"))
+    summer = s[(s.index.month >= 6) & (s.index.month <= 9)]
+    peaks = summer.groupby(summer.index.date).idxmax()
+    top = summer[peaks.values].nlargest(5).index
+    return np.sort([s.index.get_loc(t) for t in top])
+
+
+def _capacity_scenario(**market):
+    return _scenario(
         years=6,
-        procurement={
-            "market": "capacity_market",
-            "capacity_market": {"price_usd_per_mw_day": prices},
-        },
-        allocation={"generation": "1cp"},
+        procurement={"market": "capacity_market", "capacity_market": market},
         rate_case={"interval_years": 1, "lag_years": 0},
-        large_loads=[{"campus": "dc", "first_year": 50}],
+        large_loads=[{"campus": "dc", "first_year": 1, "ramp_years": 2}],
+    )
+
+
+def test_residential_plc_per_customer_follows_from_class_loads_at_the_5cp_hours(illinois):
+    model, _ = bill_model(illinois, _capacity_scenario())
+    hours = _five_cp_by_hand(model.retail.loads_mw.sum(axis=0), illinois.load_year)
+    np.testing.assert_array_equal(model.retail.five_cp, hours)
+    residential_mw = model.retail.loads_mw[0, hours].mean()
+    customers = model.retail.energy_mwh[0] * 1000 / (12 * 873)  # Ohio: 873 kWh/month
+    plc_kw = residential_mw * 1000 / customers
+    assert residential_plc_kw_per_customer(model) == pytest.approx(plc_kw, rel=1e-12)
+    assert 1.0 < plc_kw < 6.0  # a household, not a class
+    given, _ = bill_model(illinois, _capacity_scenario(residential_plc_kw=2.5))
+    assert residential_plc_kw_per_customer(given) == pytest.approx(2.5, rel=1e-12)
+
+
+def test_capacity_cost_of_a_zone_is_price_times_ucap_obligation_times_days(illinois):
+    prices = [269.92, 310.0, 329.17, 333.44, 300.0, 280.0]
+    model, campuses = bill_model(
+        illinois, _capacity_scenario(price_usd_per_mw_day=prices, forecast_pool_requirement=0.93)
+    )
+    hours = _five_cp_by_hand(model.retail.loads_mw.sum(axis=0), illinois.load_year)
+    retail_peak = model.retail.loads_mw[:, hours].sum(axis=0).mean()
+    campus = campuses[0]
+    at_peak = campus.shape[hours].mean()
+    ds = simulate(model, campuses)
+    for y in range(6):
+        start = 2027 + y
+        days = (date(start + 1, 6, 1) - date(start, 6, 1)).days
+        obligation = (retail_peak + campus.forecast_mw(y) * at_peak) * 0.93
+        rows, price, ucap = delivery_year_capacity(model, y, campuses)
+        assert float(rows.sum()) == pytest.approx(prices[y] * obligation * days, rel=1e-9)
+        assert ucap == pytest.approx(obligation, rel=1e-12)
+        assert float(ds.ucap_obligation_mw[y]) == pytest.approx(obligation, rel=1e-12)
+    # recovered over the delivery year's 12 billing cycles: 7 in the first calendar year, 5 after
+    paid = ds.allocated_usd.sel(component="capacity").sum("class").to_numpy()
+    cost = [float(delivery_year_capacity(model, y, campuses)[0].sum()) for y in range(-1, 6)]
+    np.testing.assert_allclose(paid, [7 / 12 * cost[y + 1] + 5 / 12 * cost[y] for y in range(6)], rtol=1e-12)  # fmt: skip
+
+
+def test_a_forecast_that_never_arrives_is_paid_by_the_other_classes(illinois):
+    model, campuses = bill_model(illinois, _capacity_scenario(price_usd_per_mw_day=300.0))
+    no_show = [replace(c, materialisation=0.0, tariff=None) for c in campuses]
+    rows, price, obligation = delivery_year_capacity(model, 3, no_show)
+    assert obligation > model.retail.plc_mw().sum() * 0.92 + 900  # the campus's forecast counts
+    assert rows[3] == 0.0  # no load measured, no minimum take
+    assert float(rows[:3].sum()) == pytest.approx(300.0 * obligation * 365, rel=1e-12)
+
+
+def test_a_price_change_without_a_campus_costs_the_household_its_plc_times_fpr(illinois):
+    scenario = parse_scenario(
+        {
+            "name": "price-only",
+            "network": "illinois200",
+            "load_growth": {"kind": "scale_to_peak", "peak_mw": 4000},
+            "bills": {
+                "baseline": {"region": "ohio"},
+                "years": 4,
+                "monte_carlo": None,
+                "rate_case": {"interval_years": 1, "lag_years": 0},
+                "procurement": {"market": "capacity_market", "capacity_market": {}},
+            },
+        }
     )
     model, campuses = bill_model(illinois, scenario)
-    ds = simulate(model, campuses)
-    bill = ds.residential_bill_usd_per_month.to_numpy()
-    loads = model.retail.loads_mw
-    peak = int(np.argmax(loads.sum(axis=0)))
-    plc_kw = loads[0, peak] * 1000 * 1.178 / model.retail.customers[0]
-    usd_per_kw_month = (329.17 - 269.92) * 365 / 12 / 1000
-    assert bill[1] - bill[0] == pytest.approx(usd_per_kw_month * plc_kw, rel=1e-9)
+    assert campuses == [] and list(named_cases(campuses)) == ["today", "scenario"]
+    today = simulate(at_todays_prices(model), []).residential_bill_usd_per_month.to_numpy()
+    bill = simulate(model, []).residential_bill_usd_per_month.to_numpy()
+    # 2029: the billing cycles of 2028/29 and 2029/30, both at the published 2027/28 cap (the
+    # last published price, which anchors the demand curve) and both 365 days long
+    assert float(model.supply.capacity.prices[0]) == 333.44
+    usd_per_kw_month = (333.44 * 0.92 - 269.92 * 0.95) * 365 / 12 / 1000
+    plc = residential_plc_kw_per_customer(model)
+    assert bill[2] - today[2] == pytest.approx(usd_per_kw_month * plc, rel=1e-9)
 
 
 def test_rate_case_lag_defers_and_recovers(illinois):
@@ -279,3 +359,28 @@ def test_bills_command_writes_every_output(tmp_path):
     bad = CliRunner().invoke(app, ["bills", str(path), "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "bills.baseline.region" in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("market", "field"),
+    [
+        ({"forecast_pool_requirement": 2.5}, "capacity_market.forecast_pool_requirement"),
+        ({"forecast_pool_requirement": {2026: 0.0}}, "capacity_market.forecast_pool_requirement"),
+        ({"zone": "ATLANTIS"}, "bills.procurement.capacity_market.zone"),
+    ],
+)
+def test_bad_capacity_terms_fail_through_the_cli_naming_the_field(tmp_path, market, field):
+    from typer.testing import CliRunner
+
+    from gridmodel.cli import app
+
+    data = {
+        "name": "bad",
+        "network": "illinois200",
+        "bills": {"procurement": {"market": "capacity_market", "capacity_market": market}},
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["bills", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and field in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

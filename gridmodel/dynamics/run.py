@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from gridmodel.dynamics.cascade import site_voltage, trip_cascade
-from gridmodel.dynamics.frequency import metrics, simulate, system
+from gridmodel.dynamics.frequency import metrics, resolve, simulate
 from gridmodel.dynamics.links import solved_hour
 from gridmodel.inputs import StudyInputs
 from gridmodel.loads.campus import campus_load_model
@@ -87,19 +87,21 @@ def fault_cascade(
     return ds, retained.to_numpy()
 
 
-def cascade_frequency(cascade: xr.Dataset, events: Events) -> xr.Dataset:
+def cascade_frequency(cascade: xr.Dataset, events: Events, hour: int | None = None) -> xr.Dataset:
     """Frequency of each system (dim ``system``) as the campuses drop off the grid; and, for
-    comparison, the tripped load reconnecting all at once."""
+    comparison, the tripped load reconnecting all at once. ``hour``: hour of the load year (for
+    hourly inertia)."""
     lost = cascade.load_reduction_mw.to_numpy()
     tripped = float(cascade.tripped_mw.sum())
     step = np.full_like(lost, tripped)  # block reconnection: the whole load back at t = 0+
     runs = []
-    for name in events.systems:
-        params = system(name)
+    for k, spec in enumerate(events.systems):
+        params = resolve(spec, hour, f"events.systems.{k}")
         ds = simulate(params, np.vstack([-lost, step]), events.window_s, events.dt_s)
         ds = ds.assign_coords(event=["cascade", "block_reconnection"])
         runs.append(xr.merge([ds, metrics(ds, LEL_BAND_HZ)]))
-    return xr.concat(runs, dim=pd.Index(events.systems, name="system"), join="outer")
+    labels = [s.label for s in events.systems]
+    return xr.concat(runs, dim=pd.Index(labels, name="system"), join="outer")
 
 
 def _with_loads(inj: Injections, row: int, load_p: np.ndarray, load_q: np.ndarray) -> Injections:
@@ -157,24 +159,27 @@ def post_event_flows(
 # Sweep of sudden losses
 
 
-def loss_sweep(events: Events) -> tuple[xr.Dataset, xr.Dataset]:
-    """Metrics of sudden load losses and generator trips of each size (dims system, kind, mw);
-    trajectories for ``trajectories_mw`` (resampled to ``TRAJECTORY_STEP_S``)."""
+def loss_sweep(events: Events, hour: int | None = None) -> tuple[xr.Dataset, xr.Dataset]:
+    """Metrics of sudden load losses and generator trips of each size (dims system, kind, mw),
+    with each system's relay set points (``relay_setpoint_hz``); trajectories for
+    ``trajectories_mw`` (resampled to ``TRAJECTORY_STEP_S``). ``hour``: hour of the load year."""
     mw = np.array(sorted(set(events.lost_mw) | set(events.trajectories_mw)), float)
     every = max(1, int(round(TRAJECTORY_STEP_S / events.dt_s)))
     stats, paths = [], []
-    for name in events.systems:
-        params = system(name)
+    for k, spec in enumerate(events.systems):
+        params = resolve(spec, hour, f"events.systems.{k}")
         per_kind, per_kind_f = [], []
         for sign in (-1.0, 1.0):
             ds = simulate(params, sign * mw, events.window_s, events.dt_s)
             ds = ds.assign_coords(event=mw)
-            per_kind.append(metrics(ds, LEL_BAND_HZ).assign(relay_s=ds.relay_s))
+            per_kind.append(
+                metrics(ds, LEL_BAND_HZ).assign(relay_s=ds.relay_s, relay_setpoint_hz=ds.relay_hz)
+            )
             per_kind_f.append(ds.f_hz.sel(event=list(events.trajectories_mw)).isel(time=slice(None, None, every)))  # fmt: skip
         kinds = pd.Index(["load_loss", "generator_trip"], name="kind")
         stats.append(xr.concat(per_kind, dim=kinds))
         paths.append(xr.concat(per_kind_f, dim=kinds))
-    sysdim = pd.Index(events.systems, name="system")
+    sysdim = pd.Index([s.label for s in events.systems], name="system")
     sweep = xr.concat(stats, dim=sysdim, join="outer").rename(event="mw")
     trajectories = xr.concat(paths, dim=sysdim).rename(event="mw").to_dataset(name="f_hz")
     sweep = sweep.sel(mw=list(events.lost_mw))
@@ -379,6 +384,7 @@ def events(
     load = (period.system_load_mw + period.campus_p_mw.sum("campus")).to_numpy()
     row = int(resolve_hours([events.hour], load)[0])
     hour = period.time.values[row]
+    hour_of_year = int(period.hour.values[row])
     system_mw = float(load[row])
     progress("events", 0, 4)
     groups: dict[str, xr.Dataset | None] = {}
@@ -393,10 +399,10 @@ def events(
         root.attrs["pre_event_vm_mismatch_pu"] = float(np.nanmax(np.abs(res["vm_pu"] - vm_stress)))
         cascade, _ = fault_cascade(case, net, scenario, campus_mw)
         groups["cascade"] = cascade
-        groups["frequency"] = cascade_frequency(cascade, events)
+        groups["frequency"] = cascade_frequency(cascade, events, hour_of_year)
         groups["post_event"] = post_event_flows(case, inj, 0, cascade.tripped_mw.to_numpy())
     progress("events", 1, 4)
-    groups["sweep"], groups["trajectories"] = loss_sweep(events)
+    groups["sweep"], groups["trajectories"] = loss_sweep(events, hour_of_year)
     progress("events", 1, 4)
     if events.oscillation is not None:
         osc, modes = screen_oscillations(study, system_mw, progress)
@@ -408,13 +414,14 @@ def events(
 
 
 def summary_table(tree: xr.DataTree) -> pd.DataFrame:
-    """One row per reported quantity of a stored events result: name, value, unit."""
+    """One row per reported quantity of a stored events result: name, value, unit; events that
+    leave the range the frequency model holds for are listed with the reason."""
 
     def group(name):
         return tree[name].to_dataset() if name in tree else None
 
     cascade, frequency, post = group("cascade"), group("frequency"), group("post_event")
-    oscillation = group("oscillation")
+    oscillation, sweep = group("oscillation"), group("sweep")
     rows = [("event hour", tree.attrs["event_time"], "")]
     if cascade is not None:
         rows += [
@@ -440,6 +447,9 @@ def summary_table(tree: xr.DataTree) -> pd.DataFrame:
                     "Hz",
                 ),  # fmt: skip
             ]
+            for event in one.event.values:
+                if not bool(one.valid.sel(event=event)):
+                    rows.append((f"{name}: {event} outside the model's range", str(one.validity.sel(event=event)), "-"))  # fmt: skip
     if post is not None and post.converged.all():
         dv = post.vm_pu.sel(state="post_event") - post.vm_pu.sel(state="pre_event")
         high = post.vm_pu.sel(state="post_event") > post.max_vm_pu + 1e-9
@@ -508,4 +518,11 @@ def summary_table(tree: xr.DataTree) -> pd.DataFrame:
                 ("linearised model: the same", a["linear_v_p2p_pct"], "%"),
                 ("ANDES time-domain runtime (60 s)", a["time_domain_runtime_s"], "s"),
             ]
+    if sweep is not None:
+        for name in sweep.system.values:
+            for kind in sweep.kind.values:
+                one = sweep.sel(system=name, kind=kind)
+                bad = one.mw.values[~one.valid.values.astype(bool)]
+                if len(bad):
+                    rows.append((f"{name}: {kind} outside the model's range from", float(bad.min()), "MW"))  # fmt: skip
     return pd.DataFrame(rows, columns=["quantity", "value", "unit"])

@@ -17,13 +17,8 @@ import numpy as np
 import xarray as xr
 
 from gridmodel.rates import allocation
-from gridmodel.rates.revenue import (
-    MW_DAYS_PER_YEAR,
-    ExistingCosts,
-    calibrated_supply,
-    capacity_price,
-    vintage_cost,
-)
+from gridmodel.rates.capacity import CapacityTerms, class_plc_mw
+from gridmodel.rates.revenue import MW_DAYS_PER_YEAR, ExistingCosts, vintage_cost
 from gridmodel.rates.tariff import LargeLoadCase, exit_fee_usd
 from gridmodel.schema import RETAIL_CLASSES
 
@@ -55,17 +50,27 @@ DEMAND_COMPONENTS = (
 
 @dataclass(frozen=True)
 class RetailSystem:
-    """Retail classes: hourly MW (class, hour), month of each hour, customers, today's revenue."""
+    """Retail classes: hourly MW (class, hour), month of each hour, customers, today's revenue,
+    and the hours of the five summer coincident peaks (PJM 5CP)."""
 
     loads_mw: np.ndarray
     month: np.ndarray
     customers: np.ndarray
     revenue_usd: np.ndarray
     household_kwh_per_month: float
+    five_cp: np.ndarray
 
     @property
     def energy_mwh(self) -> np.ndarray:
         return self.loads_mw.sum(axis=1)
+
+    def plc_mw(self, residential_plc_kw: float | None = None) -> np.ndarray:
+        """Peak-load contribution of each retail class (MW): its mean load at the 5CP hours, or
+        for the residential class ``residential_plc_kw`` per customer when given."""
+        plc = class_plc_mw(self.loads_mw, self.five_cp)
+        if residential_plc_kw is not None:
+            plc[0] = residential_plc_kw * self.customers[0] / 1000.0
+        return plc
 
 
 @dataclass(frozen=True)
@@ -90,13 +95,7 @@ class Supply:
     new_generation_mw: float | None  # built for the full forecast; None = contract x (1 + RM)
     generation_life_yr: int
     energy_price_change_usd_per_mwh: float
-    capacity_prices: np.ndarray | None = None  # $/MW-day per year, given
-    baseline_price: float = 0.0
-    supply_mw: float | None = None
-    market_peak_mw: float | None = None
-    cap: float = 0.0
-    floor: float = 0.0
-    surplus_at_floor: float = 1.0
+    capacity: CapacityTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,6 @@ def _shares(model: BillModel, loads: np.ndarray, floors_td, floors_gen, cp_scale
 _ALLOCATOR = {
     "existing_generation": "generation",
     "new_generation": "generation",
-    "capacity": "generation",
     "energy": "energy",
     "energy_price_change": "energy",
     "existing_transmission": "transmission",
@@ -169,25 +167,53 @@ _ALLOCATOR = {
 }
 
 
-def _capacity_cost(model: BillModel, year: int, forecast_mw: float, retail_peak: float) -> tuple:
-    """(capacity cost above today's, clearing price) in ``year``."""
-    s = model.supply
-    if s.market != "capacity_market":
-        return 0.0, np.nan
-    obligation0 = retail_peak * (1 + s.reserve_margin)
-    obligation = (retail_peak + forecast_mw) * (1 + s.reserve_margin)
-    if s.capacity_prices is not None:
-        price = float(s.capacity_prices[min(year, len(s.capacity_prices) - 1)])
-    else:
-        market_peak = s.market_peak_mw or retail_peak
-        requirement0 = market_peak * (1 + s.reserve_margin)
-        supply = s.supply_mw or calibrated_supply(
-            requirement0, s.baseline_price, s.cap, s.floor, s.surplus_at_floor
-        )
-        requirement = (market_peak + forecast_mw) * (1 + s.reserve_margin)
-        price = capacity_price(supply, requirement, s.cap, s.floor, s.surplus_at_floor)
-    delta = (price * obligation - s.baseline_price * obligation0) * MW_DAYS_PER_YEAR
-    return delta, price
+def todays_capacity_usd(model: BillModel) -> float:
+    """Capacity cost in today's rates ($/yr): today's price × retail PLC × today's FPR × 365."""
+    if model.supply.market != "capacity_market":
+        return 0.0
+    return float(delivery_year_capacity(model, -1, [])[0].sum())
+
+
+def delivery_year_capacity(model: BillModel, y: int, campuses) -> tuple[np.ndarray, float, float]:
+    """Cost of the delivery year of model year ``y`` by row (retail classes, then campuses; $),
+    its clearing price ($/MW-day) and the zone's UCAP obligation (MW).
+
+    obligation = (retail PLC + forecast campus demand at the 5CP hours) × FPR; cost = price ×
+    obligation × days, shared by the PLCs measured on year ``y - 1`` (campuses at their realised
+    load, floored at their generation minimum take, less behind-the-meter peak avoidance).
+    ``y = -1`` is the delivery year in today's rates (no campus, today's price and FPR).
+    """
+    cm = model.supply.capacity
+    retail = model.retail.plc_mw(cm.residential_plc_kw)
+    if y < 0:
+        rows = np.concatenate([retail, np.zeros(len(campuses))])
+        cost = cm.baseline_price * retail.sum() * cm.baseline_fpr * MW_DAYS_PER_YEAR
+        return cost * rows / rows.sum(), cm.baseline_price, retail.sum() * cm.baseline_fpr
+    hours = model.retail.five_cp
+    at_peak = np.array([c.shape[hours].mean() * (1 - c.btm_peak_avoidance) for c in campuses])
+    forecast = float(sum(c.forecast_mw(y) * a for c, a in zip(campuses, at_peak, strict=True)))
+    obligation = (retail.sum() + forecast) * cm.fpr[y]
+    price = cm.price(y, retail.sum(), forecast)
+    measured = np.array([c.realised_mw(y - 1) * a for c, a in zip(campuses, at_peak, strict=True)])
+    floors = np.array([c.floors_mw(y)[1] for c in campuses])
+    rows = np.concatenate([retail, np.maximum(measured, floors)]) if campuses else retail
+    cost = price * obligation * cm.days[y]
+    return cost * rows / rows.sum(), price, obligation
+
+
+def _capacity_rows(model: BillModel, year: int, campuses, today: bool) -> tuple:
+    """Capacity cost recovered in calendar ``year`` by row ($): the share of the billing cycles of
+    the delivery year starting that June and of the one before; with the price and obligation
+    of the delivery year starting in ``year``."""
+    n_rows = len(RETAIL_CLASSES) + len(campuses)
+    if model.supply.market != "capacity_market":
+        return np.zeros(n_rows), np.nan, np.nan
+    if today:
+        return delivery_year_capacity(model, -1, campuses)
+    first, second = model.supply.capacity.recovery
+    current, price, obligation = delivery_year_capacity(model, year, campuses)
+    previous, *_ = delivery_year_capacity(model, year - 1, campuses)
+    return first * current + second * previous, price, obligation
 
 
 def _new_generation(model: BillModel, campuses: list[LargeLoadCase]) -> tuple:
@@ -209,20 +235,19 @@ def _new_generation(model: BillModel, campuses: list[LargeLoadCase]) -> tuple:
     return vintage_cost(additions, s.new_generation_usd_per_mw_yr, s.generation_life_yr), built
 
 
-def _year_amounts(model: BillModel, year: int, gen_cost: float, campuses, realised, forecast):
-    """Cost pools of ``year`` ($), before transmission projects and exit fees."""
+def _year_amounts(model: BillModel, gen_cost: float, campuses, realised):
+    """Cost pools of a year ($) allocated by class shares (capacity, transmission projects and
+    exit fees come separately). Today's capacity cost leaves the existing generation cost: it is
+    paid through the capacity component."""
     e = model.existing
     retail_energy = model.retail.energy_mwh.sum()
     campus_energy = sum(r * c.shape.sum() for r, c in zip(realised, campuses, strict=True))
     total_energy = retail_energy + campus_energy
-    retail_peak = model.retail.loads_mw.sum(axis=0).max()
-    capacity, price = _capacity_cost(model, year, sum(forecast), retail_peak)
     contract = sum(c.contract_mw for c in campuses)
     realised_share = sum(realised) / contract if contract else 0.0
     amounts = {
-        "existing_generation": e.generation_demand_usd,
+        "existing_generation": e.generation_demand_usd - todays_capacity_usd(model),
         "new_generation": gen_cost,
-        "capacity": capacity,
         "energy": e.energy_usd_per_mwh * total_energy,
         "energy_price_change": model.supply.energy_price_change_usd_per_mwh
         * realised_share
@@ -231,7 +256,7 @@ def _year_amounts(model: BillModel, year: int, gen_cost: float, campuses, realis
         "distribution": e.distribution_demand_usd,
         "customer": e.distribution_customer_usd,
     }
-    return amounts, price
+    return amounts
 
 
 def _campus_rows(campuses, realised):
@@ -240,8 +265,11 @@ def _campus_rows(campuses, realised):
     return np.vstack([r * c.shape for r, c in zip(realised, campuses, strict=True)])
 
 
-def _allocate_year(model: BillModel, year: int, campuses, gen_cost: float, credit: float):
-    """Allocated $ (row, component) for ``year`` plus reporting figures."""
+def _allocate_year(
+    model: BillModel, year: int, campuses, gen_cost: float, credit: float, today: bool = False
+):
+    """Allocated $ (row, component) for ``year`` plus reporting figures; ``today``: with the
+    capacity cost in today's rates."""
     realised = [c.realised_mw(year) for c in campuses]
     forecast = [c.forecast_mw(year) for c in campuses]
     rows = _campus_rows(campuses, realised)
@@ -253,7 +281,7 @@ def _allocate_year(model: BillModel, year: int, campuses, gen_cost: float, credi
     floors_gen = np.concatenate([pad, [f[1] for f in floors]])
     cp_scale = np.concatenate([np.ones(n_retail), [1 - c.btm_peak_avoidance for c in campuses]])
     shares = _shares(model, loads, floors_td, floors_gen, cp_scale)
-    amounts, price = _year_amounts(model, year, gen_cost, campuses, realised, forecast)
+    amounts = _year_amounts(model, gen_cost, campuses, realised)
     amounts["exit_fee_credit"] = -credit
     out = np.zeros((len(loads), len(COMPONENTS)))
     for name, amount in amounts.items():
@@ -261,8 +289,10 @@ def _allocate_year(model: BillModel, year: int, campuses, gen_cost: float, credi
     out[:, COMPONENTS.index("new_transmission")] = _transmission(
         model, year, campuses, shares["transmission"]
     )
+    capacity, price, obligation = _capacity_rows(model, year, campuses, today)
+    out[:, COMPONENTS.index("capacity")] = capacity
     energy = loads.sum(axis=1)
-    return out, energy, price, sum(realised), sum(forecast)
+    return out, energy, (price, obligation), sum(realised), sum(forecast)
 
 
 def _transmission(model: BillModel, year: int, campuses, shares: np.ndarray) -> np.ndarray:
@@ -298,7 +328,7 @@ def _minimum_bill(model: BillModel, year: int, campuses, k: int, gen_cost: float
 
 def _baseline_adjustment(model: BillModel) -> np.ndarray:
     """Per retail class: today's revenue minus today's allocated cost ($/yr; sums to zero)."""
-    out, *_ = _allocate_year(model, 0, [], 0.0, 0.0)
+    out, *_ = _allocate_year(model, 0, [], 0.0, 0.0, today=True)
     return model.retail.revenue_usd - out.sum(axis=1)
 
 
@@ -347,10 +377,11 @@ def simulate(model: BillModel, campuses: list[LargeLoadCase]) -> xr.Dataset:
     allocated = np.zeros((n, len(CLASSES), len(COMPONENTS)))
     energy = np.zeros((n, len(CLASSES)))
     price = np.zeros(n)
+    obligation = np.zeros(n)
     realised_mw = np.zeros(n)
     forecast_mw = np.zeros(n)
     for y in range(n):
-        out, e, price[y], realised_mw[y], forecast_mw[y] = _allocate_year(
+        out, e, (price[y], obligation[y]), realised_mw[y], forecast_mw[y] = _allocate_year(
             model, y, campuses, gen_cost[y], credit[y]
         )
         out[:n_retail, COMPONENTS.index("rate_design")] = adjustment
@@ -382,6 +413,7 @@ def simulate(model: BillModel, campuses: list[LargeLoadCase]) -> xr.Dataset:
             "large_load_realised_mw": ("year", realised_mw),
             "new_generation_mw": ("year", built),
             "capacity_price_usd_per_mw_day": ("year", price),
+            "ucap_obligation_mw": ("year", obligation),
             "exit_fee_usd": ("year", fees),
         },
         coords={**coords, "retail_class": retail},
@@ -401,8 +433,28 @@ def simulate(model: BillModel, campuses: list[LargeLoadCase]) -> xr.Dataset:
         "large_load_realised_mw": "MW",
         "new_generation_mw": "MW",
         "capacity_price_usd_per_mw_day": "$/MW-day",
+        "ucap_obligation_mw": "MW",
         "exit_fee_usd": "$",
     }
     for name, unit in units.items():
         ds[name].attrs["units"] = unit
+    ds.capacity_price_usd_per_mw_day.attrs["long_name"] = (
+        "capacity price of the delivery year starting in June of the year"
+    )
+    ds.ucap_obligation_mw.attrs["long_name"] = "UCAP obligation of the zone in that delivery year"
     return ds
+
+
+def at_todays_prices(model: BillModel) -> BillModel:
+    """``model`` with today's capacity price and FPR in every delivery year (no price change)."""
+    if model.supply.capacity is None:
+        return model
+    return replace(model, supply=replace(model.supply, capacity=model.supply.capacity.at_todays_price()))  # fmt: skip
+
+
+def residential_plc_kw_per_customer(model: BillModel) -> float:
+    """Residential peak-load contribution per customer (kW): given, or the class's mean load at
+    the 5CP hours over the residential customers."""
+    cm = model.supply.capacity
+    given = cm.residential_plc_kw if cm is not None else None
+    return float(model.retail.plc_mw(given)[0] * 1000.0 / model.retail.customers[0])

@@ -18,8 +18,12 @@ from gridmodel.rates.bills import (
     RetailSystem,
     Supply,
     TransmissionCost,
+    at_todays_prices,
+    residential_plc_kw_per_customer,
     simulate,
+    todays_capacity_usd,
 )
+from gridmodel.rates.capacity import capacity_terms, five_cp_hours
 from gridmodel.rates.classes import (
     customer_counts,
     read_class_csv,
@@ -124,7 +128,7 @@ def link_inputs(study: StudyInputs, stress, optimize, stress_asked: bool) -> dic
     return out
 
 
-def _supply(spec: Bills, n_years: int, linked: dict) -> Supply:
+def _supply(spec: Bills, linked: dict) -> Supply:
     p = spec.procurement
     gen = new_generation_usd_per_mw_yr(
         p.technology, p.cost_year, spec.wacc, spec.generation_life_years, spec.tax_rate
@@ -148,26 +152,16 @@ def _supply(spec: Bills, n_years: int, linked: dict) -> Supply:
     cm = p.capacity_market
     if cm is None:
         return Supply(**base)
-    prices = cm.price_usd_per_mw_day
-    if isinstance(prices, list) and len(prices) not in (1, n_years):
-        raise ScenarioError(
-            "field 'bills.procurement.capacity_market.price_usd_per_mw_day': give one price or "
-            f"one per year ({n_years}), got {len(prices)}"
-        )
-    return Supply(
-        **base,
-        capacity_prices=None if prices is None else np.atleast_1d(np.asarray(prices, float)),
-        baseline_price=cm.baseline_price_usd_per_mw_day,
-        supply_mw=cm.supply_ucap_mw,
-        market_peak_mw=cm.market_peak_mw,
-        cap=cm.cap_usd_per_mw_day,
-        floor=cm.floor_usd_per_mw_day,
-        surplus_at_floor=cm.surplus_at_floor,
-    )
+    return Supply(**base, capacity=capacity_terms(cm, spec.start_year, spec.years))
 
 
-def bill_model(study: StudyInputs, linked: dict) -> tuple[BillModel, list[LargeLoadCase]]:
-    """The bill model of the study on its network's load year, and its campuses."""
+def bill_model(
+    study: StudyInputs, linked: dict | None = None
+) -> tuple[BillModel, list[LargeLoadCase]]:
+    """The bill model of the study on its network's load year, and its campuses, with what the
+    links of the chain give (None: a study whose bills use no link)."""
+    if linked is None:
+        linked = link_inputs(study, None, None, False)
     spec = study.scenario.bills
     system = study.inputs.system_load_mw.to_numpy()
     n_hours = len(system)
@@ -204,23 +198,32 @@ def bill_model(study: StudyInputs, linked: dict) -> tuple[BillModel, list[LargeL
     ]
     transmission += _reinforcements(linked["overloads"], spec, fcr_t)
     a = spec.allocation
+    month = pd.DatetimeIndex(study.inputs.time.values).month.to_numpy()
     model = BillModel(
         years=spec.start_year + np.arange(spec.years),
         retail=RetailSystem(
             loads_mw=loads,
-            month=pd.DatetimeIndex(study.inputs.time.values).month.to_numpy(),
+            month=month,
             customers=np.array([customers[c] for c in RETAIL_CLASSES]),
             revenue_usd=revenue,
             household_kwh_per_month=retail.household_kwh_per_month,
+            five_cp=five_cp_hours(loads.sum(axis=0), month),
         ),
         existing=existing,
-        supply=_supply(spec, spec.years, linked),
+        supply=_supply(spec, linked),
         transmission=tuple(transmission),
         methods=Methods(a.generation, a.transmission, a.distribution),
         wacc=spec.wacc,
         rate_case_interval=spec.rate_case.interval_years,
         rate_case_lag=spec.rate_case.lag_years,
     )
+    if todays_capacity_usd(model) > existing.generation_demand_usd:
+        raise ScenarioError(
+            "field 'bills.procurement.capacity_market': today's capacity cost "
+            f"(${todays_capacity_usd(model) / 1e6:,.0f}M/yr) exceeds the demand-related generation "
+            f"cost in today's rates (${existing.generation_demand_usd / 1e6:,.0f}M/yr); check "
+            "`baseline_price_usd_per_mw_day` and `bills.baseline.function_share`"
+        )
     return model, _campus_cases(study, linked["avoidance"])
 
 
@@ -231,7 +234,10 @@ def bill_model(study: StudyInputs, linked: dict) -> tuple[BillModel, list[LargeL
 def named_cases(campuses: list[LargeLoadCase]) -> dict[str, list[LargeLoadCase]]:
     """The cases every run reports: no campuses (simulated without the transmission built for
     them), as forecast, the scenario, and the forecast load never arriving with and without the
-    tariff's protections."""
+    tariff's protections. With no campus (a price change alone): today's prices and the
+    scenario."""
+    if not campuses:
+        return {"today": [], "scenario": []}
     return {
         "baseline": [],
         "as_forecast": [replace(c, materialisation=1.0, leaves_after_years=None) for c in campuses],
@@ -245,6 +251,19 @@ def npv_per_household(bill: np.ndarray, baseline: np.ndarray, rate: float) -> fl
     """Present value ($, at the start) of the monthly bill change, paid yearly in arrears."""
     discount = (1 + rate) ** -np.arange(1, len(bill) + 1)
     return float(((bill - baseline) * 12 * discount).sum())
+
+
+def reference_case(ds: xr.Dataset) -> str:
+    """The case the others are compared with: no campus, or today's prices without campuses."""
+    return "baseline" if "baseline" in ds.case.values else "today"
+
+
+def _case_model(model: BillModel, name: str) -> BillModel:
+    if name == "baseline":
+        return replace(model, transmission=())
+    if name == "today":
+        return at_todays_prices(replace(model, transmission=()))
+    return model
 
 
 def report_year(model: BillModel, campuses: list[LargeLoadCase]) -> int:
@@ -284,8 +303,6 @@ def check(study: StudyInputs) -> None:
     spec = study.scenario.bills
     if spec is None:
         raise ScenarioError("field 'bills': the scenario has no `bills` block")
-    if not spec.large_loads:
-        raise ScenarioError("field 'bills.large_loads': name at least one campus")
     links.new_generation_source(study.scenario)
 
 
@@ -306,11 +323,10 @@ def bills(
     linked = link_inputs(study, stress, optimize, stress is not None)
     model, campuses = bill_model(study, linked)
     cases = {
-        name: simulate(replace(model, transmission=()) if name == "baseline" else model, c)
-        for name, c in named_cases(campuses).items()
+        name: simulate(_case_model(model, name), c) for name, c in named_cases(campuses).items()
     }
     ds = xr.concat(list(cases.values()), dim=pd.Index(list(cases), name="case"))
-    baseline = ds.residential_bill_usd_per_month.sel(case="baseline").to_numpy()
+    baseline = ds.residential_bill_usd_per_month.sel(case=reference_case(ds)).to_numpy()
     npv = [
         npv_per_household(
             ds.residential_bill_usd_per_month.sel(case=c).to_numpy(), baseline, model.wacc
@@ -326,13 +342,19 @@ def bills(
         residential_customers=float(model.retail.customers[0]),
         wacc=model.wacc,
         report_year_index=report_year(model, campuses),
+        reference_case=reference_case(ds),
     )
+    if model.supply.capacity is not None:
+        ds.attrs.update(
+            capacity_zone=model.supply.capacity.zone,
+            residential_plc_kw_per_customer=residential_plc_kw_per_customer(model),
+        )
     groups = {
         "cases": ds,
         "methods": compare_methods(model, campuses, spec.allocation.compare),
         "links": _links_dataset(linked, model, campuses),
     }
-    if spec.monte_carlo is not None:
+    if spec.monte_carlo is not None and campuses:
         groups["monte_carlo"] = monte_carlo(
             model, campuses, spec.monte_carlo, study.scenario.seed, cases["as_forecast"], progress
         )
@@ -347,12 +369,13 @@ def bills_table(tree: xr.DataTree) -> pd.DataFrame:
     """One row per year: residential c/kWh and $/month per case, change against the baseline."""
     ds = tree["cases"]
     frame = pd.DataFrame({"year": ds.year.values})
-    base = ds.residential_bill_usd_per_month.sel(case="baseline").to_numpy()
+    reference = reference_case(ds)
+    base = ds.residential_bill_usd_per_month.sel(case=reference).to_numpy()
     for case in ds.case.values:
         bill = ds.residential_bill_usd_per_month.sel(case=case).to_numpy()
         frame[f"{case}_cents_per_kwh"] = ds.residential_cents_per_kwh.sel(case=case).to_numpy()
         frame[f"{case}_usd_per_month"] = bill
-        if case != "baseline":
+        if case != reference:
             frame[f"{case}_change_usd_per_month"] = bill - base
     if "monte_carlo" in tree:
         q = tree["monte_carlo"].residential_bill_usd_per_month.quantile(list(QUANTILES), "draw")
@@ -366,7 +389,7 @@ def headline_table(tree: xr.DataTree) -> pd.DataFrame:
     ds = tree["cases"]
     k = int(ds.attrs["report_year_index"])
     bill = ds.residential_bill_usd_per_month.isel(year=k)
-    base = float(bill.sel(case="baseline"))
+    base = float(bill.sel(case=ds.attrs["reference_case"]))
     return pd.DataFrame(
         {
             "case": [str(c) for c in ds.case.values],

@@ -12,6 +12,7 @@ from gridmodel.report.style import PALETTE, figure, save
 
 CASE_LABELS = {
     "baseline": "No campus",
+    "today": "Today's capacity price",
     "as_forecast": "Campus arrives as forecast",
     "scenario": "Scenario",
     "no_show_protected": "Load never arrives, with tariff protections",
@@ -37,14 +38,16 @@ def _per_household(cases: xr.Dataset) -> float:
 
 
 def bill_waterfall(cases: xr.Dataset, year_index: int, folder: Path) -> list[Path]:
-    """Residential cost-of-service bill change by component, scenario against no campus."""
+    """Residential cost-of-service bill change by component, scenario against the reference
+    case (no campus, or today's capacity price when the study has no campus)."""
     year = int(cases.year[year_index])
+    reference = cases.attrs["reference_case"]
     res = cases.allocated_usd.sel({"class": "residential"}).isel(year=year_index)
-    delta = (res.sel(case="scenario") - res.sel(case="baseline")) / _per_household(cases)
-    base = float(res.sel(case="baseline").sum()) / _per_household(cases)
+    delta = (res.sel(case="scenario") - res.sel(case=reference)) / _per_household(cases)
+    base = float(res.sel(case=reference).sum()) / _per_household(cases)
     items = [(COMPONENT_LABELS[str(c)], float(v)) for c, v in zip(delta.component.values, delta.values, strict=True) if abs(v) > 0.005]  # fmt: skip
     fig, ax = figure()
-    labels = ["No campus", *[k for k, _ in items], "Scenario"]
+    labels = [CASE_LABELS[reference], *[k for k, _ in items], "Scenario"]
     level = base
     ax.bar(0, base, color=PALETTE[7], width=0.6)
     for i, (_, v) in enumerate(items, start=1):
@@ -63,7 +66,7 @@ def bill_waterfall(cases: xr.Dataset, year_index: int, folder: Path) -> list[Pat
 def bill_trajectories(cases: xr.Dataset, folder: Path) -> list[Path]:
     """Residential bill every year in each case (rates reset at rate cases)."""
     fig, ax = figure()
-    styles = {"baseline": (PALETTE[7], "-"), "as_forecast": (PALETTE[0], "-"), "scenario": (PALETTE[1], "--"), "no_show_protected": (PALETTE[2], "-"), "no_show_unprotected": (PALETTE[3], "-")}  # fmt: skip
+    styles = {"baseline": (PALETTE[7], "-"), "today": (PALETTE[7], "-"), "as_forecast": (PALETTE[0], "-"), "scenario": (PALETTE[1], "--"), "no_show_protected": (PALETTE[2], "-"), "no_show_unprotected": (PALETTE[3], "-")}  # fmt: skip
     for case in cases.case.values:
         color, ls = styles.get(str(case), (PALETTE[4], ":"))
         ax.step(cases.year, cases.residential_bill_usd_per_month.sel(case=case), where="post", color=color, linestyle=ls, label=CASE_LABELS.get(str(case), str(case)))  # fmt: skip
@@ -78,7 +81,8 @@ def bill_trajectories(cases: xr.Dataset, folder: Path) -> list[Path]:
 def allocation_methods(methods: xr.Dataset, cases: xr.Dataset, year_index: int, folder: Path) -> list[Path]:  # fmt: skip
     """Residential bill change and large-load share of revenue under each allocation method."""
     year = int(methods.year[year_index])
-    base = float(cases.residential_bill_usd_per_month.sel(case="baseline").isel(year=year_index))
+    reference = cases.attrs["reference_case"]
+    base = float(cases.residential_bill_usd_per_month.sel(case=reference).isel(year=year_index))
     bill = methods.residential_bill_usd_per_month.isel(year=year_index) - base
     rev = methods.revenue_usd.isel(year=year_index)
     share = 100 * rev.sel({"class": "large_load"}) / rev.sum("class")

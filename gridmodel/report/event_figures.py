@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gridmodel.dynamics.frequency import system
 from gridmodel.dynamics.run import LEL_BAND_HZ
 from gridmodel.report.style import PALETTE, TWO_COLUMN_IN, figure, save
 
@@ -17,10 +16,16 @@ KIND_STYLE = {"load_loss": "-", "generator_trip": "--"}
 KIND_LABEL = {"load_loss": "load lost", "generator_trip": "generation tripped"}
 
 
-def _thresholds(ax, name: str, f_range: tuple[float, float]) -> None:
-    """Relay set points and the large-load ride-through band inside ``f_range``."""
-    relays = system(name).relays()
-    lines = [(r.hz, r.relay, PALETTE[3]) for r in relays.itertuples()]
+def _thresholds(ax, sweep: xr.Dataset, name: str, f_range: tuple[float, float]) -> None:
+    """Relay set points of system ``name`` (from the sweep) and the large-load ride-through band
+    inside ``f_range``."""
+    setpoints = sweep.relay_setpoint_hz.sel(system=name)
+    setpoints = setpoints.isel({d: 0 for d in setpoints.dims if d != "relay"})
+    lines = [
+        (float(hz), str(relay), PALETTE[3])
+        for relay, hz in zip(setpoints.relay.values, setpoints.values, strict=True)
+        if np.isfinite(hz)
+    ]
     lines += [(hz, f"LEL band {hz:g} Hz", PALETTE[7]) for hz in LEL_BAND_HZ.values()]
     for hz, label, color in lines:
         if f_range[0] <= hz <= f_range[1]:
@@ -43,7 +48,7 @@ def frequency_trajectories(traj: xr.Dataset, sweep: xr.Dataset, folder: Path) ->
         lo, hi = float(traj.f_hz.sel(system=name).min()), float(traj.f_hz.sel(system=name).max())
         pad = 0.1 * (hi - lo)
         ax.set_ylim(lo - pad, hi + pad)
-        _thresholds(ax, str(name), (lo - pad, hi + pad))
+        _thresholds(ax, sweep, str(name), (lo - pad, hi + pad))
         ax.axhline(60.0, color="0.6", lw=0.5)
         ax.set_title(f"{name}: solid = load lost, dashed = generation tripped")
         ax.set_xlabel("Time after the event (s)")

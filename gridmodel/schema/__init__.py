@@ -23,7 +23,7 @@ from gridmodel.schema.bills import (
 )
 from gridmodel.schema.campus import Campus, ConstantProfile, CsvProfile, ModelProfile
 from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
-from gridmodel.schema.events import Events, FaultSequence, Oscillation
+from gridmodel.schema.events import Events, FaultSequence, FrequencySystem, Oscillation
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
 from gridmodel.schema.headroom import Headroom, LoadShape, Seasons
 from gridmodel.schema.loading import default_scenario_path, load_scenario, parse_scenario
@@ -68,6 +68,7 @@ __all__ = [
     "Facility",
     "FaultResponse",
     "FaultSequence",
+    "FrequencySystem",
     "Flexibility",
     "Gpu",
     "GpuSmoothing",

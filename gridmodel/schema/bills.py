@@ -4,9 +4,11 @@ Sources: ../shared/reference/rates_and_costs.md (sections cited)."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
 from pydantic import field_validator, model_validator
 
 from gridmodel.schema.base import Section, param, reserve_margin_param, wacc_param
@@ -15,6 +17,20 @@ from gridmodel.schema.optimize import Technology
 RETAIL_CLASSES = ("residential", "commercial", "industrial")
 AllocationMethod = Literal["energy", "1cp", "4cp", "12cp", "average_and_excess", "ncp"]
 Region = Literal["us", "texas", "virginia", "maryland", "ohio"]
+
+#: Capacity prices load pays ($/MW-day) by delivery year and zone, each row with its source.
+CAPACITY_PRICES = Path(__file__).with_name("capacity_prices.csv")
+
+
+@cache
+def price_table() -> pd.DataFrame:
+    """``capacity_prices.csv``: price load pays ($/MW-day) by delivery year and zone, sources."""
+    return pd.read_csv(CAPACITY_PRICES)
+
+
+def zones() -> list[str]:
+    """Zones of the capacity price table."""
+    return sorted(price_table().zone.unique())
 
 
 class Baseline(Section):
@@ -227,12 +243,44 @@ class LargeLoad(Section):
 
 
 class CapacityMarket(Section):
-    """PJM-style capacity market: a zonal price from given prices or a sloped demand curve."""
+    """PJM capacity market in PJM's terms: the zone's price per delivery year (June-May), the
+    UCAP obligation = peak-load contributions (5CP) × forecast pool requirement, recovery over
+    the delivery year's billing cycles."""
 
+    zone: str = param(
+        "RTO",
+        description="Zone whose price load pays, as named in `gridmodel/schema/capacity_prices.csv` "
+        "(`RTO` for the zones that clear at the RTO price, `BGE`, `DOM`).",
+    )
     price_usd_per_mw_day: float | list[float] | None = param(
         None,
-        description="Clearing price, one value or one per year; empty = from the demand curve.",
+        description="Price of the zone for each delivery year from `start_year` (one value, or "
+        "one per year); empty = the published prices of `capacity_prices.csv` for the delivery "
+        "years they cover and the sloped demand curve after, anchored at the last published "
+        "price.",
         unit="$/MW-day",
+    )
+    forecast_pool_requirement: float | dict[int, float] = param(
+        {2025: 0.95, 2026: 0.92},
+        description="Forecast pool requirement (UCAP obligation per MW of peak-load "
+        "contribution): one value, or one per delivery year (keyed by its first year; years not "
+        "listed take the nearest).",
+        source="Cleared UCAP + FRR over the forecast peak: (135,684 + 10,886) / 153,883 = 0.95 for "
+        "2025/26 and (134,311 + 11,933) / 159,329 = 0.92 for 2026/27 (rates_and_costs.md s.1a)",
+    )
+    residential_plc_kw: float | None = param(
+        None,
+        description="Residential peak-load contribution per customer; empty = from the "
+        "residential class load at the five summer coincident peaks (5CP).",
+        unit="kW",
+        gt=0,
+    )
+    recovery_months: list[int] = param(
+        [6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5],
+        description="Billing cycles (months) over which a delivery year's cost is recovered "
+        "evenly, e.g. [9, 10, 11, 3, 4, 5] for BGE's shoulder-month recovery of 2025/26.",
+        source="12 billing cycles of the delivery year (MD OPC); BGE recovery shifted to "
+        "September-November and March-May by the Maryland PSC (rates_and_costs.md s.1c)",
     )
     baseline_price_usd_per_mw_day: float = param(
         269.92,
@@ -241,26 +289,34 @@ class CapacityMarket(Section):
         source="PJM 2025/26 BRA RTO price (rates_and_costs.md section 1a)",
         ge=0,
     )
+    baseline_delivery_year: int = param(
+        2025,
+        description="Delivery year of the price in today's rates (its FPR sets today's "
+        "obligation).",
+        source="PJM 2025/26 BRA (rates_and_costs.md section 1a)",
+        ge=2000,
+    )
     market_peak_mw: float | None = param(
         None,
-        description="Forecast peak of the whole market the curve clears (e.g. the RTO); the "
-        "campuses add to it. Empty = the scenario's own system.",
+        description="Forecast peak of the whole market the demand curve clears (e.g. the RTO); "
+        "the campuses add to it. Empty = the zone's own 5CP peak.",
         unit="MW",
         source="PJM 2026/27 peak forecast 159,329 MW (rates_and_costs.md section 1a)",
         gt=0,
     )
     supply_ucap_mw: float | None = param(
         None,
-        description="Offered capacity for the demand curve; empty = calibrated so that today's "
-        "market requirement clears at the baseline price.",
+        description="Offered capacity for the demand curve; empty = calibrated so that the "
+        "market's requirement clears at the anchor price (the last published price, or today's).",
         unit="MW",
         gt=0,
     )
     cap_usd_per_mw_day: float = param(
-        329.17,
-        description="Price cap.",
+        333.44,
+        description="Price cap of the demand curve.",
         unit="$/MW-day",
-        source="PJM 2026/27 collar as realised (rates_and_costs.md section 1a)",
+        source="PJM 2027/28 collar as realised, re-indexed from $325 (rates_and_costs.md "
+        "section 1a)",
         gt=0,
     )
     floor_usd_per_mw_day: float = param(
@@ -280,6 +336,33 @@ class CapacityMarket(Section):
         gt=0,
     )
 
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, v):
+        if v not in zones():
+            raise ValueError(
+                f"zone '{v}' is not in gridmodel/schema/capacity_prices.csv; allowed: {zones()}"
+            )
+        return v
+
+    @field_validator("forecast_pool_requirement")
+    @classmethod
+    def _fpr_range(cls, v):
+        if isinstance(v, dict) and not v:
+            raise ValueError("give one value or one per delivery year")
+        values = v.values() if isinstance(v, dict) else [v]
+        bad = [x for x in values if not 0 < x <= 2]
+        if bad:
+            raise ValueError(f"must be in (0, 2], got {bad}")
+        return v
+
+    @field_validator("recovery_months")
+    @classmethod
+    def _months(cls, v):
+        if not v or len(set(v)) != len(v) or any(not 1 <= m <= 12 for m in v):
+            raise ValueError(f"give distinct months 1-12, got {v}")
+        return v
+
     @model_validator(mode="after")
     def _collar(self) -> CapacityMarket:
         if self.floor_usd_per_mw_day > self.cap_usd_per_mw_day:
@@ -294,12 +377,16 @@ class Procurement(Section):
         "vertically_integrated",
         description="`vertically_integrated`: the utility builds `technology` for the forecast "
         "load plus reserve margin and recovers it in rates; `capacity_market`: load pays the "
-        "capacity price on its forecast obligation; `energy_only`: no capacity cost (ERCOT).",
+        "zone's capacity price on its UCAP obligation (PJM); `energy_only`: no capacity cost "
+        "(ERCOT).",
     )
     technology: Technology = param(
         "frame_ct", description="Technology built for forecast load (vertically integrated)."
     )
-    reserve_margin: float = reserve_margin_param("Reserve margin procured over forecast peak.")
+    reserve_margin: float = reserve_margin_param(
+        "Reserve margin procured over forecast peak (vertically integrated); a capacity market "
+        "uses the forecast pool requirement instead."
+    )
     lead_years: int = param(
         2,
         description="Capacity is committed this many years ahead of the forecast need.",

@@ -108,15 +108,126 @@ class Oscillation(Section):
         return v
 
 
+def preset_table() -> pd.DataFrame:
+    """``systems.csv``: the frequency-response presets, one row per system, with sources."""
+    return pd.read_csv(SYSTEMS).set_index("system")
+
+
+_PRESET = "empty = the preset's value (`gridmodel/schema/systems.csv`, each row with its sources)"
+
+
+def _opt(description: str, unit: str | None = None, **kw):
+    """An optional frequency-response parameter: empty takes the preset's value."""
+    return param(
+        None, description=f"{description} {_PRESET[0].upper()}{_PRESET[1:]}.", unit=unit, **kw
+    )
+
+
+class FrequencySystem(Section):
+    """A frequency-response parameter set: a named preset of `gridmodel/schema/systems.csv`
+    (`ercot`, `eastern`) with any of its parameters set. A bare name in `events.systems` is the
+    preset as it is."""
+
+    preset: str = param(description="Preset row of `gridmodel/schema/systems.csv`.")
+    name: str | None = param(None, description="Label in results; empty = the preset's name.")
+    inertia_gws: float | None = _opt("Stored kinetic energy of the online machines.", "GW·s", gt=0)
+    inertia_csv: Path | None = param(
+        None,
+        description="CSV with columns `hour` (hour of the network's load year) and `inertia_gws`: "
+        "the inertia at the event hour, for an hourly record such as ERCOT's published system "
+        "inertia; overrides `inertia_gws`.",
+        source="ERCOT tracks its system inertia in real time and reports its history, e.g. the "
+        "lowest recorded 130 GW-s on 27 Oct 2017 (ERCOT, Inertia: Basic Concepts and Impacts on "
+        "the ERCOT Grid, 2018; ai_loads_and_grid_events.md s.4)",
+    )
+    load_mw: float | None = _opt("Online load (scales damping, UFLS and trip stages).", "MW", gt=0)
+    load_damping_pct_per_pct: float | None = _opt("Load change in % per % frequency change.", ge=0)
+    droop: float | None = _opt("Governor droop (per unit).", gt=0)
+    governor_mw: float | None = _opt("Capacity of the units on governor control.", "MW", ge=0)
+    reserve_up_mw: float | None = _opt("Governor headroom upward (primary reserve).", "MW", ge=0)
+    reserve_down_mw: float | None = _opt("Governor headroom downward.", "MW", ge=0)
+    governor_deadband_hz: float | None = _opt("Governor deadband (no response inside).", "Hz", ge=0)
+    governor_s: float | None = _opt("Governor time constant.", "s", gt=0)
+    hp_fraction: float | None = _opt("Fraction of turbine power without reheat lag.", ge=0, le=1)
+    reheat_s: float | None = _opt("Reheat time constant.", "s", gt=0)
+    ufls_hz: list[float] | None = _opt("Under-frequency load-shedding set points.", "Hz")
+    ufls_cumulative_shed: list[float] | None = _opt(
+        "Cumulative share of load shed at each UFLS stage."
+    )
+    ufls_delay_s: float | None = _opt("UFLS relay and breaker time.", "s", ge=0)
+    oft_hz: list[float] | None = _opt(
+        "Over-frequency generator trip set points (PRC-024 style protection).", "Hz"
+    )
+    oft_delay_s: list[float] | None = _opt(
+        "Definite-time delay of each over-frequency trip stage (the frequency must stay above "
+        "the set point this long).",
+        "s",
+    )
+    oft_cumulative_trip: list[float] | None = _opt(
+        "Cumulative generation tripped at each over-frequency stage, as a share of load."
+    )
+    ffr_mw: float | None = _opt("Fast frequency response (batteries, RRS-FFR).", "MW", ge=0)
+    ffr_trigger_hz: float | None = _opt("Frequency below which FFR deploys.", "Hz", gt=0)
+    ffr_full_s: float | None = _opt("Time from trigger to full FFR output.", "s", gt=0)
+    lr_mw: float | None = _opt("Load resources on under-frequency relays.", "MW", ge=0)
+    lr_trip_hz: float | None = _opt("Relay setting of the load resources.", "Hz", gt=0)
+    lr_delay_s: float | None = _opt("Relay and breaker time of the load resources.", "s", ge=0)
+    valid_low_hz: float | None = _opt("Lower end of the range the model holds for.", "Hz")
+    valid_high_hz: float | None = _opt("Upper end of the range the model holds for.", "Hz")
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, v):
+
+        known = list(preset_table().index)
+        if v not in known:
+            raise ValueError(f"unknown system '{v}'; allowed: {known}")
+        return v
+
+    @field_validator("ffr_trigger_hz", "lr_trip_hz")
+    @classmethod
+    def _below_nominal(cls, v, info):
+
+        preset = info.data.get("preset")
+        if v is None or preset is None:
+            return v
+        f0 = float(preset_table().loc[preset, "f0_hz"])
+        if not v < f0:
+            raise ValueError(f"must be below the nominal {f0:g} Hz (an under-frequency setting)")
+        return v
+
+    @model_validator(mode="after")
+    def _stages(self) -> FrequencySystem:
+        pairs = (("ufls_hz", "ufls_cumulative_shed"), ("oft_hz", "oft_cumulative_trip"))
+        for hz, share in pairs + (("oft_hz", "oft_delay_s"),):
+            a, b = getattr(self, hz), getattr(self, share)
+            if (a is None) != (b is None) and share != "oft_delay_s":
+                raise ValueError(f"give `{hz}` and `{share}` together")
+            if a is not None and b is not None and len(a) != len(b):
+                raise ValueError(f"`{hz}` and `{share}` need one value per stage")
+        for _, share in pairs:
+            v = getattr(self, share)
+            if v is not None and (any(x < 0 for x in v) or list(v) != sorted(v)):
+                raise ValueError(f"`{share}` must be cumulative: non-negative and non-decreasing")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.preset
+
+
 class Events(Section):
     """Fault-triggered campus trips, frequency response and post-event power flow."""
 
     hour: HourSpec = param(
         "peak", description="Study hour of the event: `peak`, `valley` or an index in the period."
     )
-    systems: list[str] = param(
+    systems: list[FrequencySystem] = param(
         ["ercot", "eastern"],
-        description="Frequency-response parameter sets (`gridmodel/schema/systems.csv`).",
+        description="Frequency-response parameter sets: a preset name of "
+        "`gridmodel/schema/systems.csv` (`ercot`, `eastern`) or a mapping with `preset` and any "
+        "parameter to set.",
+        validate_default=True,
     )
     fault: FaultSequence | None = param(None, description="The fault; empty = no cascade.")
     window_s: float = param(120.0, description="Simulated time.", unit="s", gt=0)
@@ -133,13 +244,19 @@ class Events(Section):
         default_factory=Oscillation, description="Forced-oscillation screening; empty to skip."
     )
 
+    @field_validator("systems", mode="before")
+    @classmethod
+    def _preset_names(cls, v):
+        if not isinstance(v, list) or not v:
+            raise ValueError("give one or more systems (preset names or mappings with `preset`)")
+        return [{"preset": x} if isinstance(x, str) else x for x in v]
+
     @field_validator("systems")
     @classmethod
-    def _known_systems(cls, v):
-        known = list(pd.read_csv(SYSTEMS).system)
-        bad = [x for x in v if x not in known]
-        if bad or not v:
-            raise ValueError(f"unknown system(s) {bad}; allowed: {known}")
+    def _unique_labels(cls, v):
+        labels = [s.label for s in v]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"system labels must be unique (set `name`), got {labels}")
         return v
 
     @field_validator("lost_mw", "trajectories_mw")
