@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import gridmodel
+from gridmodel import output
 from gridmodel.schema import ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -100,15 +101,19 @@ def run_stages(
         spec = load_scenario(scenario, changes)
         with _progress() as progress:
             study = Study(spec, cache=out, progress=_progress_callback(progress), figures=figures)
-            plan = study.plan(stages)
-            if not plan:
+            if not study.plan(stages):
                 raise ScenarioError(
                     "the scenario asks for no stage: write one of its sections "
-                    "(profile, study, events, optimize, bills)"
+                    "(profile, study, events, optimize, bills, headroom)"
                 )
-            for name in plan:
-                study.key(name)  # every referenced network and stage checked before any work
-            results = study.run_all(stages)
+            study.cache = Path(out) if Path(out).is_dir() else None
+            study.preflight(stages)
+            with output.result_set(out, study.expected_bytes(stages)) as staging:
+                study.cache = staging
+                for name in study.stale():
+                    output.remove_stage(staging, name)
+                results = study.run_all(stages)
+                output.write_manifest(staging, spec, "complete", [])
     except ScenarioError as err:
         raise _fail(EXIT_INVALID, "error", err) from None
     except InfeasibleError as err:
@@ -136,8 +141,6 @@ def _table(title: str, frame, columns: list[str]) -> Table:
 
 
 def _print_result(stage: str, tree) -> None:
-    from gridmodel import output
-
     name = tree.attrs.get("scenario", "")
     tables = output.tables(stage, tree)
     if stage == "stress":
@@ -248,8 +251,6 @@ def bills(scenario: ScenarioArg = None, out: OutOpt = Path("results")) -> None:
 @app.command()
 def figures(folder: Annotated[Path, typer.Argument(help="A folder written by a command.")]) -> None:
     """Redraw every figure of the stage results stored in FOLDER, from the files alone."""
-    from gridmodel import output
-
     if not output.stored_stages(folder):
         raise _fail(EXIT_INVALID, "error", ValueError(f"{folder} holds no stage result"))
     written = output.redraw(folder)

@@ -72,3 +72,55 @@ def dataset_table(ds):
     import pandas as pd
 
     return pd.DataFrame({name: ds[name].to_numpy() for name in ds.data_vars})
+
+
+def read_csv_columns(
+    path,
+    columns: list[str],
+    field: str,
+    *,
+    min_rows: int = 1,
+    lo: float | None = None,
+    hi: float | None = None,
+):
+    """``columns`` of the CSV file ``path`` as a float array (rows x columns), every value a
+    finite number in [``lo``, ``hi``]; ScenarioError naming ``field``, the file and the first
+    offending row otherwise (a missing file, a folder, non-UTF-8 text, a missing column, too few
+    rows, an empty or non-numeric cell, NaN or infinity, a value out of range)."""
+    import numpy as np
+    import pandas as pd
+
+    from gridmodel.errors import ScenarioError
+
+    path = Path(path)
+    where = f"field '{field}': {path}"
+    if not path.is_file():
+        raise ScenarioError(f"{where} {'is a folder' if path.is_dir() else 'not found'}")
+    try:
+        frame = pd.read_csv(path, comment="#", encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{where} is not UTF-8 text (byte {err.start})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as err:
+        raise ScenarioError(f"{where} is not a readable CSV ({str(err)[:120]})") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        shown = ", ".join(map(str, frame.columns[:12]))
+        raise ScenarioError(f"{where} has no column {missing[0]!r} (columns: {shown})")
+    if len(frame) < min_rows:
+        raise ScenarioError(f"{where} has {len(frame)} rows; {min_rows} are needed")
+    values = frame[columns].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(values)
+    if lo is not None:
+        bad |= values < lo
+    if hi is not None:
+        bad |= values > hi
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        allowed = (
+            f" (allowed {lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'})"
+        )
+        raise ScenarioError(
+            f"{where}: column {columns[col]!r} row {row + 1} is {frame[columns[col]].iloc[row]!r}, "
+            f"not a finite number{allowed if lo is not None or hi is not None else ''}"
+        )
+    return values

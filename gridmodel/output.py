@@ -11,10 +11,15 @@ of each CSV (read them with ``pandas.read_csv(path, comment="#")``) and the figu
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import json
+import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +29,9 @@ import yaml
 
 import gridmodel
 from gridmodel.io import dataset_table, write_atomic
-from gridmodel.schema import Scenario
+from gridmodel.schema import Scenario, ScenarioError
+
+log = logging.getLogger(__name__)
 
 #: The NetCDF file of each stage inside its folder.
 STAGE_FILES = {
@@ -250,6 +257,11 @@ def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
         return None
 
 
+def remove_stage(root: Path, stage: str) -> None:
+    """Remove a stored stage result (a result of another scenario, or of a stage's old inputs)."""
+    shutil.rmtree(Path(root) / stage, ignore_errors=True)
+
+
 def stored_stages(root: Path) -> list[str]:
     """Stages with a stored result under ``root``, in chain order."""
     return [s for s in STAGE_FILES if (Path(root) / s / STAGE_FILES[s]).is_file()]
@@ -263,3 +275,153 @@ def redraw(root: Path) -> list[Path]:
             folder = Path(root) / stage / "figures"
             written += draw_figures(stage, tree, folder)
     return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Result sets: a whole --out folder replaced at once
+
+
+MANIFEST = "manifest.json"
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system has no such call."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(out: Path) -> list[Path]:
+    """Remove the staging folders of runs into ``out`` that were killed (their process is gone);
+    put back an earlier result a killed swap left aside. Returns what was removed."""
+    removed = []
+    for path in out.parent.glob(f".{out.name}.*-*"):
+        kind, _, pid = path.name.rpartition("-")
+        if not pid.isdigit() or _pid_alive(int(pid)) and int(pid) != os.getpid():
+            continue
+        if kind.endswith(".old") and not out.exists():
+            os.replace(path, out)  # killed between the two renames: the earlier result is whole
+            log.warning("%s: put back the earlier result a killed run had moved aside", out)
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+        log.warning("removed %s, left by a run that was killed", path)
+    return removed
+
+
+def check_out_folder(out: Path, expected_bytes: int = 0) -> None:
+    """Refuse an ``--out`` that is a file, that holds files gridmodel did not write, that cannot be
+    written, or whose disk lacks the space the results need (ScenarioError naming it)."""
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: is a file, not a folder")
+    ours = {MANIFEST, *STAGE_FILES}
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.is_dir() else []
+    if foreign:
+        raise ScenarioError(
+            f"--out {out}: the folder holds files gridmodel did not write ({', '.join(foreign[:3])}"
+            f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty folder"
+        )
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ScenarioError(f"--out {out}: {parent} is not a folder this user can write into")
+    free = shutil.disk_usage(parent).free
+    if expected_bytes > free:
+        raise ScenarioError(
+            f"--out {out}: the results need about {expected_bytes / 1e9:,.1f} GB and "
+            f"{parent} has {free / 1e9:,.1f} GB free"
+        )
+
+
+@contextmanager
+def result_set(out: Path, expected_bytes: int = 0) -> Iterator[Path]:
+    """A staging folder beside ``out`` holding ``out``'s stage results (hard links, so nothing is
+    copied); on leaving the block without an error it replaces ``out`` whole, in one atomic swap.
+    On an error ``out`` is left as it was."""
+    out = Path(out).absolute()
+    check_out_folder(out, expected_bytes)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(out)
+    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    if out.is_dir():
+        shutil.copytree(out, staging, copy_function=os.link)
+    else:
+        staging.mkdir()
+    try:
+        yield staging
+        os.chmod(staging, 0o755)
+        if not out.exists():
+            os.replace(staging, out)
+        elif _exchange(staging, out):
+            shutil.rmtree(staging)  # now the earlier result
+        else:
+            aside = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, aside)
+            os.replace(staging, out)
+            shutil.rmtree(aside)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_manifest(folder: Path, scenario: Scenario, status: str, notes: list[str]) -> Path:
+    """``manifest.json``: every file of the result set with its size and SHA-256, each stage's
+    input hash, the scenario and its hash, the package version and the status of the run.
+    Files already listed with the same size and modification time keep their checksum."""
+    old = {}
+    if (folder / MANIFEST).is_file():
+        try:
+            old = json.loads((folder / MANIFEST).read_text()).get("files", {})
+        except (OSError, ValueError):
+            old = {}
+    files = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+        rel = path.relative_to(folder).as_posix()
+        stat = path.stat()
+        entry = old.get(rel, {})
+        same = entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
+        files[rel] = {
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": entry["sha256"] if same and "sha256" in entry else _sha256(path),
+        }
+    stages = {s: stored_key(folder, s)[0] for s in stored_stages(folder)}
+    manifest = {
+        "gridmodel_version": gridmodel.__version__,
+        "scenario": scenario.name,
+        "scenario_hash": scenario.digest(),
+        "status": status,
+        "notes": notes,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "stages": stages,
+        "files": files,
+    }
+    text = json.dumps(manifest, indent=1)
+    return write_atomic(folder / MANIFEST, lambda tmp: tmp.write_text(text))

@@ -79,6 +79,17 @@ def _headroom(study, upstream, progress):
     return headroom(study, progress)
 
 
+def _check(module: str) -> Callable[[StudyInputs], None]:
+    """The ``check`` of a stage module: what the stage would refuse, refused before any solve."""
+
+    def check(study: StudyInputs) -> None:
+        import importlib
+
+        importlib.import_module(module).check(study)
+
+    return check
+
+
 def _events_upstream(s: Scenario) -> tuple[str, ...]:
     # fault voltages and post-event flows start from the stress run's solved hour
     return ("stress",) if s.events is not None and s.events.fault is not None else ()
@@ -98,23 +109,35 @@ def _bills_upstream(s: Scenario) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Stage:
-    """A stage: its function, the scenario sections it reads and the stages it reads."""
+    """A stage: its function, the scenario sections it reads, the stages it reads, and the check
+    of what it would refuse."""
 
     name: str
     run: Callable[[StudyInputs, dict, Progress], xr.DataTree]
     sections: tuple[str, ...]
     upstream: Callable[[Scenario], tuple[str, ...]]
     section: str  # the scenario section that asks for it
+    check: Callable[[StudyInputs], None]
+
+
+def _none(s: Scenario) -> tuple[str, ...]:
+    return ()
 
 
 STAGES: dict[str, Stage] = {
-    "profile": Stage("profile", _profile, ("profile",), lambda s: (), "profile"),
-    "stress": Stage("stress", _stress, ("dispatch", "study"), lambda s: (), "study"),
-    "events": Stage("events", _events, ("events", "dispatch", "study"), _events_upstream, "events"),
-    "optimize": Stage("optimize", _optimize, ("optimize",), _optimize_upstream, "optimize"),
-    "bills": Stage("bills", _bills, ("bills", "optimize", "dispatch"), _bills_upstream, "bills"),
-    "headroom": Stage("headroom", _headroom, ("headroom",), lambda s: (), "headroom"),
-}
+    "profile": Stage("profile", _profile, ("profile",), _none, "profile",
+                     _check("gridmodel.loads.run")),
+    "stress": Stage("stress", _stress, ("dispatch", "study"), _none, "study",
+                    _check("gridmodel.stress.run")),
+    "events": Stage("events", _events, ("events", "dispatch", "study"), _events_upstream,
+                    "events", _check("gridmodel.dynamics.run")),
+    "optimize": Stage("optimize", _optimize, ("optimize",), _optimize_upstream, "optimize",
+                      _check("gridmodel.optimize.run")),
+    "bills": Stage("bills", _bills, ("bills", "optimize", "dispatch"), _bills_upstream, "bills",
+                   _check("gridmodel.rates.run")),
+    "headroom": Stage("headroom", _headroom, ("headroom",), _none, "headroom",
+                      _check("gridmodel.headroom.run")),
+}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,10 +304,50 @@ class Study:
             self.run(name)
         return {name: self.results[name] for name in self.plan(stages)}
 
-    def _cached(self, stage: str) -> xr.DataTree | None:
+    def to_run(self, stages: list[str] | None = None) -> list[str]:
+        """The stages of :meth:`plan` whose result is not in the cache."""
+        return [name for name in self.plan(stages) if self._stored(name) is None]
+
+    def preflight(self, stages: list[str] | None = None) -> None:
+        """Check everything the stages to run would refuse - the whole scenario against its
+        network, every file it names, each stage's own conditions - before any solve."""
+        for name in self.plan(stages):
+            self.key(name)
+        pending = self.to_run(stages)
+        if pending:
+            for name in pending:
+                STAGES[name].check(self.inputs)
+
+    def stale(self) -> list[str]:
+        """Stages stored in the cache that are not results of this scenario as it stands."""
+        stale = []
+        for name in output.stored_stages(self.cache) if self.cache is not None else []:
+            try:
+                valid = asked(self.scenario, STAGES[name].section) or name in self.plan()
+                current = valid and self._stored(name) is not None
+            except (AttributeError, ScenarioError):  # a stage whose section is gone
+                current = False
+            if not current:
+                stale.append(name)
+        return stale
+
+    def expected_bytes(self, stages: list[str] | None = None) -> int:
+        """A generous estimate of the size of the results still to compute (bytes)."""
+        pending = self.to_run(stages)
+        size = 50_000_000 * len(pending)
+        if "stress" in pending:
+            net = self.inputs.network
+            hours = int(self.inputs.inputs.in_period.sum())
+            per_hour = 4 * len(net.buses) + 8 * len(net.branches) + 2 * len(net.net.gen)
+            size += int(hours * per_hour * 4 * 1.2)
+        return size
+
+    def _stored(self, stage: str) -> tuple[str, str] | None:
+        """(key, version) of the cached result of ``stage`` when it is current, else None."""
         if self.cache is None:
             return None
         stored = output.stored_key(self.cache, stage)
-        if stored != (self.key(stage), gridmodel.__version__):
-            return None
-        return output.read_stage(self.cache, stage)
+        return stored if stored == (self.key(stage), gridmodel.__version__) else None
+
+    def _cached(self, stage: str) -> xr.DataTree | None:
+        return None if self._stored(stage) is None else output.read_stage(self.cache, stage)

@@ -33,6 +33,7 @@ import pandas as pd
 import xarray as xr
 from numba import njit
 
+from gridmodel.io import read_csv_columns
 from gridmodel.schema.events import preset_table
 
 #: Relay stage kinds, in the order :meth:`SystemFrequency.relays` lists them.
@@ -329,21 +330,15 @@ def metrics(ds: xr.Dataset, thresholds_hz: dict[str, float]) -> xr.Dataset:
 
 def inertia_at_hour(path: Path, hour: int, field: str) -> float:
     """Inertia (MW·s) at ``hour`` of the load year from a CSV with columns ``hour, inertia_gws``."""
-    from gridmodel.schema import ScenarioError
+    from gridmodel.errors import ScenarioError
 
-    if not path.exists():
-        raise ScenarioError(f"field '{field}': file {path} not found")
-    frame = pd.read_csv(path)
-    missing = {"hour", "inertia_gws"} - set(frame.columns)
-    if missing:
-        raise ScenarioError(f"field '{field}': {path} lacks column(s) {sorted(missing)}")
-    row = frame.loc[frame.hour == hour, "inertia_gws"]
-    if row.empty:
+    table = read_csv_columns(path, ["hour", "inertia_gws"], field)
+    row = table[table[:, 0] == hour, 1]
+    if len(row) == 0:
         raise ScenarioError(f"field '{field}': {path} has no row for hour {hour}")
-    value = float(row.iloc[0])
-    if not value > 0:
-        raise ScenarioError(f"field '{field}': inertia at hour {hour} must be > 0, got {value}")
-    return 1000.0 * value
+    if not row[0] > 0:
+        raise ScenarioError(f"field '{field}': inertia at hour {hour} must be > 0, got {row[0]}")
+    return 1000.0 * float(row[0])
 
 
 def resolve(spec, hour: int | None = None, field: str = "events.systems") -> SystemFrequency:

@@ -80,6 +80,14 @@ def read_headroom_demand(spec: Headroom) -> MeasuredDemand:
         raise ScenarioError(f"field 'headroom.demand': {err}") from None
 
 
+def check(study: StudyInputs) -> None:
+    """Refuse, before any work, a headroom section whose files or shape cannot be used."""
+    spec = study.scenario.headroom
+    if spec is None:
+        raise ScenarioError("field 'headroom': the scenario has no `headroom` section")
+    new_load_shape(spec, study, read_headroom_demand(spec).to_dataarray())
+
+
 def headroom(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTree:
     """Measured demand → seasonal thresholds → headroom at each curtailment limit.
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 
+from gridmodel.io import read_csv_columns
 from gridmodel.loads.profile import HOUR_S, CampusLoad, build_campus_load, read_temperature
 from gridmodel.schema import Campus, CsvProfile, ModelProfile, ScenarioError
 
@@ -24,12 +22,12 @@ def campus_load_model(
     Drawing the whole year whatever the study period keeps a study hour's campus load, and the
     annual curtailment budget, the same in every study that contains that hour.
     """
+    temperature = (
+        read_temperature(model.facility.temperature_csv, f"{field}.facility.temperature_csv")
+        if model.facility.temperature_csv is not None
+        else None
+    )
     try:
-        temperature = (
-            read_temperature(model.facility.temperature_csv)
-            if model.facility.temperature_csv is not None
-            else None
-        )
         return build_campus_load(
             model,
             len(system_load_mw),
@@ -43,20 +41,8 @@ def campus_load_model(
 
 
 def _csv_rows(profile: CsvProfile, field: str) -> np.ndarray:
-    """The profile column of a campus CSV (MW or pu), checked for missing and negative values."""
-    path = Path(profile.path)
-    if not path.is_file():
-        raise ScenarioError(f"field '{field}.profile.path': file {path} not found")
-    frame = pd.read_csv(path)
-    if profile.column not in frame.columns:
-        raise ScenarioError(
-            f"field '{field}.profile.column': value '{profile.column}' is not a column of "
-            f"{path} (columns: {', '.join(frame.columns)})"
-        )
-    values = frame[profile.column].to_numpy(dtype=float)
-    if np.any(~np.isfinite(values)) or np.any(values < 0):
-        raise ScenarioError(f"field '{field}.profile.path': {path} has negative or missing values")
-    return values
+    """The profile column of a campus CSV (MW or pu): finite and not negative."""
+    return read_csv_columns(profile.path, [profile.column], f"{field}.profile.path", lo=0.0)[:, 0]
 
 
 def campus_hourly_mw(

@@ -22,6 +22,7 @@ import xarray as xr
 from numba import njit
 
 from gridmodel import __version__
+from gridmodel.io import read_csv_columns
 from gridmodel.loads.flexibility import curtailment_events, curtailment_multiplier
 from gridmodel.loads.kernels import fluctuation_integrals, swing_integrals
 from gridmodel.loads.signal import (
@@ -351,14 +352,6 @@ def _extend(values: np.ndarray | None, n: int) -> np.ndarray | None:
     return np.concatenate([values, np.full(max(0, n - len(values)), values[-1])])
 
 
-def read_temperature(path: Path) -> np.ndarray:
-    """Hourly ambient temperature (°C) from a CSV with a ``temp_c`` column."""
-    if not Path(path).exists():
-        raise ValueError(f"facility.temperature_csv: file {path} not found")
-    frame = pd.read_csv(path)
-    if "temp_c" not in frame.columns:
-        raise ValueError(
-            f"facility.temperature_csv: {path} has no 'temp_c' column (columns: "
-            f"{', '.join(frame.columns)})"
-        )
-    return frame["temp_c"].to_numpy(float)
+def read_temperature(path: Path, field: str = "facility.temperature_csv") -> np.ndarray:
+    """Hourly ambient temperature (°C) from a CSV with a ``temp_c`` column (-60 to 60 °C)."""
+    return read_csv_columns(path, ["temp_c"], field, lo=-60.0, hi=60.0)[:, 0]

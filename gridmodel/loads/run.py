@@ -120,6 +120,14 @@ def _events_table(load: CampusLoad, name: str, start_s: float, end_s: float) -> 
     return pd.concat(parts, ignore_index=True)
 
 
+def check(study: StudyInputs) -> None:
+    """Refuse, before any work, a profile stage with nothing to profile."""
+    if not study.campus_loads:
+        raise ScenarioError(
+            "field 'campuses': no campus has `profile: {kind: model}`; nothing to profile"
+        )
+
+
 def profile(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTree:
     """Fine-resolution profiles of every ``model`` campus over the scenario's `profile` window.
 
@@ -127,12 +135,9 @@ def profile(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTree
     ``compliance`` and ``events`` tables, ``views/<campus>`` (zoomed windows) and
     ``spectra/<campus>``.
     """
+    check(study)
     spec = study.scenario.profile or ProfileOutput()
     loads = study.campus_loads
-    if not loads:
-        raise ScenarioError(
-            "field 'campuses': no campus has `profile: {kind: model}`; nothing to profile"
-        )
     period = study.period
     hours = len(period) if spec.hours is None else min(spec.hours, len(period))
     resolution_s = spec.resolution_s

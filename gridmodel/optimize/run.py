@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from gridmodel.inputs import StudyInputs
+from gridmodel.io import read_csv_columns
 from gridmodel.optimize.campus import CampusProblem, GridTerms, solve_campus
 from gridmodel.optimize.costs import Prices, technology_costs
 from gridmodel.optimize.dcnetwork import bus_loads, dc_network
@@ -119,20 +120,17 @@ def expansion_sites(study: StudyInputs) -> list[str]:
 # Campus sizing
 
 
-def _hourly_csv(path: Path, column: str, hours: np.ndarray, field: str) -> np.ndarray:
-    if not Path(path).exists():
-        raise ScenarioError(f"field '{field}': file {path} does not exist")
-    table = pd.read_csv(path)
-    if column not in table:
-        raise ScenarioError(
-            f"field '{field}': {path} has no column '{column}' (columns: {list(table.columns)})"
-        )
-    values = table[column].to_numpy(dtype=float)
-    if len(values) < hours.max() + 1:
-        raise ScenarioError(
-            f"field '{field}': {path} has {len(values)} rows, the study needs {hours.max() + 1}"
-        )
-    return values[hours]
+def _hourly_csv(
+    path: Path,
+    column: str,
+    hours: np.ndarray,
+    field: str,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> np.ndarray:
+    """``column`` of an hourly CSV (one row per hour of the load year) at ``hours``."""
+    values = read_csv_columns(path, [column], field, min_rows=int(hours.max()) + 1, lo=lo, hi=hi)
+    return values[hours, 0]
 
 
 def grid_price(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> np.ndarray:
@@ -206,7 +204,9 @@ def campus_problem(study: StudyInputs, stress) -> CampusProblem:
             raise ScenarioError(
                 "field 'optimize.campus.solar_cf_csv': required when 'solar' is offered"
             )
-        solar = _hourly_csv(spec.solar_cf_csv, "cf", study.period, "optimize.campus.solar_cf_csv")
+        solar = _hourly_csv(
+            spec.solar_cf_csv, "cf", study.period, "optimize.campus.solar_cf_csv", 0.0, 1.0
+        )
     return CampusProblem(
         load_mw=load,
         costs=costs,
@@ -238,13 +238,13 @@ def check(study: StudyInputs) -> None:
             raise ScenarioError(
                 "field 'optimize.campus.solar_cf_csv': required when 'solar' is offered"
             )
-        for path, column, field in (
-            (spec.campus.solar_cf_csv, "cf", "optimize.campus.solar_cf_csv"),
+        for path, column, field, lo, hi in (
+            (spec.campus.solar_cf_csv, "cf", "optimize.campus.solar_cf_csv", 0.0, 1.0),
             (spec.campus.grid.price_usd_per_mwh, "price_usd_per_mwh",
-             "optimize.campus.grid.price_usd_per_mwh"),
+             "optimize.campus.grid.price_usd_per_mwh", None, None),
         ):  # fmt: skip
             if isinstance(path, Path):
-                _hourly_csv(path, column, study.period, field)
+                _hourly_csv(path, column, study.period, field, lo, hi)
 
 
 def _on_time_axis(ds: xr.Dataset, dim: str, time: np.ndarray) -> xr.Dataset:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel.io import read_csv_columns
 from gridmodel.schema import RETAIL_CLASSES, Baseline, ClassLoads, ScenarioError
 
 REGIONS = Path(__file__).with_name("regions.csv")
@@ -88,23 +89,10 @@ def split_system_load(system_mw: np.ndarray, spec: ClassLoads) -> np.ndarray:
 
 def read_class_csv(path: Path, n_hours: int) -> np.ndarray:
     """Hourly retail class loads (class, hour) in MW from a CSV with one column per class."""
-    if not path.exists():
-        raise ScenarioError(f"field 'bills.classes.csv': file {path} not found")
-    frame = pd.read_csv(path)
-    missing = [c for c in RETAIL_CLASSES if c not in frame.columns]
-    if missing:
-        raise ScenarioError(
-            f"field 'bills.classes.csv': {path} lacks column(s) {missing} "
-            f"(columns: {', '.join(frame.columns)})"
-        )
-    if len(frame) < n_hours:
-        raise ScenarioError(
-            f"field 'bills.classes.csv': {path} has {len(frame)} rows, the load year has {n_hours}"
-        )
-    values = frame[list(RETAIL_CLASSES)].to_numpy(float)[:n_hours].T
-    if not np.all(np.isfinite(values)) or values.min() < 0:
-        raise ScenarioError(f"field 'bills.classes.csv': {path} has negative or missing values")
-    return values
+    values = read_csv_columns(
+        path, list(RETAIL_CLASSES), "bills.classes.csv", min_rows=n_hours, lo=0.0
+    )
+    return values[:n_hours].T
 
 
 def customer_counts(

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridmodel.errors import ScenarioError
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be run; the message names the field and what is allowed."""
+__all__ = ["ScenarioError", "Section", "param", "reserve_margin_param", "wacc_param"]
 
 
 def param(
@@ -25,9 +25,10 @@ def param(
 
 
 class Section(BaseModel):
-    """A scenario section: unknown fields refused, values frozen."""
+    """A scenario section: unknown fields refused, numbers finite (no NaN or infinity), values
+    frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def wacc_param(description: str):

@@ -121,26 +121,93 @@ def default_scenario_path() -> Path:
     return bundled_dir("scenarios") / "default.yaml"
 
 
+#: Largest scenario a YAML file may expand to (nodes, aliases counted each time they are used);
+#: the bundled scenarios have a few hundred, a file of anchors referring to anchors (a "billion
+#: laughs") would expand without bound.
+MAX_YAML_NODES = 100_000
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise ScenarioError(
+                    f"field '{key}' is given twice (lines {seen[key]} and "
+                    f"{key_node.start_mark.line + 1}); YAML keeps only the last, so give it once"
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _expanded_size(node, sizes: dict) -> int:
+    """Nodes of a composed YAML document with every alias expanded (memoised per node)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = 1  # a node that refers to itself counts once
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, sizes) for v in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
+
+
 def scenario_path(path: str | Path | None = None) -> Path:
     """The scenario file ``path`` names: a file, a bundled scenario's name, or the default."""
     path = Path(path) if path is not None else default_scenario_path()
-    if path.exists():
+    if path.is_dir():
+        raise ScenarioError(f"scenario {path} is a folder, not a YAML file")
+    if path.is_file():
         return path
     for candidate in (
         bundled_dir("scenarios") / path.name,
         bundled_dir("scenarios") / f"{path}.yaml",
     ):
-        if candidate.exists():
+        if candidate.is_file():
             return candidate
     raise ScenarioError(f"scenario file {path} not found")
 
 
-def read_mapping(path: Path) -> dict:
-    """The raw mapping of a scenario file (not yet validated)."""
+def read_mapping(path: Path) -> Any:
+    """The raw content of a scenario file (not yet validated): UTF-8 YAML, no key given twice,
+    at most ``MAX_YAML_NODES`` nodes once aliases are expanded."""
     try:
-        return yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {err.start}); save it as UTF-8"
+        ) from None
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot be read ({err.strerror})") from None
+    try:
+        loader = _ScenarioLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            size = _expanded_size(node, {})
+            if size > MAX_YAML_NODES:
+                raise ScenarioError(
+                    f"{path}: the YAML expands to {size:,} nodes with its aliases (at most "
+                    f"{MAX_YAML_NODES:,}); a scenario needs no nested anchors"
+                )
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except ScenarioError as err:
+        raise ScenarioError(
+            f"{path}: {err}" if not str(err).startswith(str(path)) else str(err)
+        ) from None
     except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
+        raise ScenarioError(f"{path}: not valid YAML: {shown(str(err), 300)}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: the YAML nests too deeply") from None
 
 
 def load_scenario(path: str | Path | None = None, changes: dict | None = None) -> Scenario:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import field_validator
+
 from gridmodel.schema.base import Section, param, reserve_margin_param, wacc_param
 
 Technology = Literal["gas_cc", "frame_ct", "aero_ct", "recip", "battery", "solar"]
@@ -123,6 +125,14 @@ class GridSupply(Section):
     outage_hours: list[tuple[int, int]] = param(
         [], description="Hour ranges [start, end) with no grid (faults, islanding)."
     )
+
+    @field_validator("outage_hours")
+    @classmethod
+    def _ranges(cls, v):
+        bad = [list(r) for r in v if not 0 <= r[0] < r[1]]
+        if bad:
+            raise ValueError(f"each range needs 0 <= start < end, got {bad}")
+        return v
 
 
 class CampusSizing(Section):
