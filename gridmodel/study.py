@@ -120,6 +120,10 @@ class Stage:
     check: Callable[[StudyInputs], None]
 
 
+#: Stages that cannot run without their own section (the others fall back on its defaults).
+SECTION_REQUIRED = ("events", "optimize", "bills", "headroom")
+
+
 def _none(s: Scenario) -> tuple[str, ...]:
     return ()
 
@@ -239,6 +243,9 @@ class Study:
                 raise ScenarioError(f"unknown stage '{name}' (stages: {', '.join(STAGES)})")
             if name in wanted:
                 return
+            section = STAGES[name].section
+            if section in SECTION_REQUIRED and getattr(self.scenario, section) is None:
+                raise ScenarioError(f"field '{section}': the scenario has no `{section}` section")
             wanted.add(name)
             for up in STAGES[name].upstream(self.scenario):
                 need(up)

@@ -350,10 +350,14 @@ def check(study: StudyInputs) -> None:
         raise ScenarioError("field 'events.fault': needs at least one campus in 'campuses'")
     if events.oscillation is not None:
         _screened_campus(study.scenario)
+    period = study.period_inputs()
+    load = (period.system_load_mw + period.campus_p_mw.sum("campus")).to_numpy()
     try:
-        resolve_hours([events.hour], np.zeros(int(study.inputs.in_period.sum())))
+        row = int(resolve_hours([events.hour], load)[0])
     except ValueError as err:
         raise ScenarioError(f"field 'events.hour': {err}") from None
+    for k, spec in enumerate(events.systems):  # reads each system's inertia record
+        resolve(spec, int(period.hour.values[row]), f"events.systems.{k}")
 
 
 def _in_seconds(ds: xr.Dataset | None) -> xr.Dataset | None:

@@ -50,14 +50,8 @@ NO_SHOW = "no_show"
 def _campus_cases(study: StudyInputs, avoidance: dict[str, float]) -> list[LargeLoadCase]:
     """The scenario's large loads with their hourly shape over the whole load year."""
     cases = []
-    for k, load in enumerate(study.scenario.bills.large_loads):
+    for load in study.scenario.bills.large_loads:
         hourly = study.inputs.campus_p_mw.sel(campus=load.campus).to_numpy()
-        if np.isnan(hourly).any():
-            raise ScenarioError(
-                f"field 'bills.large_loads.{k}.campus': the profile of campus '{load.campus}' "
-                "does not cover the whole load year the bills need (a CSV profile needs a row "
-                "for every hour of the year and `first_hour: 0`)"
-            )
         contract = float(hourly.max())
         given = load.btm_peak_avoidance
         cases.append(
@@ -304,6 +298,17 @@ def check(study: StudyInputs) -> None:
     if spec is None:
         raise ScenarioError("field 'bills': the scenario has no `bills` block")
     links.new_generation_source(study.scenario)
+    if spec.classes.csv is not None:
+        read_class_csv(spec.classes.csv, len(study.inputs.time))
+    if spec.procurement.capacity_market is not None:
+        capacity_terms(spec.procurement.capacity_market, spec.start_year, spec.years)
+    for k, load in enumerate(spec.large_loads):
+        if study.inputs.campus_p_mw.sel(campus=load.campus).isnull().any():
+            raise ScenarioError(
+                f"field 'bills.large_loads.{k}.campus': the profile of campus '{load.campus}' "
+                "does not cover the whole load year the bills need (a CSV profile needs a row "
+                "for every hour of the year and `first_hour: 0`)"
+            )
 
 
 def bills(

@@ -1,0 +1,558 @@
+"""Bad input across every command: refused up front with exit 2, one message naming the field or
+file and the value, no traceback, nothing written, and before any solve."""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from gridmodel.cli import app
+from gridmodel.schema.loading import set_field
+
+#: A small study with every section (illinois200, a day in July).
+BASE = {
+    "name": "bad-input",
+    "network": "illinois200",
+    "period": {"start_hour": 4704, "hours": 24},
+    "campuses": [{"name": "dc", "site": "springfield-230", "mw": 300}],
+    "study": {"contingencies": None, "hosting_capacity": None},
+    "events": {"fault": {"site": "springfield-230"}, "oscillation": None, "window_s": 10,
+               "lost_mw": [300], "trajectories_mw": [300]},
+    "optimize": {"campus": {"technologies": ["battery"], "grid": {"price_usd_per_mwh": 60}}},
+    "bills": {"years": 5, "baseline": {"region": "ohio"}, "monte_carlo": None,
+              "large_loads": [{"campus": "dc"}]},
+    "headroom": {"demand": {"files": ["demand.csv"]}, "years": [2022, 2023]},
+}  # fmt: skip
+
+MODEL = {"kind": "model", "gpus": 20000, "jobs": 1}
+COMMANDS = ("run", "profile", "events", "optimize", "bills", "study", "headroom")
+
+
+def _demand(folder: Path) -> None:
+    """Two years of a synthetic balancing-area demand in the raw EIA-930 layout."""
+    hours = pd.date_range("2022-01-01 07:00", "2024-01-01 06:00", freq="h")
+    mw = 50_000 + 10_000 * np.sin(np.arange(len(hours)) * 2 * np.pi / 24)
+    pd.DataFrame({"date_time": hours.strftime("%Y-%m-%d %H:%M:%S"), "demand (MW)": mw.round()}).to_csv(folder / "demand.csv", index=False)  # fmt: skip
+
+
+def _hourly(folder: Path, name: str, column: str, values) -> str:
+    pd.DataFrame({column: values}).to_csv(folder / name, index=False)
+    return name
+
+
+YEAR = 8760
+
+
+def _csv_files(folder: Path) -> None:
+    """Files the file cases point at, each wrong in one way."""
+    _hourly(folder, "short.csv", "p_mw", [100.0, 200.0])
+    _hourly(folder, "negative.csv", "p_mw", [-1.0] * YEAR)
+    _hourly(folder, "gap.csv", "p_mw", [100.0] * 4704 + [None] * 24 + [100.0] * 32)
+    _hourly(folder, "wrongcol.csv", "mw", [100.0] * YEAR)
+    _hourly(folder, "price_nan.csv", "price_usd_per_mwh", [40.0] * 4710 + [np.nan] * 50)
+    _hourly(folder, "price_text.csv", "price_usd_per_mwh", ["cheap"] * YEAR)
+    _hourly(folder, "price_inf.csv", "price_usd_per_mwh", [40.0] * 4705 + [np.inf] * 55)
+    _hourly(folder, "cf5.csv", "cf", [5.0] * YEAR)
+    _hourly(folder, "temp.csv", "temperature", [25.0] * YEAR)
+    _hourly(folder, "inertia.csv", "h", [1.0])
+    (folder / "latin1.csv").write_bytes("p_mw\n1\xe9\n".encode("latin-1"))
+    (folder / "adir.csv").mkdir(exist_ok=True)
+    (folder / "demand_wrong.csv").write_text("time,mw\n2022-01-01 00:00,1\n")
+    (folder / "classes.csv").write_text("residential,commercial\n1,2\n")
+
+
+# (command, [(dotted field, value)], expected words in the message). A value of ... deletes.
+CASES = {
+    # the schema: unknown fields, wrong types, out-of-range and non-finite numbers
+    "misspelt top field": ("run", [("netwrok", "texas2000")], ["netwrok"]),
+    "misspelt campus field": ("run", [("campuses.0.megawatts", 4)], ["campuses.0.megawatts", "4"]),
+    "negative campus MW": ("run", [("campuses.0.mw", -5)], ["campuses.0.mw", "-5"]),
+    "NaN campus MW": ("run", [("campuses.0.mw", float("nan"))], ["campuses.0.mw", "nan"]),
+    "infinite campus MW": ("run", [("campuses.0.mw", float("inf"))], ["campuses.0.mw", "inf"]),
+    "campus MW as text": ("run", [("campuses.0.mw", "lots")], ["campuses.0.mw", "lots"]),
+    "power factor above 1": ("run", [("campuses.0.power_factor", 1.5)], ["power_factor", "1.5"]),
+    "site and bus both": ("run", [("campuses.0.bus", 3)], ["campuses.0", "site"]),
+    "duplicate campus names": ("run", [("campuses.1", {"name": "dc", "bus": 3, "mw": 5})], ["dc"]),
+    "negative start hour": ("run", [("period.start_hour", -1)], ["period.start_hour", "-1"]),
+    "zero hours": ("run", [("period.hours", 0)], ["period.hours", "0"]),
+    "start beyond the year": (
+        "run",
+        [("period.start_hour", 99999)],
+        ["period.start_hour", "99999"],
+    ),  # fmt: skip
+    "period past the year": ("run", [("period.hours", 9000)], ["period.hours", "9000"]),
+    "reversed voltage limits": (
+        "run",
+        [("study.voltage_limits", [1.1, 0.9])],
+        ["voltage_limits", "1.1"],
+    ),  # fmt: skip
+    "zero loading limit": (
+        "run",
+        [("study.loading_limit_percent", 0)],
+        ["loading_limit_percent", "0"],
+    ),  # fmt: skip
+    "unknown dispatch rule": ("run", [("dispatch.rule", "magic")], ["dispatch.rule", "magic"]),
+    "loss factor 50 %": ("run", [("dispatch.loss_factor", 0.5)], ["loss_factor", "0.5"]),
+    "NaN loss factor": ("run", [("dispatch.loss_factor", float("nan"))], ["loss_factor", "nan"]),
+    "peak scaling without peak": ("run", [("load_growth.kind", "scale_to_peak")], ["peak_mw"]),
+    "negative area factor": (
+        "run",
+        [("load_growth.area_factors", {"x": -1})],
+        ["area_factors", "-1"],
+    ),  # fmt: skip
+    "unknown area": (
+        "run",
+        [("load_growth.area_factors", {"Panhandle": 1.1})],
+        ["area_factors", "Panhandle"],
+    ),  # fmt: skip
+    "negative seed": ("run", [("seed", -1)], ["seed", "-1"]),
+    "hour index past the period": ("run", [("study.contingencies", {"hours": [99999]})], ["99999"]),
+    "hosting site without campus": (
+        "run",
+        [("study.hosting_capacity", {"site": "bartonville-230"})],
+        ["hosting_capacity.site", "bartonville-230"],
+    ),  # fmt: skip
+    "worsening below zero": ("run", [("study.worsening_percent", -1)], ["worsening_percent", "-1"]),
+    "iteration limit zero": ("run", [("study.max_iter", 0)], ["max_iter", "0"]),
+    # the network and sites
+    "unknown network": ("run", [("network", "atlantis")], ["network", "atlantis"]),
+    "network given as a path": (
+        "run",
+        [("network", "../scenarios/default")],
+        ["network", "../scenarios/default"],
+    ),  # fmt: skip
+    "unknown site": ("run", [("campuses.0.site", "nowhere")], ["campuses.0.site", "nowhere"]),
+    "unknown bus": (
+        "run",
+        [("campuses.0.site", ...), ("campuses.0.bus", 99999)],
+        ["campuses.0.bus", "99999"],
+    ),  # fmt: skip
+    # campus profiles and their files
+    "profile file missing": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "nothere.csv"})],
+        ["campuses.0.profile.path", "nothere.csv"],
+    ),  # fmt: skip
+    "profile file too short": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "short.csv"})],
+        ["campuses.0.profile.path", "short.csv", "2"],
+    ),  # fmt: skip
+    "profile file negative": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "negative.csv", "first_hour": 0})],
+        ["negative.csv", "-1.0"],
+    ),  # fmt: skip
+    "profile file with a gap": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "gap.csv", "first_hour": 0})],
+        ["gap.csv", "4705"],
+    ),  # fmt: skip
+    "profile column missing": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "wrongcol.csv"})],
+        ["wrongcol.csv", "p_mw"],
+    ),  # fmt: skip
+    "profile file not UTF-8": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "latin1.csv"})],
+        ["latin1.csv", "UTF-8"],
+    ),  # fmt: skip
+    "profile path is a folder": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "adir.csv"})],
+        ["adir.csv", "folder"],
+    ),  # fmt: skip
+    "unknown profile kind": (
+        "run",
+        [("campuses.0.profile", {"kind": "wave"})],
+        ["campuses.0.profile", "wave"],
+    ),  # fmt: skip
+    "model with MW": ("run", [("campuses.0.profile", MODEL)], ["campuses.0", "mw"]),
+    "model without GPUs": (
+        "run",
+        [("campuses.0.mw", ...), ("campuses.0.profile", {**MODEL, "gpus": 0})],
+        ["campuses.0.profile", "gpus"],
+    ),  # fmt: skip
+    "smoothing floor 1.5": (
+        "run",
+        [
+            ("campuses.0.mw", ...),
+            ("campuses.0.profile", {**MODEL, "mitigation": {"gpu_smoothing": {"floor_frac": 1.5}}}),
+        ],
+        ["floor_frac", "1.5"],
+    ),  # fmt: skip
+    "smoothing floor -0.5": (
+        "run",
+        [
+            ("campuses.0.mw", ...),
+            (
+                "campuses.0.profile",
+                {**MODEL, "mitigation": {"gpu_smoothing": {"floor_frac": -0.5}}},
+            ),
+        ],
+        ["floor_frac", "-0.5"],
+    ),  # fmt: skip
+    "temperature column missing": (
+        "run",
+        [
+            ("campuses.0.mw", ...),
+            ("campuses.0.profile", {**MODEL, "facility": {"temperature_csv": "temp.csv"}}),
+        ],
+        ["temperature_csv", "temp_c"],
+    ),  # fmt: skip
+    "more jobs than GPUs": (
+        "run",
+        [("campuses.0.mw", ...), ("campuses.0.profile", {**MODEL, "gpus": 2, "jobs": 3})],
+        ["campuses.0.profile", "3"],
+    ),  # fmt: skip
+    # the profile stage
+    "profile with no model campus": ("profile", [], ["campuses", "model"]),
+    "profile resolution 7 s": (
+        "profile",
+        [("profile", {"resolution": "7s"})],
+        ["profile.resolution", "7s"],
+    ),  # fmt: skip
+    "profile resolution not a duration": (
+        "profile",
+        [("profile", {"resolution": "soon"})],
+        ["profile.resolution", "soon"],
+    ),  # fmt: skip
+    "profile hours zero": ("profile", [("profile", {"hours": 0})], ["profile.hours", "0"]),
+    # events
+    "events without a section": ("events", [("events", ...)], ["events"]),
+    "unknown frequency system": (
+        "events",
+        [("events.systems", ["ercot", "atlantis"])],
+        ["events.systems", "atlantis"],
+    ),  # fmt: skip
+    "negative inertia": (
+        "events",
+        [("events.systems", [{"preset": "ercot", "inertia_gws": -5}])],
+        ["inertia_gws", "-5"],
+    ),  # fmt: skip
+    "FFR trigger above 60 Hz": (
+        "events",
+        [("events.systems", [{"preset": "ercot", "ffr_trigger_hz": 60.5}])],
+        ["ffr_trigger_hz", "60.5"],
+    ),  # fmt: skip
+    "inertia file missing": (
+        "events",
+        [("events.systems", [{"preset": "ercot", "inertia_csv": "nothere.csv"}])],
+        ["inertia_csv", "nothere.csv"],
+    ),  # fmt: skip
+    "inertia file without columns": (
+        "events",
+        [("events.systems", [{"preset": "ercot", "inertia_csv": "inertia.csv"}])],
+        ["inertia_csv", "inertia.csv"],
+    ),  # fmt: skip
+    "time step too long": ("events", [("events.dt_s", 0.5)], ["events.dt_s", "0.5"]),
+    "negative MW lost": ("events", [("events.lost_mw", [-5])], ["events.lost_mw", "-5"]),
+    "NaN MW lost": ("events", [("events.lost_mw", [float("nan")])], ["events.lost_mw", "nan"]),
+    "fault site and bus": ("events", [("events.fault.bus", 3)], ["events.fault", "site"]),
+    "negative fault time": ("events", [("events.fault.times_s", [-1.0])], ["times_s", "-1"]),
+    "fault at an unknown site": (
+        "events",
+        [("events.fault.site", "nowhere")],
+        ["events.fault.site", "nowhere"],
+    ),  # fmt: skip
+    "event hour past the period": ("events", [("events.hour", 99999)], ["events.hour", "99999"]),
+    "oscillation campus without a model": (
+        "events",
+        [("events.oscillation", {"campus": "dc"})],
+        ["events.oscillation.campus", "dc"],
+    ),  # fmt: skip
+    # optimize
+    "optimize without a section": ("optimize", [("optimize", ...)], ["optimize"]),
+    "optimize asks for nothing": ("optimize", [("optimize", {"costs": {}})], ["optimize"]),
+    "negative WACC": ("optimize", [("optimize.costs.wacc", -0.1)], ["optimize.costs.wacc", "-0.1"]),
+    "unknown technology": (
+        "optimize",
+        [("optimize.campus.technologies", ["fusion"])],
+        ["technologies", "fusion"],
+    ),  # fmt: skip
+    "redundancy n+2": (
+        "optimize",
+        [("optimize.campus.redundancy", "n+2")],
+        ["redundancy", "n+2"],
+    ),  # fmt: skip
+    "unknown sized campus": (
+        "optimize",
+        [("optimize.campus.campus", "elsewhere")],
+        ["optimize.campus.campus", "elsewhere"],
+    ),  # fmt: skip
+    "unknown expansion site": (
+        "optimize",
+        [("optimize.expansion", {"sites": ["nowhere"]})],
+        ["optimize.expansion.sites.0", "nowhere"],
+    ),  # fmt: skip
+    "price file missing": (
+        "optimize",
+        [("optimize.campus.grid.price_usd_per_mwh", "nothere.csv")],
+        ["price_usd_per_mwh", "nothere.csv"],
+    ),  # fmt: skip
+    "price file with NaN rows": (
+        "optimize",
+        [("optimize.campus.grid.price_usd_per_mwh", "price_nan.csv")],
+        ["price_usd_per_mwh", "price_nan.csv", "4711"],
+    ),  # fmt: skip
+    "price file with text": (
+        "optimize",
+        [("optimize.campus.grid.price_usd_per_mwh", "price_text.csv")],
+        ["price_text.csv", "cheap"],
+    ),  # fmt: skip
+    "price file with infinity": (
+        "optimize",
+        [("optimize.campus.grid.price_usd_per_mwh", "price_inf.csv")],
+        ["price_inf.csv", "inf"],
+    ),  # fmt: skip
+    "solar without its file": (
+        "optimize",
+        [("optimize.campus.technologies", ["solar", "battery"])],
+        ["solar_cf_csv"],
+    ),  # fmt: skip
+    "solar capacity factor 5": (
+        "optimize",
+        [
+            ("optimize.campus.technologies", ["solar", "battery"]),
+            ("optimize.campus.solar_cf_csv", "cf5.csv"),
+        ],
+        ["solar_cf_csv", "cf5.csv", "5.0"],
+    ),  # fmt: skip
+    "reversed outage range": (
+        "optimize",
+        [("optimize.campus.grid.outage_hours", [[10, 5]])],
+        ["outage_hours", "10"],
+    ),  # fmt: skip
+    "lmp price without prices": (
+        "optimize",
+        [("optimize.campus.grid.price_usd_per_mwh", "lmp")],
+        ["price_usd_per_mwh", "lmp"],
+    ),  # fmt: skip
+    "negative demand charge": (
+        "optimize",
+        [("optimize.campus.grid.demand_charge_usd_per_kw_month", -1)],
+        ["demand_charge_usd_per_kw_month", "-1"],
+    ),  # fmt: skip
+    # bills
+    "bills without a section": ("bills", [("bills", ...)], ["bills"]),
+    "zero years": ("bills", [("bills.years", 0)], ["bills.years", "0"]),
+    "unknown region": (
+        "bills",
+        [("bills.baseline.region", "atlantis")],
+        ["bills.baseline.region", "atlantis"],
+    ),  # fmt: skip
+    "unknown large-load campus": (
+        "bills",
+        [("bills.large_loads.0.campus", "elsewhere")],
+        ["large_loads", "elsewhere"],
+    ),  # fmt: skip
+    "materialisation 1.5": (
+        "bills",
+        [("bills.large_loads.0.materialisation", 1.5)],
+        ["materialisation", "1.5"],
+    ),  # fmt: skip
+    "pool requirement 2.5": (
+        "bills",
+        [
+            (
+                "bills.procurement",
+                {
+                    "market": "capacity_market",
+                    "capacity_market": {"forecast_pool_requirement": 2.5},
+                },
+            )
+        ],
+        ["forecast_pool_requirement", "2.5"],
+    ),  # fmt: skip
+    "zone not in the price table": (
+        "bills",
+        [
+            (
+                "bills.procurement",
+                {"market": "capacity_market", "capacity_market": {"zone": "NOWHERE"}},
+            )
+        ],
+        ["zone", "NOWHERE"],
+    ),  # fmt: skip
+    "unknown allocation method": (
+        "bills",
+        [("bills.allocation.transmission", "7cp")],
+        ["allocation.transmission", "7cp"],
+    ),  # fmt: skip
+    "class file without its columns": (
+        "bills",
+        [("bills.classes.csv", "classes.csv")],
+        ["bills.classes.csv", "industrial"],
+    ),  # fmt: skip
+    "NaN WACC": ("bills", [("bills.wacc", float("nan"))], ["bills.wacc", "nan"]),
+    "expansion link without expansion": (
+        "bills",
+        [("bills.procurement.new_generation", "expansion")],
+        ["new_generation", "expansion"],
+    ),  # fmt: skip
+    # headroom
+    "headroom limit 120 %": (
+        "headroom",
+        [("headroom.rates_percent", [0.5, 120])],
+        ["rates_percent", "120"],
+    ),  # fmt: skip
+    "headroom limit 0 %": ("headroom", [("headroom.rates_percent", [0.0])], ["rates_percent", "0"]),
+    "headroom file missing": (
+        "headroom",
+        [("headroom.demand.files", ["nothere.csv"])],
+        ["nothere.csv"],
+    ),  # fmt: skip
+    "headroom file with wrong columns": (
+        "headroom",
+        [("headroom.demand.files", ["demand_wrong.csv"])],
+        ["demand_wrong.csv"],
+    ),  # fmt: skip
+    "headroom years without data": (
+        "headroom",
+        [("headroom.years", [2015, 2016])],
+        ["headroom.years", "2015"],
+    ),  # fmt: skip
+    "headroom shape of an unknown campus": (
+        "headroom",
+        [("headroom.shape", {"campus": "elsewhere"})],
+        ["headroom.shape.campus", "elsewhere"],
+    ),  # fmt: skip
+    # a stage the scenario does not have
+    "study with no stage": (
+        "study",
+        [("study", ...), ("events", ...), ("optimize", ...), ("bills", ...), ("headroom", ...)],
+        ["no stage"],
+    ),  # fmt: skip
+}
+
+
+def _scenario(tmp_path: Path, changes) -> Path:
+    data = copy.deepcopy(BASE)
+    for field, value in changes:
+        if value is ...:
+            *parents, last = field.split(".")
+            node = data
+            for part in parents:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            if isinstance(node, list):
+                node.pop(int(last))
+            else:
+                node.pop(last, None)
+        else:
+            set_field(data, field, value)
+    _demand(tmp_path)
+    _csv_files(tmp_path)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm(tmp_path_factory):
+    """Import every module and convert the network once, so each case times its refusal alone."""
+    folder = tmp_path_factory.mktemp("warm")
+    CliRunner().invoke(app, ["run", str(_scenario(folder, [("campuses.0.site", "x")])), "--out", str(folder / "o")])  # fmt: skip
+
+
+def _refused(res, out: Path, expected: list[str], elapsed: float) -> None:
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    squashed = "".join(res.output.split())
+    for word in expected:
+        assert "".join(str(word).split()) in squashed, (word, res.output)
+    assert not out.exists(), "a refused run wrote files"
+    assert not list(out.parent.glob(f".{out.name}.*")), "a refused run left a staging folder"
+    assert len(res.output) < 2000, "the message floods the console"
+    assert elapsed < 5.0, f"refused after {elapsed:.1f} s: work ran before the check"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_scenario_is_refused_up_front(tmp_path, case):
+    command, changes, expected = CASES[case]
+    path = _scenario(tmp_path, changes)
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    res = CliRunner().invoke(app, [command, str(path), "--out", str(out)])
+    _refused(res, out, expected, time.perf_counter() - started)
+
+
+YAML_CASES = {
+    "key given twice": ("name: a\nnetwork: illinois200\nname: b\n", ["name", "twice"]),
+    "alias bomb": (
+        "".join(
+            f"{k}: &{k} [" + ",".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
+            for p, k in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
+        ),
+        ["aliases"],
+    ),  # fmt: skip
+    "not YAML": ("name: [unclosed\n", ["not valid YAML"]),
+    "a list": ("- name: a\n", ["mapping"]),
+    "empty file": ("", ["mapping"]),
+    "a value of a megabyte": (
+        "name: " + "x" * 1_000_000 + "\nnetwork: illinois200\ncampuses: 5\n",
+        ["campuses", "5"],
+    ),  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("case", sorted(YAML_CASES))
+@pytest.mark.parametrize("command", ["run", "study"])
+def test_unreadable_scenario_file_is_refused(tmp_path, case, command):
+    text, expected = YAML_CASES[case]
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    res = CliRunner().invoke(app, [command, str(path), "--out", str(out)])
+    _refused(res, out, expected, time.perf_counter() - started)
+
+
+def test_other_unreadable_scenarios_are_refused(tmp_path):
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    for target, expected in (
+        (tmp_path / "latin1.yaml", "UTF-8"),
+        (tmp_path, "folder"),
+        (tmp_path / "nothere.yaml", "not found"),
+    ):
+        out = tmp_path / "out"
+        started = time.perf_counter()
+        res = CliRunner().invoke(app, ["run", str(target), "--out", str(out)])
+        _refused(res, out, [expected], time.perf_counter() - started)
+
+
+def test_bad_out_folders_are_refused(tmp_path):
+    path = _scenario(tmp_path, [])
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    for out in (afile, foreign):
+        res = CliRunner().invoke(app, ["run", str(path), "--out", str(out)])
+        assert res.exit_code == 2 and str(out.name) in "".join(res.output.split()), res.output
+    assert afile.read_text() == "x" and (foreign / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "--hours", "0"], "--hours"),
+        (["profile", "--resolution", "7s"], "resolution"),
+        (["figures", "EMPTY"], "holds no stage result"),
+        (["run", "--no-such-option"], "--no-such-option"),
+    ],
+)
+def test_bad_options_are_refused(tmp_path, args, expected):
+    args = [str(tmp_path) if a == "EMPTY" else a for a in args]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and expected in " ".join(res.output.split()), res.output
