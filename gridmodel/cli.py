@@ -6,6 +6,7 @@ Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 nu
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from pathlib import Path
 from typing import Annotated
@@ -40,6 +41,10 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False,
@@ -49,6 +54,8 @@ def main(
     ] = False,
 ) -> None:
     """AI campuses on regional power grids: load, grid stress, events, sizing, bills."""
+    # a terminated run unwinds like an interrupted one: its staging folder is removed
+    signal.signal(signal.SIGTERM, _terminated)
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     log.handlers[:] = [RichHandler(console=console, show_time=False, show_path=False)]
     log.setLevel(level)

@@ -1,0 +1,118 @@
+"""Result sets are replaced whole: a run killed while it writes over an earlier result leaves the
+complete old set or the complete new one, and the next run leaves no debris."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+SCENARIO = {
+    "name": "kill-test",
+    "network": "illinois200",
+    "period": {"start_hour": 4700, "hours": 24},
+    "campuses": [{"name": "dc", "site": "springfield-230", "mw": 300}],
+    "study": {"contingencies": None, "hosting_capacity": None},
+}
+
+
+def _gridmodel(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gridmodel.cli", *args]
+
+
+def _write(folder: Path, name: str, hours: int) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({**SCENARIO, "name": name, "period": {"start_hour": 4700, "hours": hours}}))  # fmt: skip
+    return path
+
+
+def _whole_set(out: Path) -> str:
+    """The scenario name of the complete result set in ``out`` (every file the manifest lists is
+    there with its size and checksum, and nothing else is)."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    listed = set(manifest["files"])
+    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert present - {"manifest.json"} == listed, "files outside the manifest"
+    for rel, entry in manifest["files"].items():
+        data = (out / rel).read_bytes()
+        assert len(data) == entry["size"] and hashlib.sha256(data).hexdigest() == entry["sha256"], (
+            rel
+        )
+    return manifest["scenario"]
+
+
+def test_a_killed_run_leaves_the_old_set_or_the_new_one(tmp_path):
+    """Runs that alternate between two scenarios over the same folder, each killed (SIGKILL) at
+    another point of its work, writing included."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    sets = {"set-a": _write(tmp_path, "set-a", 24), "set-b": _write(tmp_path, "set-b", 12)}
+    out = tmp_path / "out"
+    first = subprocess.run(_gridmodel("run", str(sets["set-a"]), "--out", str(out)), env=env, capture_output=True, text=True)  # fmt: skip
+    assert first.returncode == 0, first.stdout + first.stderr
+    current = _whole_set(out)
+    started = time.perf_counter()
+    subprocess.run(_gridmodel("run", str(sets["set-b"]), "--out", str(tmp_path / "timing")), env=env, capture_output=True, check=True)  # fmt: skip
+    full = time.perf_counter() - started
+    for share in (0.5, 0.85, 0.95, 1.0):
+        target = "set-b" if current == "set-a" else "set-a"
+        proc = subprocess.Popen(_gridmodel("run", str(sets[target]), "--out", str(out)), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(share * full)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        outcome = _whole_set(out)
+        assert outcome in (current, target)
+        current = outcome
+    # a run after the kills cleans what they left and lands whole
+    last = subprocess.run(_gridmodel("run", str(sets["set-b"]), "--out", str(out)), env=env, capture_output=True, text=True)  # fmt: skip
+    assert last.returncode == 0, last.stdout + last.stderr
+    assert _whole_set(out) == "set-b"
+    debris = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+    debris += [p.name for p in out.rglob("*.tmp")]
+    assert debris == []
+
+
+def test_a_terminated_run_leaves_the_old_set(tmp_path):
+    """SIGTERM (a scheduler's or a user's Ctrl-C) during the power flow: nothing of the new run
+    remains, not even its staging folder."""
+    old, new = _write(tmp_path, "old-set", 12), _write(tmp_path, "new-set", 24)
+    out = tmp_path / "out"
+    subprocess.run(_gridmodel("run", str(old), "--out", str(out)), capture_output=True, check=True)
+    proc = subprocess.Popen(_gridmodel("run", str(new), "--out", str(out)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".out.staging-*")) and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) != 0
+    assert _whole_set(out) == "old-set"
+    assert not list(tmp_path.glob(".out.*"))
+
+
+def test_a_rerun_drops_results_of_another_scenario(tmp_path):
+    """A result of another scenario (stale files of an earlier run) does not survive a new run
+    into the same folder."""
+    first = _write(tmp_path, "first", 12)
+    data = yaml.safe_load(first.read_text())
+    data["events"] = {
+        "oscillation": None,
+        "window_s": 5,
+        "lost_mw": [100],
+        "trajectories_mw": [100],
+    }
+    first.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    subprocess.run(_gridmodel("study", str(first), "--out", str(out)), capture_output=True, check=True)  # fmt: skip
+    assert (out / "events").is_dir()
+    second = _write(tmp_path, "second", 6)
+    subprocess.run(_gridmodel("run", str(second), "--out", str(out)), capture_output=True, check=True)  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "stress"]
+    assert _whole_set(out) == "second"
