@@ -1,6 +1,8 @@
 """Command line. Every command is parse → study → stage(s) → write, into ``--out DIR/<stage>/``.
 
-Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure.
+Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure;
+5 a partial result (written whole, with what could not be solved listed: hours whose power flow
+did not converge, outages that could not be screened).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ app = typer.Typer(
 console = Console()
 log = logging.getLogger("gridmodel")
 
-EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL = 0, 2, 3, 4
+EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL, EXIT_PARTIAL = 0, 2, 3, 4, 5
 
 ScenarioArg = Annotated[
     Path | None, typer.Argument(help="Scenario YAML (or a bundled name); the default if omitted.")
@@ -120,7 +122,13 @@ def run_stages(
                 for name in study.stale():
                     output.remove_stage(staging, name)
                 results = study.run_all(stages)
-                output.write_manifest(staging, spec, "complete", [])
+                notes = [
+                    f"{name}: {note}"
+                    for name, tree in results.items()
+                    for note in str(tree.attrs.get("partial", "")).splitlines()
+                    if note
+                ]
+                output.write_manifest(staging, spec, "partial" if notes else "complete", notes)
     except ScenarioError as err:
         raise _fail(EXIT_INVALID, "error", err) from None
     except InfeasibleError as err:
@@ -135,6 +143,10 @@ def run_stages(
         f"{', '.join(results)} → {out}/ in {time.perf_counter() - started:.0f} s{note}",
         highlight=False,
     )
+    if notes:
+        for line in notes:
+            console.print(f"[bold yellow]partial result:[/] {line}", highlight=False)
+        raise typer.Exit(EXIT_PARTIAL)
     return study
 
 

@@ -79,12 +79,14 @@ class Candidate:
 @dataclass(frozen=True)
 class ExpansionOptions:
     """Planning reserve margin (fraction, None = off), operating reserves, value of lost load
-    ($/MWh, None = no unserved energy allowed), storage firm duration (h)."""
+    ($/MWh, None = no unserved energy allowed), storage firm duration (h), HiGHS time limit (s,
+    None = none)."""
 
     reserve_margin: float | None = None
     operating_reserves: bool = False
     voll_usd_per_mwh: float | None = None
     storage_firm_hours: float = 4.0
+    time_limit_s: float | None = None
 
 
 @dataclass
@@ -365,7 +367,8 @@ def solve_expansion(p: ExpansionProblem) -> xr.Dataset:
     t0 = time.perf_counter()
     m = build_model(p)
     t1 = time.perf_counter()
-    sol = solve(m)
+    limit = p.options.time_limit_s
+    sol = solve(m, None if limit is None else {"time_limit": float(limit)})
     t2 = time.perf_counter()
     ds = expansion_dataset(p, sol)
     t3 = time.perf_counter()

@@ -98,6 +98,7 @@ def expansion_problem(
         reserve_margin=spec.reserve_margin,
         operating_reserves=spec.operating_reserves,
         voll_usd_per_mwh=spec.voll_usd_per_mwh,
+        time_limit_s=scenario.optimize.time_limit_s,
     )
     return ExpansionProblem(grid, snap, candidates, costs, options), error, idx
 
@@ -215,6 +216,7 @@ def campus_problem(study: StudyInputs, stress) -> CampusProblem:
         solar_cf=solar,
         emissions_cap_t=spec.emissions_cap_t,
         voll_usd_per_mwh=spec.voll_usd_per_mwh,
+        options={"time_limit": float(scenario.optimize.time_limit_s)},
     )
 
 
@@ -288,7 +290,7 @@ def optimize(
         progress("optimise", 1, steps)
         bau = CampusProblem(
             load_mw=problem.load_mw, costs={}, grid=problem.grid,
-            voll_usd_per_mwh=problem.voll_usd_per_mwh,
+            voll_usd_per_mwh=problem.voll_usd_per_mwh, options=problem.options,
         )  # fmt: skip
         try:
             groups["business_as_usual"] = _on_time_axis(solve_campus(bau), "hour", time)

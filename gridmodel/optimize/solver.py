@@ -167,7 +167,16 @@ def solve_lp(lp: MatrixLP, options: dict | None = None) -> Solution:
             families,
         )
     if status != highspy.HighsModelStatus.kOptimal:
-        raise NumericalError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
+        info = h.getInfo()
+        reached = (
+            f"; it had reached an objective of {info.objective_function_value:,.6g} after "
+            f"{info.simplex_iteration_count + info.ipm_iteration_count:,} iterations in "
+            f"{t1 - t0:,.0f} s"
+        )
+        raise NumericalError(
+            f"HiGHS stopped with status '{h.modelStatusToString(status)}'{reached}; raise "
+            "`optimize.time_limit_s` or shorten the problem (fewer typical periods or hours)"
+        )
     sol = h.getSolution()
     x = np.asarray(sol.col_value)
     info = h.getInfo()

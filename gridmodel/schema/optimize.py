@@ -165,5 +165,14 @@ class Optimize(Section):
     """What `gridmodel optimize` sizes."""
 
     costs: Costs = param(default_factory=Costs, description="Costs and financing.")
+    time_limit_s: float = param(
+        1800.0,
+        description="Time limit of each HiGHS solve; a solve that reaches it stops the stage as a "
+        "numerical failure (exit code 4) reporting what it had reached.",
+        unit="s",
+        source="Assumption: 30 minutes, six times the slowest bundled solve on a 2-core machine "
+        "(texas2000 zonal expansion, 12 typical days).",
+        gt=0,
+    )
     expansion: Expansion | None = param(None, description="Regional expansion.")
     campus: CampusSizing | None = param(None, description="Behind-the-meter campus sizing.")

@@ -239,6 +239,7 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
         )
     root = xr.Dataset(
         attrs={
+            "partial": "\n".join(partial_notes(groups)),
             "network": case.network.name,
             "loading_limit_percent": spec.loading_limit_percent,
             "worsening_percent": spec.worsening_percent,
@@ -248,6 +249,28 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
         }
     )
     return xr.DataTree.from_dict({"/": root, **{f"/{k}": v for k, v in groups.items()}})
+
+
+def partial_notes(groups: dict[str, xr.Dataset]) -> list[str]:
+    """What of the study the stress run could not solve: non-converged hours, outages that could
+    not be screened (empty when everything was solved)."""
+    notes = []
+    ts = groups["timeseries"]
+    bad = int((~ts.converged.values.astype(bool)).sum())
+    if bad:
+        notes.append(
+            f"{bad} of {ts.sizes['time']} hours of the AC power flow did not converge "
+            "(nonconverged_hours.csv); the statistics use the other hours"
+        )
+    table = groups.get("contingencies")
+    if table is not None and "converged" in table:
+        unscreened = int((~table.converged.values.astype(bool)).sum())
+        if unscreened:
+            notes.append(
+                f"{unscreened} outage(s) could not be screened: the post-contingency power flow "
+                "did not converge (contingencies.csv, converged = false)"
+            )
+    return notes
 
 
 # ---------------------------------------------------------------------------------------------
