@@ -110,6 +110,7 @@ def run_stages(
         spec = load_scenario(scenario, changes)
         with _progress() as progress:
             study = Study(spec, cache=out, progress=_progress_callback(progress), figures=figures)
+            study.check_scenario()
             if not study.plan(stages):
                 raise ScenarioError(
                     "the scenario asks for no stage: write one of its sections "
@@ -128,7 +129,8 @@ def run_stages(
                     for note in str(tree.attrs.get("partial", "")).splitlines()
                     if note
                 ]
-                output.write_manifest(staging, spec, "partial" if notes else "complete", notes)
+                status = "partial" if notes else "complete"
+                output.write_manifest(staging, spec.name, spec.digest(), status, notes)
     except ScenarioError as err:
         raise _fail(EXIT_INVALID, "error", err) from None
     except InfeasibleError as err:

@@ -268,12 +268,17 @@ def stored_stages(root: Path) -> list[str]:
 
 
 def redraw(root: Path) -> list[Path]:
-    """Redraw the figures of every stored stage result under ``root`` from its files."""
+    """Redraw the figures of every stored stage result under ``root`` from its files (and list
+    their new checksums in the manifest)."""
     written = []
     for stage in stored_stages(root):
         with read_stage(root, stage) as tree:
             folder = Path(root) / stage / "figures"
             written += draw_figures(stage, tree, folder)
+    manifest = Path(root) / MANIFEST
+    if manifest.is_file():
+        old = json.loads(manifest.read_text())
+        write_manifest(root, old["scenario"], old["scenario_hash"], old["status"], old["notes"])
     return written
 
 
@@ -391,7 +396,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_manifest(folder: Path, scenario: Scenario, status: str, notes: list[str]) -> Path:
+def write_manifest(
+    folder: Path, scenario: str, scenario_hash: str, status: str, notes: list[str]
+) -> Path:
     """``manifest.json``: every file of the result set with its size and SHA-256, each stage's
     input hash, the scenario and its hash, the package version and the status of the run.
     Files already listed with the same size and modification time keep their checksum."""
@@ -415,8 +422,8 @@ def write_manifest(folder: Path, scenario: Scenario, status: str, notes: list[st
     stages = {s: stored_key(folder, s)[0] for s in stored_stages(folder)}
     manifest = {
         "gridmodel_version": gridmodel.__version__,
-        "scenario": scenario.name,
-        "scenario_hash": scenario.digest(),
+        "scenario": scenario,
+        "scenario_hash": scenario_hash,
         "status": status,
         "notes": notes,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -234,6 +234,20 @@ class Study:
         """The stages the scenario asks for, in chain order."""
         return [name for name, st in STAGES.items() if asked(self.scenario, st.section)]
 
+    def check_scenario(self) -> None:
+        """The checks that need no converted network: the network is known and every campus
+        site is one of its sites."""
+        from gridmodel.networks import load_descriptor
+
+        _network_key(self.scenario.network)
+        descriptor = load_descriptor(self.scenario.network)
+        for k, campus in enumerate(self.scenario.campuses):
+            if campus.site is not None:
+                try:
+                    descriptor.site(campus.site)
+                except KeyError as err:
+                    raise ScenarioError(f"field 'campuses.{k}.site': {err.args[0]}") from None
+
     def plan(self, stages: list[str] | None = None) -> list[str]:
         """``stages`` (default: those asked for) and every stage they need, in chain order."""
         wanted = set()

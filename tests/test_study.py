@@ -296,3 +296,17 @@ def test_importing_gridmodel_leaves_matplotlib_alone():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_figures_are_redrawn_from_the_files_alone(chain, tmp_path):
+    out, _ = chain
+    copied = _copy(out, tmp_path)
+    before = sorted(p.relative_to(copied) for p in copied.rglob("figures/*"))
+    for folder in copied.glob("*/figures"):
+        shutil.rmtree(folder)
+    res = CliRunner().invoke(app, ["figures", str(copied)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.relative_to(copied) for p in copied.rglob("figures/*")) == before
+    manifest = yaml.safe_load((copied / "manifest.json").read_text())
+    listed = {Path(f) for f in manifest["files"]}
+    assert set(before) <= listed

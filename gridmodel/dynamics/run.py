@@ -14,6 +14,7 @@ from gridmodel.dynamics.frequency import metrics, resolve, simulate
 from gridmodel.dynamics.links import solved_hour
 from gridmodel.inputs import StudyInputs
 from gridmodel.loads.campus import campus_load_model
+from gridmodel.networks import Network
 from gridmodel.powerflow.case import Injections, StudyCase
 from gridmodel.powerflow.reference import solve_hour_pandapower
 from gridmodel.progress import Progress, no_progress
@@ -38,18 +39,19 @@ SCAN_EVERY_H = 24
 # Fault → trips → frequency → power flow
 
 
-def _fault_bus(case: StudyCase, events: Events) -> int:
+def fault_bus(network: Network, events: Events) -> int:
+    """Case bus number of the faulted bus (ScenarioError naming the field when unknown)."""
     fault = events.fault
     if fault.site is not None:
         try:
-            return case.network.descriptor.site(fault.site).bus
+            return network.descriptor.site(fault.site).bus
         except KeyError as err:
             raise ScenarioError(f"field 'events.fault.site': {err.args[0]}") from None
     try:
-        case.network.bus_index(fault.bus)
+        network.bus_index(fault.bus)
     except KeyError:
         raise ScenarioError(
-            f"field 'events.fault.bus': value {fault.bus} is not a bus of '{case.network.name}'"
+            f"field 'events.fault.bus': value {fault.bus} is not a bus of '{network.name}'"
         ) from None
     return fault.bus
 
@@ -67,7 +69,7 @@ def fault_cascade(
 
     events = scenario.events
     fault = events.fault
-    bus = _fault_bus(case, events)
+    bus = fault_bus(case.network, events)
     pd_fault = case.network.bus_index(bus)
     retained = fault_voltages(
         net, [pd_fault], complex(fault.r_ohm, fault.x_ohm), x_dss_pu=fault.x_dss_pu
@@ -348,6 +350,8 @@ def check(study: StudyInputs) -> None:
         raise ScenarioError("field 'events': the scenario has no `events` block")
     if events.fault is not None and not study.scenario.campuses:
         raise ScenarioError("field 'events.fault': needs at least one campus in 'campuses'")
+    if events.fault is not None:
+        fault_bus(study.network, events)
     if events.oscillation is not None:
         _screened_campus(study.scenario)
     period = study.period_inputs()

@@ -78,7 +78,7 @@ def available_networks() -> list[str]:
 def load_descriptor(name: str) -> NetworkDescriptor:
     """Read and validate ``networks/<name>.yaml``."""
     path = descriptor_path(name)
-    if not path.exists():
+    if name not in available_networks():
         raise KeyError(
             f"network '{name}' is not known (available: {', '.join(available_networks())})"
         )

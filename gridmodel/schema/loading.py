@@ -223,7 +223,7 @@ def load_scenario(path: str | Path | None = None, changes: dict | None = None) -
 
 def set_field(data: dict, dotted: str, value: Any) -> None:
     """Set ``data[a][b]...`` for ``dotted`` = "a.b...", creating mappings on the way (list
-    items by index)."""
+    items by index; the index just past the end appends)."""
     *parents, last = dotted.split(".")
     node = data
     for part in parents:
@@ -233,7 +233,9 @@ def set_field(data: dict, dotted: str, value: Any) -> None:
         if not isinstance(node.get(part), dict | list):
             node[part] = {}
         node = node[part]
-    if isinstance(node, list):
+    if isinstance(node, list) and int(last) == len(node):
+        node.append(value)
+    elif isinstance(node, list):
         node[int(last)] = value
     else:
         node[last] = value
