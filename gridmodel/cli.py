@@ -54,10 +54,12 @@ def write_stress_outputs(result, out: Path) -> list[Path]:
         ds["loading_percent_without_campus"] = result.baseline.loading_percent
         ds["vm_pu_without_campus"] = result.baseline.vm_pu
         ds["converged_without_campus"] = result.baseline.converged
+        ds["dispatch_feasible_without_campus"] = result.baseline.dispatch_feasible
     written = [write_netcdf(ds, out / "results.nc")]
     written.append(write_csv(summary_table(result), out / "summary.csv", index=False))
     written.append(write_csv(result.overloads, out / "overloads.csv", index=False))
     written.append(write_csv(result.voltage, out / "voltage_violations.csv", index=False))
+    written.append(write_csv(result.base_case, out / "base_case_audit.csv", index=False))
     bad = pd.DataFrame({"hour": ds.time.to_numpy()[~ds.converged.to_numpy()]})
     written.append(write_csv(bad, out / "nonconverged_hours.csv", index=False))
     if result.contingencies is not None:
@@ -85,7 +87,11 @@ def write_stress_outputs(result, out: Path) -> list[Path]:
     areas = [result.case.network.area_of_bus(b) for b in result.case.campus_buses] or [
         str(ds.area.values[0])
     ]
-    written += fig.voltage_heatmap(ds, areas[0], figures)
+    written += fig.voltage_heatmap(ds, result.baseline, areas[0], figures)
+    if result.baseline is not None:
+        written += fig.campus_loading_change(
+            ds, result.baseline, min(study.worst_branches, 6), figures
+        )
     if result.hosting:
         written += fig.hosting_capacity_bars(result.hosting, figures)
     return written
@@ -102,28 +108,36 @@ def _print_summary(result) -> None:
         table.add_row(row.metric, value, row.unit)
     console.print(table)
     if len(result.overloads):
-        worst = Table(title="Most loaded branches")
-        for col in (
-            "branch",
-            "from_bus",
-            "to_bus",
-            "hours_over",
-            "worst_loading_percent",
-            "worst_hour",
-        ):
-            worst.add_column(col, justify="right")
-        for row in result.overloads.head(result.scenario.study.worst_branches).itertuples(
-            index=False
-        ):
-            worst.add_row(
-                str(row.branch),
-                str(row.from_bus),
-                str(row.to_bus),
-                str(row.hours_over),
-                f"{row.worst_loading_percent:.1f}",
-                str(row.worst_hour),
-            )
+        worst = Table(title="Overloaded branches (new and worsened first)")
+        columns = {
+            "branch": "branch",
+            "from_name": "from",
+            "to_name": "to",
+            "status": "status",
+            "hours_over_with_campus": "h over",
+            "hours_over_without_campus": "h over w/o",
+            "worst_loading_percent_with_campus": "worst %",
+            "worst_loading_percent_without_campus": "worst % w/o",
+        }
+        for title in columns.values():
+            worst.add_column(title, justify="right")
+        head = result.overloads.head(result.scenario.study.worst_branches)
+        for row in head[list(columns)].itertuples(index=False):
+            worst.add_row(*(f"{v:.1f}" if isinstance(v, float) else str(v) for v in row))
         console.print(worst)
+    bad = int((~result.timeseries.dispatch_feasible).sum())
+    if bad:
+        from gridmodel.stress.feasibility import hours_text, infeasible_hours
+
+        console.print(
+            f"[bold yellow]{bad} hour(s) with infeasible dispatch[/] (demand above the committed "
+            f"units, or the slack beyond them): {hours_text(infeasible_hours(result.timeseries))}"
+            + (
+                "; counted in the limit statistics (study.include_infeasible_hours)"
+                if result.scenario.study.include_infeasible_hours
+                else "; left out of the limit statistics (study.include_infeasible_hours)"
+            )
+        )
 
 
 @app.command()

@@ -22,6 +22,15 @@ re-solved hour after hour from the previous basis, changing only bounds.
 
 Locational marginal prices come from the duals: ``LMP_n = λ_i + Σ_l μ_l PTDF_ln`` with λ the
 balance dual of the bus's island and μ the branch-row duals.
+
+Network-aware commitment (``DispatchOptions.network_commitment``): the merit order commits
+against demand alone, so a pocket behind a congested branch may have too few units running. In
+every hour whose solution still pays an overload or sheds load, the off units whose marginal cost
+is below the LMP at their bus (each would lower the hour's cost, and each relieves the binding
+constraint) are started, and the running non-must-run units whose cost is above their bus's
+LMP and that sit at Pmin (each raises the cost, and feeds the constraint) are stopped; the hour
+is solved again, up to ``COMMITMENT_ROUNDS`` times. This is the price-based unit commitment
+heuristic of market clearing engines, applied only where the merit order fails.
 """
 
 from __future__ import annotations
@@ -35,19 +44,22 @@ import scipy.sparse.linalg as spla
 
 from gridmodel.optimize.dcnetwork import DcNetwork, dc_network, load_nodes, unit_nodes
 from gridmodel.optimize.solver import MatrixLP, highs_model
-from gridmodel.powerflow.dispatch import DispatchResult, Fleet, commit
+from gridmodel.powerflow.dispatch import DispatchResult, Fleet, commit, hourly_limits
 
 VIOLATION_TOL_MW = 1e-3
 HOURS_PER_BLOCK = 256
+COMMITMENT_ROUNDS = 4
 
 
 @dataclass(frozen=True)
 class DispatchOptions:
-    """Penalties ($/MWh) and the share of each branch rating the dispatch may use."""
+    """Penalties ($/MWh), the share of each branch rating the dispatch may use, and whether the
+    commitment looks at the network (see :meth:`EconomicDispatch.__call__`)."""
 
     voll_usd_per_mwh: float = 5000.0
     overload_usd_per_mwh: float = 1000.0
     limit_fraction: float = 1.0
+    network_commitment: bool = True
 
 
 def ptdf(grid: DcNetwork) -> tuple[np.ndarray, np.ndarray]:
@@ -155,14 +167,17 @@ class EconomicDispatch:
         demand_mw: np.ndarray,
         commit_mw: np.ndarray | None = None,
         load_p: np.ndarray | None = None,
+        p_max_mw: np.ndarray | None = None,
     ) -> DispatchResult:
-        """Dispatch every hour; ``load_p`` is MW per ``net.load`` row, scaled to ``demand_mw``."""
+        """Dispatch every hour; ``load_p`` is MW per ``net.load`` row, scaled to ``demand_mw``;
+        ``p_max_mw`` (time x unit) is each unit's available output in the hour."""
         if load_p is None:
             raise ValueError("economic dispatch needs the load of every bus (load_p)")
         demand_mw = np.asarray(demand_mw, dtype=float)
         n_t, n_u, n_i = len(demand_mw), len(self.unit_node), self.n_island
-        committed = commit(fleet, demand_mw, commit_mw)
-        on = committed & fleet.in_service[None, :]
+        committed = commit(fleet, demand_mw, commit_mw, p_max_mw) & fleet.in_service[None, :]
+        p_lo, p_hi = hourly_limits(fleet, n_t, p_max_mw)
+        startable = fleet.in_service & ~fleet.must_run
         total = load_p.sum(axis=1)
         scale = np.divide(demand_mw, total, out=np.ones(n_t), where=total > 0)
         node_load = np.zeros((n_t, self.grid.n_node))
@@ -186,10 +201,6 @@ class EconomicDispatch:
             )
             for k, t in enumerate(range(block.start, block.stop)):
                 flow_load = flow_load_block[k]
-                h.changeColsBounds(
-                    n_u, units, np.where(on[t], fleet.p_min_mw, 0.0),
-                    np.where(on[t], fleet.p_max_mw, 0.0),
-                )  # fmt: skip
                 h.changeRowsBounds(n_i, balance_rows, island_load_block[k], island_load_block[k])
                 if len(monitored):
                     h.changeRowsBounds(
@@ -198,20 +209,43 @@ class EconomicDispatch:
                         -self.rate[monitored] + flow_load[monitored],
                         self.rate[monitored] + flow_load[monitored],
                     )
-                while True:
-                    h.run()
-                    sol = h.getSolution()
-                    x = np.asarray(sol.col_value)
-                    flow = self.ptdf_rated @ x[:n_u] - flow_load[self.rated]
-                    excess = np.abs(flow) - self.rate[self.rated]
-                    new = self.rated[excess > VIOLATION_TOL_MW]
-                    new = np.setdiff1d(new, monitored)
-                    if not len(new):
+                for round_ in range(COMMITMENT_ROUNDS + 1):
+                    on = committed[t]
+                    h.changeColsBounds(
+                        n_u, units, np.where(on, p_lo[t], 0.0), np.where(on, p_hi[t], 0.0)
+                    )
+                    while True:
+                        h.run()
+                        sol = h.getSolution()
+                        x = np.asarray(sol.col_value)
+                        flow = self.ptdf_rated @ x[:n_u] - flow_load[self.rated]
+                        excess = np.abs(flow) - self.rate[self.rated]
+                        new = self.rated[excess > VIOLATION_TOL_MW]
+                        new = np.setdiff1d(new, monitored)
+                        if not len(new):
+                            break
+                        self._add_branch_rows(h, new, flow_load)
+                        monitored = np.r_[monitored, new]
+                        ptdf_monitored = np.vstack([ptdf_monitored, self.ptdf[new]])
+                    y = np.asarray(sol.row_dual)
+                    insecure = x[n_u:].sum() > VIOLATION_TOL_MW  # shed, spill or overload
+                    if (
+                        not (self.options.network_commitment and insecure)
+                        or round_ == COMMITMENT_ROUNDS
+                    ):
                         break
-                    self._add_branch_rows(h, new, flow_load)
-                    monitored = np.r_[monitored, new]
-                    ptdf_monitored = np.vstack([ptdf_monitored, self.ptdf[new]])
-                y = np.asarray(sol.row_dual)
+                    price = (
+                        y[self.island[self.unit_node]]
+                        + ptdf_monitored[:, self.unit_node].T @ y[n_i:]
+                    )
+                    start = startable & ~on & (p_hi[t] > 0) & (unit_cost < price - 1e-6)
+                    stop = (
+                        startable & on & (unit_cost > price + 1e-6)
+                        & (x[:n_u] <= p_lo[t] + 1e-6) & (p_lo[t] > 0)
+                    )  # fmt: skip
+                    if not (start.any() or stop.any()):
+                        break
+                    committed[t] = (on | start) & ~stop
                 p[t] = x[:n_u]
                 shed[t] = x[n_u : n_u + n_i].sum()
                 spill[t] = x[n_u + n_i : n_u + 2 * n_i].sum()

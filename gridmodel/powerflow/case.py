@@ -8,6 +8,7 @@ grid. Both the batched solver and the pandapower reference path read the same ``
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,8 @@ class Injections:
     ``load_p``/``load_q`` cover every ``net.load`` row (campus loads last); ``gen_p``/``sgen_p``
     are set-points; ``gen_off`` marks uncommitted generators; ``cost_usd`` is the hour's
     generation cost. ``lmp`` (hours x buses, $/MWh) and ``overload_mw`` come from a
-    network-aware dispatch rule and have no columns / NaN otherwise.
+    network-aware dispatch rule and have no columns / NaN otherwise. ``dispatch_feasible`` is
+    False in hours whose committed units cannot serve demand (or must run above it).
     """
 
     hour: np.ndarray
@@ -51,6 +53,7 @@ class Injections:
     cost_usd: np.ndarray
     lmp: np.ndarray
     overload_mw: np.ndarray
+    dispatch_feasible: np.ndarray
 
     def take(self, rows) -> Injections:
         """The same injections restricted to ``rows`` (positions, not hours)."""
@@ -60,7 +63,9 @@ class Injections:
 
 @dataclass
 class StudyCase:
-    """Network with campus loads added (slack weights set), the fleet and the campus columns."""
+    """Network with campus loads added (slack weights set), the fleet and the campus columns.
+    ``availability`` is each unit's available output per unit of Pmax for every hour of the load
+    year (hours x units; None = always at Pmax)."""
 
     network: Network
     net: object
@@ -72,7 +77,12 @@ class StudyCase:
     loss_factor: float
     dispatch_rule: str
     dispatch: DispatchRule
+    availability: np.ndarray | None = None
 
+
+#: Demand the committed units may leave unserved (or must-run output above demand) before an
+#: hour's dispatch counts as infeasible (MW): well above solver round-off, well below a unit.
+SHORTFALL_TOL_MW = 1.0
 
 # ---------------------------------------------------------------------------------------------
 # Background load
@@ -288,10 +298,12 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         load_p = np.hstack([load_p, np.column_stack(profiles_p)])
         load_q = np.hstack([load_q, np.column_stack(profiles_q)])
 
+    availability = unit_availability(network, scenario)
     case = StudyCase(
         network=network,
         net=net,
-        fleet=Fleet.from_net(net),
+        fleet=availability_fleet(Fleet.from_net(net), availability),
+        availability=availability,
         dispatch=dispatch_rule(network, net, scenario),
         campus_names=[c.name for c in scenario.campuses],
         campus_buses=buses,
@@ -300,8 +312,54 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         loss_factor=loss_factor,
         dispatch_rule=scenario.dispatch.rule,
     )
-    case.net.gen["slack_weight"] = case.fleet.slack_weight
+    weight = case.fleet.slack_weight
+    if availability is not None:
+        # units that follow a resource cannot take up the slack above what is available
+        weight = np.where(variable_units(availability)[: case.fleet.n_gen], 0.0, weight)
+    case.net.gen["slack_weight"] = weight
     return case, dispatch_injections(case, hours, load_p, load_q)
+
+
+def unit_availability(network: Network, scenario: Scenario) -> np.ndarray | None:
+    """Hourly availability (hours of the load year x units, per unit of Pmax) of the scenario:
+    the bundled table and the user's file on top (see :mod:`gridmodel.networks.renewables`)."""
+    from gridmodel.networks.renewables import (
+        bundled_availability_path,
+        read_availability,
+        unit_availability,
+    )
+
+    spec = scenario.dispatch
+    n_year = network.n_hours
+    tables, field = [], "dispatch.availability"
+    bundled = bundled_availability_path(network.name)
+    try:
+        if spec.availability == "bundled" and bundled.exists():
+            tables.append(read_availability(bundled, n_year))
+        if spec.availability_csv is not None:
+            field = "dispatch.availability_csv"
+            tables.append(read_availability(spec.availability_csv, n_year))
+        if not tables:
+            return None
+        return unit_availability(network.units, tables, n_year)
+    except ValueError as err:
+        raise ScenarioError(f"field '{field}': {err}") from None
+
+
+def variable_units(availability: np.ndarray) -> np.ndarray:
+    """Units whose availability changes or drops below 1 in some hour (wind, solar, hydro)."""
+    return availability.min(axis=0) < 1.0
+
+
+def availability_fleet(fleet: Fleet, availability: np.ndarray | None) -> Fleet:
+    """The fleet with Pmin 0 for units that follow a resource: they can be curtailed to zero
+    (the case's Pmin of wind and solar units is the output of its one snapshot)."""
+    if availability is None:
+        return fleet
+    variable = variable_units(availability)
+    p_min = np.where(variable, 0.0, fleet.p_min_mw)
+    must_run = fleet.must_run & ~(variable & (fleet.p_max_mw - p_min > 1e-9) & fleet.is_gen)
+    return dataclasses.replace(fleet, p_min_mw=p_min, must_run=must_run)
 
 
 def dispatch_rule(network: Network, net, scenario: Scenario) -> DispatchRule:
@@ -318,6 +376,7 @@ def dispatch_rule(network: Network, net, scenario: Scenario) -> DispatchRule:
             voll_usd_per_mwh=spec.voll_usd_per_mwh,
             overload_usd_per_mwh=spec.overload_usd_per_mwh,
             limit_fraction=spec.limit_fraction,
+            network_commitment=spec.commitment == "network",
         ),
     )
 
@@ -333,7 +392,8 @@ def dispatch_injections(
     commitment follows ``commit_load_mw`` (MW per hour, before losses) when given."""
     demand = load_p.sum(axis=1) * (1.0 + case.loss_factor)
     commit = None if commit_load_mw is None else commit_load_mw * (1.0 + case.loss_factor)
-    dispatch: DispatchResult = case.dispatch(case.fleet, demand, commit, load_p)
+    p_max = None if case.availability is None else case.fleet.p_max_mw * case.availability[hours]
+    dispatch: DispatchResult = case.dispatch(case.fleet, demand, commit, load_p, p_max)
     n_gen = case.fleet.n_gen
     n_t = len(hours)
     return Injections(
@@ -354,6 +414,8 @@ def dispatch_injections(
         overload_mw=(
             np.full(n_t, np.nan) if dispatch.overload_mw is None else dispatch.overload_mw
         ),
+        dispatch_feasible=(dispatch.shortfall_mw <= SHORTFALL_TOL_MW)
+        & (dispatch.surplus_mw <= SHORTFALL_TOL_MW),
     )
 
 

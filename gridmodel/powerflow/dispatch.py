@@ -100,33 +100,53 @@ def _marginal_cost(net, et: str, index, p_min, p_max) -> np.ndarray:
     return cost
 
 
-def merit_order_commitment(fleet: Fleet, demand_mw: np.ndarray, reserve_mw: float) -> np.ndarray:
+def hourly_limits(fleet: Fleet, n_hours: int, p_max_mw: np.ndarray | None = None):
+    """Lower and upper output (time x unit, MW) of every unit if it runs: the hourly available
+    ``p_max_mw`` (else the rating) and the unit's Pmin, lowered to what is available."""
+    hi = (
+        np.broadcast_to(fleet.p_max_mw, (n_hours, len(fleet.p_max_mw)))
+        if p_max_mw is None
+        else np.asarray(p_max_mw, dtype=float)
+    )
+    return np.minimum(fleet.p_min_mw[None, :], hi), hi
+
+
+def merit_order_commitment(
+    fleet: Fleet, demand_mw: np.ndarray, reserve_mw: float, p_max_mw: np.ndarray | None = None
+) -> np.ndarray:
     """Which units run each hour (time x unit, bool).
 
     Must-run units always run; the others start in order of marginal cost until the running
-    capacity covers ``demand + reserve_mw``. The default reserve is the largest unit's rating:
-    the single-largest-contingency criterion of NERC BAL-002 (contingency reserve).
+    capacity (the hour's available ``p_max_mw``, else the ratings) covers ``demand + reserve_mw``.
+    The default reserve is the largest unit's rating: the single-largest-contingency criterion
+    of NERC BAL-002 (contingency reserve).
     """
     demand_mw = np.asarray(demand_mw, dtype=float)
+    _, cap = hourly_limits(fleet, len(demand_mw), p_max_mw)
     on = fleet.in_service
     base = on & fleet.must_run
     candidates = np.flatnonzero(on & ~fleet.must_run)
     order = candidates[np.argsort(fleet.marginal_cost[candidates], kind="stable")]
-    cum_cap = np.cumsum(fleet.p_max_mw[order])
-    need = demand_mw + reserve_mw - fleet.p_max_mw[base].sum()
-    n_on = np.minimum(np.searchsorted(cum_cap, need, side="left") + 1, len(order))
+    cum_cap = np.cumsum(cap[:, order], axis=1)
+    need = demand_mw + reserve_mw - cap[:, base].sum(axis=1)
+    n_on = np.minimum((cum_cap < need[:, None]).sum(axis=1) + 1, len(order))
     n_on = np.where(need <= 0, 0, n_on)
     committed = np.repeat(base[None, :], len(demand_mw), axis=0)
     committed[:, order] = np.arange(len(order))[None, :] < n_on[:, None]
     return committed
 
 
-def commit(fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None) -> np.ndarray:
+def commit(
+    fleet: Fleet,
+    demand_mw: np.ndarray,
+    commit_mw: np.ndarray | None = None,
+    p_max_mw: np.ndarray | None = None,
+) -> np.ndarray:
     """Merit-order commitment (time x unit) against ``commit_mw`` (else ``demand_mw``), with the
     largest in-service unit as the reserve."""
     reserve = float(fleet.p_max_mw[fleet.in_service].max())
     target = demand_mw if commit_mw is None else np.asarray(commit_mw, dtype=float)
-    return merit_order_commitment(fleet, target, reserve)
+    return merit_order_commitment(fleet, target, reserve, p_max_mw)
 
 
 @dataclass(frozen=True)
@@ -153,10 +173,12 @@ class DispatchRule(Protocol):
         demand_mw: np.ndarray,
         commit_mw: np.ndarray | None = None,
         load_p: np.ndarray | None = None,
+        p_max_mw: np.ndarray | None = None,
     ) -> DispatchResult:
         """Dispatch ``fleet`` to meet ``demand_mw`` (one value per hour, losses included);
         units are committed against ``commit_mw`` when given (else against the demand).
-        ``load_p`` (time x ``net.load`` row, MW) says where the demand is."""
+        ``load_p`` (time x ``net.load`` row, MW) says where the demand is; ``p_max_mw`` (time x
+        unit) is what each unit can give in each hour (wind, solar, hydro availability)."""
 
 
 def participation_dispatch(
@@ -164,19 +186,22 @@ def participation_dispatch(
     demand_mw: np.ndarray,
     commit_mw: np.ndarray | None = None,
     load_p: np.ndarray | None = None,
+    p_max_mw: np.ndarray | None = None,
 ) -> DispatchResult:
     """Merit-order commitment, then participation by available capacity within Pmin/Pmax.
 
-    Running units sit at ``p = Pmin + α(t)·(Pmax - Pmin)`` with one system-wide
+    Running units sit at ``p = Pmin + α(t)·(Pmax(t) - Pmin)`` (``Pmax(t)`` the hour's available
+    output) with one system-wide
     ``α(t) = clip((D(t) - ΣPmin) / Σ(Pmax - Pmin), 0, 1)`` over the units running in hour t, so
     each unit's share of every change is its range. The ranges are also the distributed-slack
     weights (``Fleet.slack_weight``), so the power flow shares the residual - the error of the
     loss estimate - the same way.
     """
     demand_mw = np.asarray(demand_mw, dtype=float)
-    committed = commit(fleet, demand_mw, commit_mw)
-    p_min = np.where(committed, fleet.p_min_mw[None, :], 0.0)
-    span = np.where(committed, (fleet.p_max_mw - fleet.p_min_mw)[None, :], 0.0)
+    committed = commit(fleet, demand_mw, commit_mw, p_max_mw)
+    lo, hi = hourly_limits(fleet, len(demand_mw), p_max_mw)
+    p_min = np.where(committed, lo, 0.0)
+    span = np.where(committed, hi - lo, 0.0)
     total_min, total_span = p_min.sum(axis=1), span.sum(axis=1)
     alpha = np.clip((demand_mw - total_min) / np.where(total_span > 0, total_span, 1.0), 0.0, 1.0)
     p = p_min + alpha[:, None] * span

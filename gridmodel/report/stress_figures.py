@@ -1,4 +1,6 @@
-"""Figures of a grid-stress run: loading-duration curves, network map, voltage heat map."""
+"""Figures of a grid-stress run: loading-duration curves, the campus's effect on branch loading
+and bus voltages (with minus without), network map. Branches and buses are labelled with the
+case's names; hours are shown as dates when the network has a load year."""
 
 from __future__ import annotations
 
@@ -11,11 +13,37 @@ import xarray as xr
 from gridmodel.report.style import (
     DIVERGING_CMAP,
     ONE_COLUMN_IN,
+    PALETTE,
     SEQUENTIAL_CMAP,
     TWO_COLUMN_IN,
     figure,
     save,
 )
+
+
+def _times(ds: xr.Dataset) -> np.ndarray:
+    """Hour axis: timestamps when the run has them, else hours of the load year."""
+    return (ds.timestamp if "timestamp" in ds.coords else ds.time).to_numpy()
+
+
+def _date_axis(ax, ds: xr.Dataset, axis: str = "x") -> str:
+    """Format ``axis`` as dates (when ``ds`` has timestamps); return its label."""
+    if "timestamp" not in ds.coords:
+        return "Hour of the load year (h)"
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(locator)
+    target.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return "Date (local standard time)"
+
+
+def branch_label(ds: xr.Dataset, branch) -> str:
+    """``FROM NAME - TO NAME`` of a branch (bus numbers where the case has no names)."""
+    names = dict(zip(ds.bus.to_numpy().tolist(), ds.bus_name.to_numpy().tolist(), strict=True))
+    f, t = int(ds.from_bus.sel(branch=branch)), int(ds.to_bus.sel(branch=branch))
+    return f"{names.get(f) or f} - {names.get(t) or t}"
 
 
 def loading_duration(
@@ -30,7 +58,7 @@ def loading_duration(
     for k, b in enumerate(worst):
         colour = f"C{k % 8}"
         series = np.sort(ds.loading_percent.sel(branch=b).to_numpy())[::-1]
-        label = f"{int(ds.from_bus.sel(branch=b))}-{int(ds.to_bus.sel(branch=b))}"
+        label = branch_label(ds, b)
         ax.plot(share, series, color=colour, lw=1.2, label=label)
         if baseline is not None:
             ax.plot(
@@ -46,7 +74,7 @@ def loading_duration(
     ax.set_title(
         "Loading-duration curves of the most loaded branches (solid: with campuses, dashed: without)"
     )
-    ax.legend(title="branch (from-to bus)", ncol=2, frameon=False)
+    ax.legend(title="branch (from - to)", ncol=2, frameon=False, fontsize="small")
     return save(fig, folder, "loading_duration")
 
 
@@ -87,30 +115,60 @@ def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
     ax.set_axis_off()
     bar = fig.colorbar(lc, ax=ax, shrink=0.7)
     bar.set_label("Branch loading (% of RATE_A)")
-    ax.set_title(f"Branch loading at hour {int(ds.time[hour_row])} (schematic layout)")
+    when = np.datetime_as_string(_times(ds)[hour_row], unit="h").replace("T", " ")
+    ax.set_title(f"Branch loading at {when}:00 (schematic layout)")
     return save(fig, folder, "network_loading_map")
 
 
-def voltage_heatmap(ds: xr.Dataset, area: str, folder: Path):
-    """Bus voltage magnitude over hours for the buses of ``area`` (hours x buses)."""
-    sub = ds.vm_pu.where(ds.area == area, drop=True)
-    sub = sub.sortby(sub.vn_kv, ascending=False)
+def campus_loading_change(ds: xr.Dataset, baseline: xr.Dataset, n: int, folder: Path):
+    """Change in branch loading the campuses cause (with minus without, percentage points of
+    RATE_A) over the study, for the ``n`` branches the campuses load most."""
+    change = ds.loading_percent - baseline.loading_percent
+    top = change.max("time").fillna(-np.inf)
+    worst = top.sortby(top, ascending=False).branch.to_numpy()[:n]
     fig, ax = figure(TWO_COLUMN_IN)
+    x = _times(ds)
+    for k, b in enumerate(worst):
+        ax.plot(x, change.sel(branch=b), color=PALETTE[k % 8], lw=0.8, label=branch_label(ds, b))
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_xlabel(_date_axis(ax, ds))
+    ax.set_ylabel("Loading change (% points of RATE_A)")
+    ax.set_title("Branch loading added by the campuses (with minus without)")
+    ax.legend(title="branch (from - to)", ncol=2, frameon=False, fontsize="small")
+    return save(fig, folder, "campus_loading_change")
+
+
+def voltage_heatmap(ds: xr.Dataset, baseline: xr.Dataset | None, area: str, folder: Path):
+    """Bus voltages of ``area`` over the study (dates x buses): the change the campuses cause
+    (with minus without, pu) when ``baseline`` is given, else the voltage itself."""
+    vm = ds.vm_pu if baseline is None else ds.vm_pu - baseline.vm_pu
+    sub = vm.where(ds.area == area, drop=True)
+    sub = sub.sortby(sub.vn_kv, ascending=False)
+    span = float(np.nanmax(np.abs(sub.to_numpy()))) if baseline is not None else 0.1
+    span = span if np.isfinite(span) and span > 0 else 0.01
+    centre = 0.0 if baseline is not None else 1.0
+    fig, ax = figure(TWO_COLUMN_IN)
+    times = _times(ds)
+    edges = np.append(times, times[-1] + (times[-1] - times[0]) / max(len(times) - 1, 1))
     mesh = ax.pcolormesh(
         np.arange(sub.sizes["bus"] + 1),
-        np.arange(sub.sizes["time"] + 1),
+        edges,
         sub.to_numpy(),
         cmap=DIVERGING_CMAP,
-        vmin=0.9,
-        vmax=1.1,
+        vmin=centre - span,
+        vmax=centre + span,
         shading="flat",
         rasterized=True,
     )
     ax.set_xlabel(f"Bus of the {area} area (by nominal voltage, high to low)")
-    ax.set_ylabel("Hour of the study")
+    ax.set_ylabel(_date_axis(ax, ds, axis="y"))
     bar = fig.colorbar(mesh, ax=ax)
-    bar.set_label("Voltage magnitude (pu)")
-    ax.set_title(f"Bus voltages in the {area} area")
+    if baseline is not None:
+        bar.set_label("Voltage change (pu, with minus without campuses)")
+        ax.set_title(f"Bus voltage change caused by the campuses in the {area} area")
+    else:
+        bar.set_label("Voltage magnitude (pu)")
+        ax.set_title(f"Bus voltages in the {area} area")
     return save(fig, folder, "voltage_heatmap")
 
 

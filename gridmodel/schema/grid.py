@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import field_validator, model_validator
@@ -53,11 +54,42 @@ class Dispatch(Section):
     """How generators meet each hour's demand (see ``gridmodel.powerflow.dispatch``)."""
 
     rule: Literal["participation", "economic"] = param(
-        "participation",
-        description="`participation`: every unit moves from Pmin toward Pmax in proportion to "
-        "its range (Pmax - Pmin); the same factors carry the distributed slack. `economic`: "
-        "a DC optimal power flow every hour (merit order within the branch ratings), which also "
-        "gives locational marginal prices. Both commit units in merit order first.",
+        "economic",
+        description="`economic`: a DC optimal power flow every hour (merit order within the "
+        "branch ratings), which also gives locational marginal prices. `participation`: every "
+        "unit moves from Pmin toward Pmax in proportion to its range (Pmax - Pmin); the same "
+        "factors carry the distributed slack. Both dispatch wind, solar and hydro within their "
+        "hourly availability.",
+        source="A planning base case is a secure dispatch: generation re-dispatched within "
+        "branch ratings before any transmission need is charged (NERC TPL-001-5 R2, steady-state "
+        "analysis of the planned system in its base case)",
+    )
+    commitment: Literal["network", "merit_order"] = param(
+        "network",
+        description="`network` (with `rule: economic`): units start in merit order, then every "
+        "hour in which the DC dispatch still overloads a branch or sheds load starts the "
+        "cheapest off units whose marginal cost is below the price at their bus (they relieve "
+        "the constraint), until the hour is secure or no such unit is left. `merit_order`: "
+        "merit order alone, blind to the network.",
+    )
+    availability: Literal["bundled", "none"] = param(
+        "bundled",
+        description="Hourly availability of wind, solar and hydro units: `bundled` = the "
+        "network's table in `networks/renewables/` (see its README for sources); `none` = "
+        "every unit at Pmax every hour.",
+    )
+    availability_csv: Path | None = param(
+        None,
+        description="Your own hourly availability: one row per hour of the network's load year, "
+        "one column `gen <n>` per unit (n = the case's generator row, from 1), values = "
+        "available MW / Pmax in [0, 1]. Its columns replace the bundled ones.",
+    )
+    allow_unserved_energy: bool = param(
+        False,
+        description="Accept hours in which the committed fleet cannot serve demand (or the "
+        "slack leaves the fleet's limits) in the stages that use the run: hosting capacity and "
+        "`bills`. The power flow still serves that demand through the slack; by default those "
+        "stages refuse such a run and name the hours.",
     )
     voll_usd_per_mwh: float = param(
         5000.0,

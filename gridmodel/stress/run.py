@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -12,7 +13,15 @@ from gridmodel.networks import load_network
 from gridmodel.powerflow.batch import SolverOptions, solve_timeseries
 from gridmodel.powerflow.case import Injections, StudyCase, build_study, without_campuses
 from gridmodel.schema import Scenario, ScenarioError
+from gridmodel.stress.audit import (
+    base_case_by_hour,
+    charged_to_campus,
+    hosting_sentence,
+    overload_audit,
+    voltage_audit,
+)
 from gridmodel.stress.contingency import contingency_table, outage_set, run_contingencies
+from gridmodel.stress.feasibility import hours_text, infeasible_hours, with_feasibility
 from gridmodel.stress.hosting import (
     HostingResult,
     Limits,
@@ -20,13 +29,7 @@ from gridmodel.stress.hosting import (
     n0_violation_check,
     n1_violation_check,
 )
-from gridmodel.stress.violations import (
-    branch_overloads,
-    nonconverged_hours,
-    resolve_hours,
-    voltage_bounds,
-    voltage_violations,
-)
+from gridmodel.stress.violations import nonconverged_hours, resolve_hours, voltage_bounds
 
 
 @dataclass
@@ -42,6 +45,7 @@ class StressResult:
     voltage: pd.DataFrame
     contingencies: pd.DataFrame | None
     hosting: list[HostingResult] = field(default_factory=list)
+    base_case: pd.DataFrame | None = None  # the base-case audit, hour by hour
 
 
 def prepare(scenario: Scenario, hours: int | None = None) -> tuple[StudyCase, Injections]:
@@ -97,8 +101,16 @@ def run_stress(
     )
     n = len(inj.hour)
 
+    hc = study.hosting_capacity
+    if hc is not None:
+        _refuse_infeasible(scenario, inj.hour[resolve_hours(hc.hours, inj.load_p.sum(axis=1))],
+                           inj.hour[~inj.dispatch_feasible])  # fmt: skip
+
     report("AC power flow", 0, n)
     ds = solve_timeseries(case, inj, options, progress=lambda k: report("AC power flow", k, n))
+    ds = with_feasibility(ds, case, inj)
+    ds.attrs["allow_unserved_energy"] = int(scenario.dispatch.allow_unserved_energy)
+    ds.attrs["loading_limit_percent"] = study.loading_limit_percent
     ds.attrs["scenario"] = scenario.name
     ds.attrs["scenario_digest"] = scenario.digest()
     ds.attrs["nonconverged_hours"] = len(nonconverged_hours(ds))
@@ -106,22 +118,29 @@ def run_stress(
     baseline = None
     if case.campus_names:
         report("Without campuses", 0, n)
+        twin_inj = without_campuses(case, inj)
         twin = solve_timeseries(
             case,
-            without_campuses(case, inj),
+            twin_inj,
             options,
             progress=lambda k: report("Without campuses", k, n),
-            variables=("vm_pu", "loading_percent"),
+            variables=("vm_pu", "loading_percent", "p_inj_mw"),
         )
-        keep = ["loading_percent", "vm_pu", "converged", "dispatch_cost_usd"]
+        twin = with_feasibility(twin, case, twin_inj)
+        keep = ["loading_percent", "vm_pu", "converged", "dispatch_cost_usd", "dispatch_feasible"]
         baseline = twin[keep + (["lmp_usd_per_mwh"] if "lmp_usd_per_mwh" in twin else [])]
 
     vmin, vmax = voltage_bounds(ds, study)
     limits = Limits(
         study.loading_limit_percent, vmin, vmax, study.worsening_percent, study.worsening_vm_pu
     )
-    overloads = branch_overloads(ds, study.loading_limit_percent)
-    voltage = voltage_violations(ds, vmin, vmax)
+    base = baseline if baseline is not None else ds
+    everything = study.include_infeasible_hours
+    overloads = overload_audit(
+        ds, base, study.loading_limit_percent, study.worsening_percent, everything
+    )
+    voltage = voltage_audit(ds, base, vmin, vmax, study.worsening_vm_pu, everything)
+    base_case = base_case_by_hour(base, study.loading_limit_percent, vmin, vmax)
     load = ds.load_mw.to_numpy()
 
     contingencies = None
@@ -149,10 +168,10 @@ def run_stress(
         )
 
     hosting = []
-    hc = study.hosting_capacity
     if hc is not None:
         campus = _hosting_campus(case, scenario)
         rows = resolve_hours(hc.hours, load)
+        _refuse_infeasible(scenario, ds.time.values[rows], infeasible_hours(ds))
         steps = 2 if hc.n1 else 1
         report("Hosting capacity", 0, steps)
         n0 = hosting_capacity(
@@ -172,8 +191,20 @@ def run_stress(
             hosting.append(hosting_capacity(check, "N-1", top, hc.tolerance_percent))
             report("Hosting capacity", 1, steps)
     return StressResult(
-        scenario, case, inj, ds, baseline, overloads, voltage, contingencies, hosting
+        scenario, case, inj, ds, baseline, overloads, voltage, contingencies, hosting, base_case
     )
+
+
+def _refuse_infeasible(scenario: Scenario, used_hours, infeasible) -> None:
+    """ScenarioError naming the ``used_hours`` whose dispatch is infeasible, unless the scenario
+    allows unserved energy."""
+    bad = sorted(set(map(int, used_hours)) & set(map(int, infeasible)))
+    if bad and not scenario.dispatch.allow_unserved_energy:
+        raise ScenarioError(
+            "field 'study.hosting_capacity': the committed units cannot serve demand (or carry "
+            f"the slack) in hour(s) {hours_text(bad)} of the load year, which the search would "
+            "use; add capacity, shorten the hours, or set 'dispatch.allow_unserved_energy: true'"
+        )
 
 
 def campus_price(ds: xr.Dataset, prices: xr.Dataset) -> float:
@@ -187,38 +218,38 @@ def campus_price(ds: xr.Dataset, prices: xr.Dataset) -> float:
 def summary_table(result: StressResult) -> pd.DataFrame:
     """One row per metric: what a policy reader asks first."""
     ds, base = result.timeseries, result.baseline
+    study = result.scenario.study
+    campus_mw = float(ds.campus_p_mw.sum("campus").max()) if ds.sizes["campus"] else 0.0
+    ref = base if base is not None else ds
+    feasible = ds.dispatch_feasible.to_numpy()
+    counted = _counted(ds, study.include_infeasible_hours)
+    counted_ref = _counted(ref, study.include_infeasible_hours)
+    audit = result.base_case
     rows = [
         ("network", result.case.network.name, ""),
         ("hours studied", ds.sizes["time"], "h"),
-        (
-            "campus demand (peak)",
-            float(ds.campus_p_mw.sum("campus").max()) if ds.sizes["campus"] else 0.0,
-            "MW",
-        ),
+        ("campus demand (peak)", campus_mw, "MW"),
         ("system peak demand", float(ds.load_mw.max()), "MW"),
         ("hours not converged", int((~ds.converged).sum()), "h"),
-        ("branches overloaded (any hour)", len(result.overloads), ""),
-        (
-            "branch-hours overloaded",
-            int(result.overloads.hours_over.sum()) if len(result.overloads) else 0,
-            "h",
-        ),
-        ("buses outside voltage limits (any hour)", len(result.voltage), ""),
-        ("worst branch loading", float(ds.loading_percent.max()), "%"),
-        ("lowest bus voltage", float(ds.vm_pu.min()), "pu"),
-    ]
+        ("hours with infeasible dispatch", int((~feasible).sum()), "h"),
+        ("unserved demand (sum over hours)", float(ds.dispatch_shortfall_mw.sum()), "MWh"),
+        ("base case: hours with an N-0 violation", int((~audit.secure).sum()), "h"),
+        ("base case: branches overloaded", _count(result.overloads, "hours_over_without_campus"), ""),
+        ("base case: buses outside voltage limits",
+         _count(result.voltage, "hours_outside_without_campus"), ""),
+        ("base case: worst branch loading", _worst(ref, "loading_percent", counted_ref, max), "%"),
+        ("base case: lowest bus voltage", _worst(ref, "vm_pu", counted_ref, min), "pu"),
+    ]  # fmt: skip
     if base is not None:
-        lim = result.scenario.study.loading_limit_percent
-        rows.append(
-            (
-                "branches overloaded without campuses",
-                int((base.loading_percent > lim).any("time").sum()),
-                "",
-            )
-        )
-        rows.append(
-            ("worst branch loading without campuses", float(base.loading_percent.max()), "%")
-        )
+        new = charged_to_campus(result.overloads)
+        volt = charged_to_campus(result.voltage)
+        rows += [
+            ("overloads caused by the campus (new)", int((new.status == "new").sum()), ""),
+            ("overloads worsened by the campus", int((new.status == "worsened").sum()), ""),
+            ("voltage violations caused or worsened by the campus", len(volt), ""),
+            ("worst branch loading with campuses", _worst(ds, "loading_percent", counted, max), "%"),
+            ("lowest bus voltage with campuses", _worst(ds, "vm_pu", counted, min), "pu"),
+        ]  # fmt: skip
     rows.append(("generation cost", float(ds.dispatch_cost_usd.sum()) / 1e6, "M$"))
     if base is not None:
         rows.append(
@@ -234,4 +265,24 @@ def summary_table(result: StressResult) -> pd.DataFrame:
         rows.append(("N-1 outages not converged", int((~c.converged).sum()) if len(c) else 0, ""))
     for h in result.hosting:
         rows.append((f"hosting capacity {h.criterion}", h.mw, "MW"))
+        rows.append((f"verdict {h.criterion}", hosting_sentence(h.mw, campus_mw, h.criterion), ""))
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+
+def _counted(ds: xr.Dataset, include_infeasible: bool) -> np.ndarray:
+    """Hours that count in limit statistics: converged, and feasible unless asked otherwise."""
+    feasible = ds.dispatch_feasible.to_numpy().astype(bool) | include_infeasible
+    return ds.converged.to_numpy() & feasible
+
+
+def _count(table: pd.DataFrame, column: str) -> int:
+    return int((table[column] > 0).sum()) if len(table) else 0
+
+
+def _worst(ds: xr.Dataset, name: str, hours, pick) -> float:
+    """Largest (``pick=max``) or smallest live value of ``ds[name]`` over the counted hours."""
+    values = ds[name].to_numpy()[hours]
+    if name == "vm_pu":
+        values = values[values > 0]
+    values = values[np.isfinite(values)]
+    return float(pick(values)) if values.size else float("nan")
