@@ -312,11 +312,7 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         loss_factor=loss_factor,
         dispatch_rule=scenario.dispatch.rule,
     )
-    weight = case.fleet.slack_weight
-    if availability is not None:
-        # units that follow a resource cannot take up the slack above what is available
-        weight = np.where(variable_units(availability)[: case.fleet.n_gen], 0.0, weight)
-    case.net.gen["slack_weight"] = weight
+    case.net.gen["slack_weight"] = case.fleet.slack_weight
     return case, dispatch_injections(case, hours, load_p, load_q)
 
 
@@ -352,14 +348,17 @@ def variable_units(availability: np.ndarray) -> np.ndarray:
 
 
 def availability_fleet(fleet: Fleet, availability: np.ndarray | None) -> Fleet:
-    """The fleet with Pmin 0 for units that follow a resource: they can be curtailed to zero
-    (the case's Pmin of wind and solar units is the output of its one snapshot)."""
+    """The fleet with Pmin 0 for units that follow a resource - they can be curtailed to zero
+    (the case's Pmin of wind and solar units is the output of its one snapshot) - and without
+    them in the distributed slack, which could otherwise push them above what is available."""
     if availability is None:
         return fleet
     variable = variable_units(availability)
     p_min = np.where(variable, 0.0, fleet.p_min_mw)
     must_run = fleet.must_run & ~(variable & (fleet.p_max_mw - p_min > 1e-9) & fleet.is_gen)
-    return dataclasses.replace(fleet, p_min_mw=p_min, must_run=must_run)
+    return dataclasses.replace(
+        fleet, p_min_mw=p_min, must_run=must_run, carries_slack=fleet.is_gen & ~variable
+    )
 
 
 def dispatch_rule(network: Network, net, scenario: Scenario) -> DispatchRule:
@@ -377,6 +376,8 @@ def dispatch_rule(network: Network, net, scenario: Scenario) -> DispatchRule:
             overload_usd_per_mwh=spec.overload_usd_per_mwh,
             limit_fraction=spec.limit_fraction,
             network_commitment=spec.commitment == "network",
+            slack_reserve_fraction=spec.slack_reserve_fraction,
+            reactive_derating=spec.reactive_derating,
         ),
     )
 

@@ -20,7 +20,8 @@ class Fleet:
     """Dispatchable units: pandapower ``gen`` rows then ``sgen`` rows (in-service only matter).
 
     ``p_min_mw``/``p_max_mw`` are the units' limits; ``is_gen`` marks rows of ``net.gen`` (voltage
-    controlling, may carry slack) against rows of ``net.sgen`` (PQ units, fixed in the solve).
+    controlling, may carry slack) against rows of ``net.sgen`` (PQ units, fixed in the solve);
+    ``carries_slack`` the units that share the AC distributed slack (default: every ``gen``).
     """
 
     p_min_mw: np.ndarray
@@ -29,6 +30,7 @@ class Fleet:
     in_service: np.ndarray
     marginal_cost: np.ndarray
     must_run: np.ndarray
+    carries_slack: np.ndarray | None = None
 
     @classmethod
     def from_net(cls, net) -> Fleet:
@@ -76,10 +78,16 @@ class Fleet:
         return np.nan_to_num(self.marginal_cost, nan=0.0)
 
     @property
+    def slack_units(self) -> np.ndarray:
+        """In-service units that carry the AC distributed slack (``gen`` rows unless set)."""
+        carries = self.is_gen if self.carries_slack is None else self.carries_slack
+        return carries & self.is_gen & self.in_service
+
+    @property
     def slack_weight(self) -> np.ndarray:
-        """Distributed-slack weight of every ``gen`` row: its range Pmax - Pmin (0 if out of
-        service). A unit that is off in an hour drops out of the slack in that hour's solve."""
-        return np.where(self.in_service, self.p_max_mw - self.p_min_mw, 0.0)[self.is_gen]
+        """Distributed-slack weight of every ``gen`` row: its range Pmax - Pmin (0 if it does
+        not carry the slack). A unit that is off in an hour drops out of that hour's slack."""
+        return np.where(self.slack_units, self.p_max_mw - self.p_min_mw, 0.0)[self.is_gen]
 
 
 def _marginal_cost(net, et: str, index, p_min, p_max) -> np.ndarray:

@@ -92,8 +92,13 @@ def _campus_cases(network: Network, scenario: Scenario, n_hours: int) -> list[La
     return cases
 
 
-def _stress_reinforcements(spec: Bills, fcr: float) -> list[TransmissionCost]:
-    """One cost stream per branch a grid-stress run found overloaded because of the campuses."""
+def _stress_reinforcements(
+    spec: Bills, fcr: float, allow_unserved_energy: bool = False
+) -> list[TransmissionCost]:
+    """One cost stream per branch a grid-stress run found overloaded because of the campuses.
+
+    A run with hours whose dispatch was infeasible (``dispatch_feasible`` false, with or without
+    the campuses) is refused, naming the hours, unless ``allow_unserved_energy``."""
     t = spec.transmission
     path = t.stress_results / "results.nc"
     if not path.exists():
@@ -106,6 +111,7 @@ def _stress_reinforcements(spec: Bills, fcr: float) -> list[TransmissionCost]:
             raise ScenarioError(
                 f"field 'bills.transmission.stress_results': {path} has no run without campuses"
             )
+        _refuse_infeasible_run(ds, path, allow_unserved_energy)
         limit = float(ds.attrs.get("loading_limit_percent", 100.0))
         loading = ds.loading_percent.to_numpy()
         without = ds.loading_percent_without_campus.to_numpy()
@@ -123,6 +129,25 @@ def _stress_reinforcements(spec: Bills, fcr: float) -> list[TransmissionCost]:
         for b, m in zip(branches, mw, strict=True)
         if m > 0
     ]
+
+
+def _refuse_infeasible_run(ds: xr.Dataset, path: Path, allow_unserved_energy: bool) -> None:
+    from gridmodel.stress.feasibility import hours_text, infeasible_hours
+
+    field = "field 'bills.transmission.stress_results'"
+    if "dispatch_feasible" not in ds:
+        raise ScenarioError(
+            f"{field}: {path} has no dispatch_feasible flag (written by an older gridmodel); "
+            "run `gridmodel run` again"
+        )
+    flags = [v for v in ("dispatch_feasible", "dispatch_feasible_without_campus") if v in ds]
+    bad = sorted(set().union(*(set(infeasible_hours(ds, v).tolist()) for v in flags)))
+    if bad and not allow_unserved_energy:
+        raise ScenarioError(
+            f"{field}: {path} has hours whose dispatch cannot serve demand (or carry the slack): "
+            f"{hours_text(bad)}; its overloads are not a transmission need. Fix the fleet or "
+            "set 'dispatch.allow_unserved_energy: true' to price it anyway"
+        )
 
 
 def _supply(spec: Bills, n_years: int) -> Supply:
@@ -196,7 +221,7 @@ def bill_model(network: Network, scenario: Scenario) -> tuple[BillModel, list[La
         for p in spec.transmission.projects
     ]
     if spec.transmission.stress_results is not None:
-        transmission += _stress_reinforcements(spec, fcr_t)
+        transmission += _stress_reinforcements(spec, fcr_t, scenario.dispatch.allow_unserved_energy)
     a = spec.allocation
     model = BillModel(
         years=spec.start_year + np.arange(spec.years),

@@ -40,6 +40,11 @@ def _timestamps(ds: xr.Dataset, rows: np.ndarray):
     return (ds.timestamp if "timestamp" in ds.coords else ds.time).to_numpy()[rows]
 
 
+def _arg(values: np.ndarray, pick) -> np.ndarray:
+    """Row of the extreme per column (``np.argmax``/``np.argmin``); no rows -> no columns."""
+    return pick(values, axis=0) if values.shape[0] else np.zeros(values.shape[1], dtype=int)
+
+
 def _status(new: np.ndarray, worsened: np.ndarray, only_with: np.ndarray) -> np.ndarray:
     """new > worsened > below threshold (over only with the campus, which moved it less than
     the threshold: a re-dispatch nudge) > pre-existing."""
@@ -86,7 +91,7 @@ def overload_audit(
     only_with = (over_w & ~over_wo)[:, hit].sum(axis=0)
     new = (over_w & ~over_wo & raised)[:, hit].sum(axis=0)
     worsened = (over_w & over_wo & raised)[:, hit].sum(axis=0)
-    worst_w, worst_wo = with_[:, hit].argmax(axis=0), without[:, hit].argmax(axis=0)
+    worst_w, worst_wo = _arg(with_[:, hit], np.argmax), _arg(without[:, hit], np.argmax)
     names = pd.Series(ds.bus_name.to_numpy(), index=ds.bus.to_numpy())
     frame = pd.DataFrame(
         {
@@ -150,11 +155,15 @@ def voltage_audit(
             "hours_outside_without_campus": out_wo[:, hit].sum(axis=0),
             "hours_new": new,
             "hours_worsened": worsened,
-            "min_vm_pu_with_campus": lo_w.min(axis=0),
-            "min_hour_with_campus": _timestamps(ds, rows[lo_w.argmin(axis=0)]),
-            "min_vm_pu_without_campus": lo_wo.min(axis=0),
-            "max_vm_pu_with_campus": np.where(live_w, vm, -np.inf)[:, hit].max(axis=0),
-            "max_vm_pu_without_campus": np.where(live_wo, vb, -np.inf)[:, hit].max(axis=0),
+            "min_vm_pu_with_campus": lo_w.min(axis=0, initial=np.inf),
+            "min_hour_with_campus": _timestamps(ds, rows[_arg(lo_w, np.argmin)]),
+            "min_vm_pu_without_campus": lo_wo.min(axis=0, initial=np.inf),
+            "max_vm_pu_with_campus": np.where(live_w, vm, -np.inf)[:, hit].max(
+                axis=0, initial=-np.inf
+            ),
+            "max_vm_pu_without_campus": np.where(live_wo, vb, -np.inf)[:, hit].max(
+                axis=0, initial=-np.inf
+            ),
         }
     )
     return _sorted(frame, "min_vm_pu_with_campus", ascending=True)
