@@ -35,9 +35,10 @@ constraint) are started, and the running non-must-run units whose cost is above 
 LMP and that sit at Pmin (each raises the cost, and feeds the constraint) are stopped; the hour
 is solved again, up to ``COMMITMENT_ROUNDS`` times. This is the price-based unit commitment
 heuristic of market clearing engines, applied only where the merit order fails. Units started
-or stopped this way stay so in the next hour, where the rule is applied again if that hour is
-not secure (stopping the started units that no longer pay): congestion lasts for hours, and
-carrying the fix saves re-solving every one of them.
+this way stay on in the next hour, where the rule is applied again if that hour is not secure
+(stopping those that no longer pay): congestion lasts for hours, and carrying the fix saves
+re-solving every one of them. Stops are not carried: the next hour's merit order may need the
+unit for its demand.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ class EconomicDispatch:
         lmp = np.zeros((n_t, self.grid.n_node), dtype=np.float32)
         shed, spill = np.zeros(n_t), np.zeros(n_t)
         overload, cost = np.zeros(n_t), np.zeros(n_t)
-        started = stopped = np.zeros(n_u, dtype=bool)
+        started = np.zeros(n_u, dtype=bool)
         units = np.arange(n_u, dtype=np.int32)
         balance_rows = np.arange(n_i, dtype=np.int32)
         for b0 in range(0, n_t, HOURS_PER_BLOCK):
@@ -243,8 +244,8 @@ class EconomicDispatch:
                             self.rate[monitored] + flow_load[monitored],
                         )
                     merit = committed[t].copy()
-                    # units the network rule started (stopped) in the hour before stay so
-                    committed[t] = (merit | (started & startable & (p_hi[t] > 0))) & ~stopped
+                    # units the network rule started in the hour before stay on
+                    committed[t] = merit | (started & startable & (p_hi[t] > 0))
                     for round_ in range(COMMITMENT_ROUNDS + 1):
                         on = committed[t]
                         h.changeColsBounds(
@@ -290,7 +291,7 @@ class EconomicDispatch:
                         if not (start.any() or stop.any()):
                             break
                         committed[t] = (on | start) & ~stop
-                    started, stopped = committed[t] & ~merit, merit & ~committed[t]
+                    started = committed[t] & ~merit
                     p[t] = x[:n_u]
                     shed[t] = x[n_u : n_u + n_i].sum()
                     spill[t] = x[n_u + n_i : n_u + 2 * n_i].sum()
