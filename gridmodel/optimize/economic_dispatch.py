@@ -31,14 +31,11 @@ Network-aware commitment (``DispatchOptions.network_commitment``): the merit ord
 against demand alone, so a pocket behind a congested branch may have too few units running. In
 every hour whose solution still pays an overload or sheds load, the off units whose marginal cost
 is below the LMP at their bus (each would lower the hour's cost, and each relieves the binding
-constraint) are started, and the running non-must-run units whose cost is above their bus's
-LMP and that sit at Pmin (each raises the cost, and feeds the constraint) are stopped; the hour
-is solved again, up to ``COMMITMENT_ROUNDS`` times. This is the price-based unit commitment
-heuristic of market clearing engines, applied only where the merit order fails. Units started
-this way stay on in the next hour, where the rule is applied again if that hour is not secure
-(stopping those that no longer pay): congestion lasts for hours, and carrying the fix saves
-re-solving every one of them. Stops are not carried: the next hour's merit order may need the
-unit for its demand.
+constraint) are started and the hour is solved again, up to ``COMMITMENT_ROUNDS`` times. This is
+the price-based unit commitment heuristic of market clearing engines, applied only where the
+merit order fails; it only adds units, so the merit order's cover of demand plus reserve stays.
+Units started this way stay on in the next hour (congestion lasts for hours, and carrying the
+fix saves re-solving every one of them).
 """
 
 from __future__ import annotations
@@ -284,13 +281,9 @@ class EconomicDispatch:
                             + ptdf_monitored[:, self.unit_node].T @ y[n_i + 1 :]
                         )
                         start = startable & ~on & (p_hi[t] > 0) & (unit_cost < price - 1e-6)
-                        stop = (
-                            startable & on & (unit_cost > price + 1e-6)
-                            & (x[:n_u] <= p_lo[t] + 1e-6) & (p_lo[t] > 0)
-                        )  # fmt: skip
-                        if not (start.any() or stop.any()):
+                        if not start.any():
                             break
-                        committed[t] = (on | start) & ~stop
+                        committed[t] = on | start
                     started = committed[t] & ~merit
                     p[t] = x[:n_u]
                     shed[t] = x[n_u : n_u + n_i].sum()

@@ -68,7 +68,7 @@ class Dispatch(Section):
         "network",
         description="`network` (with `rule: economic`): units start in merit order, then every "
         "hour in which the DC dispatch still overloads a branch or sheds load starts the "
-        "cheapest off units whose marginal cost is below the price at their bus (they relieve "
+        "off units whose marginal cost is below the price at their bus (they relieve "
         "the constraint), until the hour is secure or no such unit is left. `merit_order`: "
         "merit order alone, blind to the network.",
     )
