@@ -310,7 +310,7 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
         campus_load_index=campus_cols,
         campus_power_factor=np.array([c.power_factor for c in scenario.campuses]),
         loss_factor=loss_factor,
-        dispatch_rule=scenario.dispatch.rule,
+        dispatch_rule=resolved_rule(network, scenario),
     )
     case.net.gen["slack_weight"] = case.fleet.slack_weight
     return case, dispatch_injections(case, hours, load_p, load_q)
@@ -361,10 +361,31 @@ def availability_fleet(fleet: Fleet, availability: np.ndarray | None) -> Fleet:
     )
 
 
+#: Largest network (buses) the ``auto`` dispatch rule gives the economic dispatch: its dense
+#: PTDF takes 8·buses·branches bytes (0.05 GB for texas2000, about 1 GB for western10k, twice
+#: that while it is built).
+ECONOMIC_MAX_BUSES = 5000
+
+
+def resolved_rule(network: Network, scenario: Scenario) -> str:
+    """The scenario's dispatch rule with ``auto`` resolved by the network's size."""
+    rule = scenario.dispatch.rule
+    if rule != "auto":
+        return rule
+    return "economic" if len(network.buses) <= ECONOMIC_MAX_BUSES else "participation"
+
+
 def dispatch_rule(network: Network, net, scenario: Scenario) -> DispatchRule:
     """The scenario's dispatch rule for ``net`` (the study copy, campus loads attached)."""
     spec = scenario.dispatch
-    if spec.rule == "participation":
+    if resolved_rule(network, scenario) == "participation":
+        sizing = scenario.optimize.campus if scenario.optimize else None
+        if sizing is not None and sizing.grid.price_usd_per_mwh == "lmp":
+            raise ScenarioError(
+                "field 'optimize.campus.grid.price_usd_per_mwh': 'lmp' needs the economic "
+                f"dispatch, which 'dispatch.rule: {spec.rule}' does not give on network "
+                f"'{network.name}' ({len(network.buses)} buses); set 'dispatch.rule: economic'"
+            )
         return participation_dispatch
     from gridmodel.optimize.economic_dispatch import DispatchOptions, economic_dispatch_rule
 

@@ -53,9 +53,11 @@ class LoadGrowth(Section):
 class Dispatch(Section):
     """How generators meet each hour's demand (see ``gridmodel.powerflow.dispatch``)."""
 
-    rule: Literal["participation", "economic"] = param(
-        "economic",
-        description="`economic`: a DC optimal power flow every hour (merit order within the "
+    rule: Literal["auto", "participation", "economic"] = param(
+        "auto",
+        description="`auto`: `economic` on networks of up to 5,000 buses, `participation` on "
+        "larger ones (the economic rule's dense PTDF of western10k alone would take about 2 GB). "
+        "`economic`: a DC optimal power flow every hour (merit order within the "
         "branch ratings), which also gives locational marginal prices. `participation`: every "
         "unit moves from Pmin toward Pmax in proportion to its range (Pmax - Pmin); the same "
         "factors carry the distributed slack. Both dispatch wind, solar and hydro within their "
