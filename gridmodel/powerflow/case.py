@@ -355,7 +355,8 @@ def availability_fleet(fleet: Fleet, availability: np.ndarray | None) -> Fleet:
         return fleet
     variable = variable_units(availability)
     p_min = np.where(variable, 0.0, fleet.p_min_mw)
-    must_run = fleet.must_run & ~(variable & (fleet.p_max_mw - p_min > 1e-9) & fleet.is_gen)
+    # at Pmin 0 a voltage-controlling unit stays on at no cost (see Fleet.from_net)
+    must_run = fleet.must_run | (variable & fleet.is_gen)
     return dataclasses.replace(
         fleet, p_min_mw=p_min, must_run=must_run, carries_slack=fleet.is_gen & ~variable
     )

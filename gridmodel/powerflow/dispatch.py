@@ -54,9 +54,12 @@ class Fleet:
         )
         reference = np.concatenate([net.gen.slack.to_numpy(bool), np.zeros(len(s_lo), bool)])
         is_gen = np.concatenate([np.ones(len(g_lo), bool), np.zeros(len(s_lo), bool)])
-        # fixed-output units, units without cost data, the angle reference and PQ units (sgen:
-        # their reactive set-point cannot follow a commitment) always run
-        must_run = (p_max - p_min <= 1e-9) | np.isnan(cost) | reference | ~is_gen
+        # fixed-output units, units without cost data, the angle reference, PQ units (sgen:
+        # their reactive set-point cannot follow a commitment) and voltage-controlling units the
+        # case lets run at 0 MW (kept on, they hold their bus voltage at no cost) always run
+        must_run = (
+            (p_max - p_min <= 1e-9) | np.isnan(cost) | reference | ~is_gen | (is_gen & (p_min <= 0))
+        )
         return cls(
             p_min_mw=p_min,
             p_max_mw=p_max,
