@@ -40,6 +40,14 @@ def _timestamps(ds: xr.Dataset, rows: np.ndarray):
     return (ds.timestamp if "timestamp" in ds.coords else ds.time).to_numpy()[rows]
 
 
+def _extreme(values: np.ndarray, hours: np.ndarray, reduce) -> np.ndarray:
+    """Per column, ``np.fmax``/``np.fmin`` over the counted ``hours`` (NaN skipped; no copy of
+    the whole array when every hour counts)."""
+    if not hours.any():
+        return np.full(values.shape[1], np.nan)
+    return reduce.reduce(values if hours.all() else values[hours], axis=0)
+
+
 def _arg(values: np.ndarray, pick) -> np.ndarray:
     """Row of the extreme per column (``np.argmax``/``np.argmin``); no rows -> no columns."""
     return pick(values, axis=0) if values.shape[0] else np.zeros(values.shape[1], dtype=int)
@@ -82,16 +90,20 @@ def overload_audit(
     threshold / pre-existing); new first.
     """
     hours = counted_hours(ds, base, include_infeasible)
-    with_ = np.nan_to_num(ds.loading_percent.to_numpy()[hours])
-    without = np.nan_to_num(base.loading_percent.to_numpy()[hours])
+    loading_w, loading_wo = ds.loading_percent.to_numpy(), base.loading_percent.to_numpy()
+    hit = np.flatnonzero(
+        (_extreme(loading_w, hours, np.fmax) > limit_percent)
+        | (_extreme(loading_wo, hours, np.fmax) > limit_percent)
+    )
+    with_ = np.nan_to_num(loading_w[:, hit][hours])
+    without = np.nan_to_num(loading_wo[:, hit][hours])
     over_w, over_wo = with_ > limit_percent, without > limit_percent
-    hit = np.flatnonzero(over_w.any(axis=0) | over_wo.any(axis=0))
     rows = np.flatnonzero(hours)
     raised = with_ - without >= worsening_percent
-    only_with = (over_w & ~over_wo)[:, hit].sum(axis=0)
-    new = (over_w & ~over_wo & raised)[:, hit].sum(axis=0)
-    worsened = (over_w & over_wo & raised)[:, hit].sum(axis=0)
-    worst_w, worst_wo = _arg(with_[:, hit], np.argmax), _arg(without[:, hit], np.argmax)
+    only_with = (over_w & ~over_wo).sum(axis=0)
+    new = (over_w & ~over_wo & raised).sum(axis=0)
+    worsened = (over_w & over_wo & raised).sum(axis=0)
+    worst_w, worst_wo = _arg(with_, np.argmax), _arg(without, np.argmax)
     names = pd.Series(ds.bus_name.to_numpy(), index=ds.bus.to_numpy())
     frame = pd.DataFrame(
         {
@@ -103,13 +115,13 @@ def overload_audit(
             "element": ds.element.to_numpy()[hit],
             "rate_a_mva": ds.rate_a_mva.to_numpy()[hit],
             "status": _status(new, worsened, only_with),
-            "hours_over_with_campus": over_w[:, hit].sum(axis=0),
-            "hours_over_without_campus": over_wo[:, hit].sum(axis=0),
+            "hours_over_with_campus": over_w.sum(axis=0),
+            "hours_over_without_campus": over_wo.sum(axis=0),
             "hours_new": new,
             "hours_worsened": worsened,
-            "worst_loading_percent_with_campus": with_[worst_w, hit],
+            "worst_loading_percent_with_campus": with_[worst_w, np.arange(len(hit))],
             "worst_hour_with_campus": _timestamps(ds, rows[worst_w]),
-            "worst_loading_percent_without_campus": without[worst_wo, hit],
+            "worst_loading_percent_without_campus": without[worst_wo, np.arange(len(hit))],
             "worst_hour_without_campus": _timestamps(ds, rows[worst_wo]),
         }
     )
@@ -131,18 +143,33 @@ def voltage_audit(
     ``status``; new first, then by lowest voltage.
     """
     hours = counted_hours(ds, base, include_infeasible)
-    vm = ds.vm_pu.to_numpy()[hours]
-    vb = base.vm_pu.to_numpy()[hours]
+    vm_all, vb_all = ds.vm_pu.to_numpy(), base.vm_pu.to_numpy()
+    # candidates first (a bus cut off, at 0 pu, is a candidate the exact test below drops)
+    hit = np.flatnonzero(
+        (_extreme(vm_all, hours, np.fmin) < vmin)
+        | (_extreme(vm_all, hours, np.fmax) > vmax)
+        | (_extreme(vb_all, hours, np.fmin) < vmin)
+        | (_extreme(vb_all, hours, np.fmax) > vmax)
+    )
+    vm, vb, vmin, vmax = vm_all[:, hit][hours], vb_all[:, hit][hours], vmin[hit], vmax[hit]
     live_w, live_wo = vm > 0, vb > 0  # 0 pu = a bus cut off
     out_w = live_w & ((vm < vmin) | (vm > vmax))
     out_wo = live_wo & ((vb < vmin) | (vb > vmax))
-    hit = np.flatnonzero(out_w.any(axis=0) | out_wo.any(axis=0))
+    keep = out_w.any(axis=0) | out_wo.any(axis=0)
+    hit, vm, vb, live_w, live_wo = (
+        hit[keep],
+        vm[:, keep],
+        vb[:, keep],
+        live_w[:, keep],
+        live_wo[:, keep],
+    )
+    out_w, out_wo, vmin = out_w[:, keep], out_wo[:, keep], vmin[keep]
     moved = np.where(vm < vmin, vb - vm, vm - vb) >= worsening_vm_pu
-    only_with = (out_w & ~out_wo)[:, hit].sum(axis=0)
-    new = (out_w & ~out_wo & moved)[:, hit].sum(axis=0)
-    worsened = (out_w & out_wo & moved)[:, hit].sum(axis=0)
-    lo_w = np.where(live_w, vm, np.inf)[:, hit]
-    lo_wo = np.where(live_wo, vb, np.inf)[:, hit]
+    only_with = (out_w & ~out_wo).sum(axis=0)
+    new = (out_w & ~out_wo & moved).sum(axis=0)
+    worsened = (out_w & out_wo & moved).sum(axis=0)
+    lo_w = np.where(live_w, vm, np.inf)
+    lo_wo = np.where(live_wo, vb, np.inf)
     rows = np.flatnonzero(hours)
     frame = pd.DataFrame(
         {
@@ -151,19 +178,15 @@ def voltage_audit(
             "area": ds.area.to_numpy()[hit],
             "vn_kv": ds.vn_kv.to_numpy()[hit],
             "status": _status(new, worsened, only_with),
-            "hours_outside_with_campus": out_w[:, hit].sum(axis=0),
-            "hours_outside_without_campus": out_wo[:, hit].sum(axis=0),
+            "hours_outside_with_campus": out_w.sum(axis=0),
+            "hours_outside_without_campus": out_wo.sum(axis=0),
             "hours_new": new,
             "hours_worsened": worsened,
             "min_vm_pu_with_campus": lo_w.min(axis=0, initial=np.inf),
             "min_hour_with_campus": _timestamps(ds, rows[_arg(lo_w, np.argmin)]),
             "min_vm_pu_without_campus": lo_wo.min(axis=0, initial=np.inf),
-            "max_vm_pu_with_campus": np.where(live_w, vm, -np.inf)[:, hit].max(
-                axis=0, initial=-np.inf
-            ),
-            "max_vm_pu_without_campus": np.where(live_wo, vb, -np.inf)[:, hit].max(
-                axis=0, initial=-np.inf
-            ),
+            "max_vm_pu_with_campus": np.where(live_w, vm, -np.inf).max(axis=0, initial=-np.inf),
+            "max_vm_pu_without_campus": np.where(live_wo, vb, -np.inf).max(axis=0, initial=-np.inf),
         }
     )
     return _sorted(frame, "min_vm_pu_with_campus", ascending=True)
@@ -188,8 +211,8 @@ def base_case_by_hour(
                 if "dispatch_feasible" in base
                 else np.ones(base.sizes["time"], bool)
             ),
-            "branches_overloaded": (np.nan_to_num(loading) > limit_percent).sum(axis=1),
-            "worst_loading_percent": np.nanmax(np.where(np.isnan(loading), -np.inf, loading), 1),
+            "branches_overloaded": (loading > limit_percent).sum(axis=1),
+            "worst_loading_percent": np.fmax.reduce(loading, axis=1),
             "buses_outside_limits": (live & ((vm < vmin) | (vm > vmax))).sum(axis=1),
             "min_vm_pu": np.where(live, vm, np.inf).min(axis=1),
         }
