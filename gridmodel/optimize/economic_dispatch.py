@@ -205,8 +205,11 @@ class EconomicDispatch:
         reserve = self.options.slack_reserve_fraction * demand_mw
         total = load_p.sum(axis=1)
         scale = np.divide(demand_mw, total, out=np.ones(n_t), where=total > 0)
-        node_load = np.zeros((n_t, self.grid.n_node))
-        np.add.at(node_load.T, self.load_node, (load_p * scale[:, None]).T)
+        # bus loads (MW) block by block: a year of them would hold 8·hours·buses bytes
+        to_node = sp.csr_array(
+            (np.ones(len(self.load_node)), (self.load_node, np.arange(len(self.load_node)))),
+            shape=(self.grid.n_node, len(self.load_node)),
+        )
 
         h = self._model(fleet)
         unit_cost = fleet.dispatch_cost
@@ -221,9 +224,10 @@ class EconomicDispatch:
         balance_rows = np.arange(n_i, dtype=np.int32)
         for b0 in range(0, n_t, HOURS_PER_BLOCK):
             block = slice(b0, min(b0 + HOURS_PER_BLOCK, n_t))
-            flow_load_block = node_load[block] @ self.ptdf.T
+            node_load = (to_node @ (load_p[block] * scale[block, None]).T).T
+            flow_load_block = node_load @ self.ptdf.T
             island_load_block = np.stack(
-                [node_load[block][:, self.island == i].sum(axis=1) for i in range(n_i)], axis=1
+                [node_load[:, self.island == i].sum(axis=1) for i in range(n_i)], axis=1
             )
             # one BLAS thread: the hourly products are small, and threads cost more than
             # they give (8x slower with two threads on a busy 2-core machine)

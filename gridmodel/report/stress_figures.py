@@ -125,10 +125,9 @@ def campus_loading_change(ds: xr.Dataset, baseline: xr.Dataset, n: int, folder: 
     RATE_A), daily mean over the study, for the ``n`` branches with the largest mean change
     (hour-to-hour changes of commitment make single hours noisy; the mean is the campus's
     lasting effect)."""
-    change = ds.loading_percent - baseline.loading_percent
-    mean = change.mean("time").fillna(-np.inf)
+    mean = (ds.loading_percent.mean("time") - baseline.loading_percent.mean("time")).fillna(-np.inf)
     worst = mean.sortby(mean, ascending=False).branch.to_numpy()[:n]
-    daily = change.sel(branch=worst)
+    daily = ds.loading_percent.sel(branch=worst) - baseline.loading_percent.sel(branch=worst)
     if "timestamp" in ds.coords and ds.sizes["time"] > 72:
         daily = daily.assign_coords(time=ds.timestamp.to_numpy()).resample(time="1D").mean()
         x = daily.time.to_numpy()
