@@ -55,7 +55,9 @@ def main() -> None:
 
     print(f"gridmodel study {args.scenario} (cold, into {folder})")
     for name in plan:
-        print(f"  {name:<10} {study.timings[name]:7.1f} s   writing {study.timings[f'write {name}']:5.1f} s")
+        print(
+            f"  {name:<10} {study.timings[name]:7.1f} s   writing {study.timings[f'write {name}']:5.1f} s"
+        )
     spine = study.timings.get("inputs", 0.0) + hashing + data_files
     print(f"  inputs assembled            {study.timings.get('inputs', 0.0):7.1f} s")
     print(f"  keys hashed                 {hashing:7.2f} s")

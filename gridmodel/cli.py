@@ -197,6 +197,38 @@ def _print_result(stage: str, tree) -> None:
         console.print(_table(f"Campus load compliance: {name}", frame, ["campus", "description", "value", "unit", "limit", "compliant"]))  # fmt: skip
 
 
+def _print_overloads(tree, overloads) -> None:
+    """The overloaded branches, new and worsened first, and the hours left out as infeasible."""
+    if len(overloads):
+        columns = {
+            "branch": "branch",
+            "from_name": "from",
+            "to_name": "to",
+            "status": "status",
+            "hours_over_with_campus": "h over",
+            "hours_over_without_campus": "h over w/o",
+            "worst_loading_percent_with_campus": "worst %",
+            "worst_loading_percent_without_campus": "worst % w/o",
+        }
+        head = overloads.head(int(tree.attrs.get("worst_branches", 10)))[list(columns)]
+        console.print(
+            _table("Overloaded branches (new and worsened first)", head.rename(columns=columns),
+                   list(columns.values()))
+        )  # fmt: skip
+    from gridmodel.stress.feasibility import hours_text, infeasible_hours
+
+    ts = tree["timeseries"]
+    bad = infeasible_hours(ts)
+    if len(bad):
+        counted = bool(tree.attrs.get("include_infeasible_hours", 0))
+        console.print(
+            f"[bold yellow]{len(bad)} hour(s) with infeasible dispatch[/] (demand above the "
+            f"committed units, or the slack beyond them): {hours_text(bad)}; "
+            + ("counted in" if counted else "left out of")
+            + " the limit statistics (study.include_infeasible_hours)"
+        )
+
+
 def _print_headroom(tree) -> None:
     from gridmodel.headroom.tables import summary_table
 

@@ -54,14 +54,6 @@ def hour_start(year: int, hours: np.ndarray) -> np.ndarray:
     return (pd.Timestamp(f"{year}-01-01") + pd.to_timedelta(np.asarray(hours), unit="h")).to_numpy()
 
 
-def year_length(network: Network) -> int:
-    """Hours in the network's load year."""
-    if network.region_loads is not None:
-        return len(network.region_loads)
-    return len(pd.date_range(f"{network.load_year}-01-01", f"{network.load_year + 1}-01-01",
-                             freq="h", inclusive="left"))  # fmt: skip
-
-
 def study_hours(n_year: int, scenario: Scenario, network_name: str) -> np.ndarray:
     """Hours of the load year covered by the scenario's period."""
     start = scenario.period.start_hour
@@ -87,7 +79,7 @@ def area_loads_mw(network: Network, growth: LoadGrowth) -> pd.DataFrame:
     table = (
         network.region_loads.copy()
         if network.region_loads is not None
-        else pd.DataFrame([base.to_dict()] * year_length(network))
+        else pd.DataFrame([base.to_dict()] * network.n_hours)
     )
     unknown = sorted(set(growth.area_factors) - set(table.columns))
     if unknown:

@@ -92,6 +92,7 @@ def _stress_tables(tree: xr.DataTree) -> dict[str, pd.DataFrame]:
         "summary": summary_table(tree),
         "overloads": dataset_table(tree["overloads"].to_dataset()),
         "voltage_violations": dataset_table(tree["voltage_violations"].to_dataset()),
+        "base_case_audit": dataset_table(tree["base_case_audit"].to_dataset()),
         "nonconverged_hours": pd.DataFrame(
             {"time": ts.time.to_numpy()[bad], "hour": ts.hour.to_numpy()[bad]}
         ),

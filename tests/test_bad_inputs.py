@@ -86,18 +86,18 @@ CASES = {
         "run",
         [("period.start_hour", 99999)],
         ["period.start_hour", "99999"],
-    ),  # fmt: skip
+    ),
     "period past the year": ("run", [("period.hours", 9000)], ["period.hours", "9000"]),
     "reversed voltage limits": (
         "run",
         [("study.voltage_limits", [1.1, 0.9])],
         ["voltage_limits", "1.1"],
-    ),  # fmt: skip
+    ),
     "zero loading limit": (
         "run",
         [("study.loading_limit_percent", 0)],
         ["loading_limit_percent", "0"],
-    ),  # fmt: skip
+    ),
     "unknown dispatch rule": ("run", [("dispatch.rule", "magic")], ["dispatch.rule", "magic"]),
     "loss factor 50 %": ("run", [("dispatch.loss_factor", 0.5)], ["loss_factor", "0.5"]),
     "NaN loss factor": ("run", [("dispatch.loss_factor", float("nan"))], ["loss_factor", "nan"]),
@@ -106,19 +106,19 @@ CASES = {
         "run",
         [("load_growth.area_factors", {"x": -1})],
         ["area_factors", "-1"],
-    ),  # fmt: skip
+    ),
     "unknown area": (
         "run",
         [("load_growth.area_factors", {"Panhandle": 1.1})],
         ["area_factors", "Panhandle"],
-    ),  # fmt: skip
+    ),
     "negative seed": ("run", [("seed", -1)], ["seed", "-1"]),
     "hour index past the period": ("run", [("study.contingencies", {"hours": [99999]})], ["99999"]),
     "hosting site without campus": (
         "run",
         [("study.hosting_capacity", {"site": "bartonville-230"})],
         ["hosting_capacity.site", "bartonville-230"],
-    ),  # fmt: skip
+    ),
     "worsening below zero": ("run", [("study.worsening_percent", -1)], ["worsening_percent", "-1"]),
     "iteration limit zero": ("run", [("study.max_iter", 0)], ["max_iter", "0"]),
     # the network and sites
@@ -127,60 +127,60 @@ CASES = {
         "run",
         [("network", "../scenarios/default")],
         ["network", "../scenarios/default"],
-    ),  # fmt: skip
+    ),
     "unknown site": ("run", [("campuses.0.site", "nowhere")], ["campuses.0.site", "nowhere"]),
     "unknown bus": (
         "run",
         [("campuses.0.site", ...), ("campuses.0.bus", 99999)],
         ["campuses.0.bus", "99999"],
-    ),  # fmt: skip
+    ),
     # campus profiles and their files
     "profile file missing": (
         "run",
         [("campuses.0.profile", {"kind": "csv", "path": "nothere.csv"})],
         ["campuses.0.profile.path", "nothere.csv"],
-    ),  # fmt: skip
+    ),
     "profile file too short": (
         "run",
         [("campuses.0.profile", {"kind": "csv", "path": "short.csv"})],
         ["campuses.0.profile.path", "short.csv", "2"],
-    ),  # fmt: skip
+    ),
     "profile file negative": (
         "run",
         [("campuses.0.profile", {"kind": "csv", "path": "negative.csv", "first_hour": 0})],
         ["negative.csv", "-1.0"],
-    ),  # fmt: skip
+    ),
     "profile file with a gap": (
         "run",
         [("campuses.0.profile", {"kind": "csv", "path": "gap.csv", "first_hour": 0})],
         ["gap.csv", "4705"],
-    ),  # fmt: skip
+    ),
     "profile column missing": (
         "run",
         [("campuses.0.profile", {"kind": "csv", "path": "wrongcol.csv"})],
         ["wrongcol.csv", "p_mw"],
-    ),  # fmt: skip
+    ),
     "profile file not UTF-8": (
         "run",
         [("campuses.0.profile", {"kind": "csv", "path": "latin1.csv"})],
         ["latin1.csv", "UTF-8"],
-    ),  # fmt: skip
+    ),
     "profile path is a folder": (
         "run",
         [("campuses.0.profile", {"kind": "csv", "path": "adir.csv"})],
         ["adir.csv", "folder"],
-    ),  # fmt: skip
+    ),
     "unknown profile kind": (
         "run",
         [("campuses.0.profile", {"kind": "wave"})],
         ["campuses.0.profile", "wave"],
-    ),  # fmt: skip
+    ),
     "model with MW": ("run", [("campuses.0.profile", MODEL)], ["campuses.0", "mw"]),
     "model without GPUs": (
         "run",
         [("campuses.0.mw", ...), ("campuses.0.profile", {**MODEL, "gpus": 0})],
         ["campuses.0.profile", "gpus"],
-    ),  # fmt: skip
+    ),
     "smoothing floor 1.5": (
         "run",
         [
@@ -188,7 +188,7 @@ CASES = {
             ("campuses.0.profile", {**MODEL, "mitigation": {"gpu_smoothing": {"floor_frac": 1.5}}}),
         ],
         ["floor_frac", "1.5"],
-    ),  # fmt: skip
+    ),
     "smoothing floor -0.5": (
         "run",
         [
@@ -199,7 +199,7 @@ CASES = {
             ),
         ],
         ["floor_frac", "-0.5"],
-    ),  # fmt: skip
+    ),
     "temperature column missing": (
         "run",
         [
@@ -207,24 +207,24 @@ CASES = {
             ("campuses.0.profile", {**MODEL, "facility": {"temperature_csv": "temp.csv"}}),
         ],
         ["temperature_csv", "temp_c"],
-    ),  # fmt: skip
+    ),
     "more jobs than GPUs": (
         "run",
         [("campuses.0.mw", ...), ("campuses.0.profile", {**MODEL, "gpus": 2, "jobs": 3})],
         ["campuses.0.profile", "3"],
-    ),  # fmt: skip
+    ),
     # the profile stage
     "profile with no model campus": ("profile", [], ["campuses", "model"]),
     "profile resolution 7 s": (
         "profile",
         [("profile", {"resolution": "7s"})],
         ["profile.resolution", "7s"],
-    ),  # fmt: skip
+    ),
     "profile resolution not a duration": (
         "profile",
         [("profile", {"resolution": "soon"})],
         ["profile.resolution", "soon"],
-    ),  # fmt: skip
+    ),
     "profile hours zero": ("profile", [("profile", {"hours": 0})], ["profile.hours", "0"]),
     # events
     "events without a section": ("events", [("events", ...)], ["events"]),
@@ -232,27 +232,27 @@ CASES = {
         "events",
         [("events.systems", ["ercot", "atlantis"])],
         ["events.systems", "atlantis"],
-    ),  # fmt: skip
+    ),
     "negative inertia": (
         "events",
         [("events.systems", [{"preset": "ercot", "inertia_gws": -5}])],
         ["inertia_gws", "-5"],
-    ),  # fmt: skip
+    ),
     "FFR trigger above 60 Hz": (
         "events",
         [("events.systems", [{"preset": "ercot", "ffr_trigger_hz": 60.5}])],
         ["ffr_trigger_hz", "60.5"],
-    ),  # fmt: skip
+    ),
     "inertia file missing": (
         "events",
         [("events.systems", [{"preset": "ercot", "inertia_csv": "nothere.csv"}])],
         ["inertia_csv", "nothere.csv"],
-    ),  # fmt: skip
+    ),
     "inertia file without columns": (
         "events",
         [("events.systems", [{"preset": "ercot", "inertia_csv": "inertia.csv"}])],
         ["inertia_csv", "inertia.csv"],
-    ),  # fmt: skip
+    ),
     "time step too long": ("events", [("events.dt_s", 0.5)], ["events.dt_s", "0.5"]),
     "negative MW lost": ("events", [("events.lost_mw", [-5])], ["events.lost_mw", "-5"]),
     "NaN MW lost": ("events", [("events.lost_mw", [float("nan")])], ["events.lost_mw", "nan"]),
@@ -262,13 +262,13 @@ CASES = {
         "events",
         [("events.fault.site", "nowhere")],
         ["events.fault.site", "nowhere"],
-    ),  # fmt: skip
+    ),
     "event hour past the period": ("events", [("events.hour", 99999)], ["events.hour", "99999"]),
     "oscillation campus without a model": (
         "events",
         [("events.oscillation", {"campus": "dc"})],
         ["events.oscillation.campus", "dc"],
-    ),  # fmt: skip
+    ),
     # optimize
     "optimize without a section": ("optimize", [("optimize", ...)], ["optimize"]),
     "optimize asks for nothing": ("optimize", [("optimize", {"costs": {}})], ["optimize"]),
@@ -277,47 +277,47 @@ CASES = {
         "optimize",
         [("optimize.campus.technologies", ["fusion"])],
         ["technologies", "fusion"],
-    ),  # fmt: skip
+    ),
     "redundancy n+2": (
         "optimize",
         [("optimize.campus.redundancy", "n+2")],
         ["redundancy", "n+2"],
-    ),  # fmt: skip
+    ),
     "unknown sized campus": (
         "optimize",
         [("optimize.campus.campus", "elsewhere")],
         ["optimize.campus.campus", "elsewhere"],
-    ),  # fmt: skip
+    ),
     "unknown expansion site": (
         "optimize",
         [("optimize.expansion", {"sites": ["nowhere"]})],
         ["optimize.expansion.sites.0", "nowhere"],
-    ),  # fmt: skip
+    ),
     "price file missing": (
         "optimize",
         [("optimize.campus.grid.price_usd_per_mwh", "nothere.csv")],
         ["price_usd_per_mwh", "nothere.csv"],
-    ),  # fmt: skip
+    ),
     "price file with NaN rows": (
         "optimize",
         [("optimize.campus.grid.price_usd_per_mwh", "price_nan.csv")],
         ["price_usd_per_mwh", "price_nan.csv", "4711"],
-    ),  # fmt: skip
+    ),
     "price file with text": (
         "optimize",
         [("optimize.campus.grid.price_usd_per_mwh", "price_text.csv")],
         ["price_text.csv", "cheap"],
-    ),  # fmt: skip
+    ),
     "price file with infinity": (
         "optimize",
         [("optimize.campus.grid.price_usd_per_mwh", "price_inf.csv")],
         ["price_inf.csv", "inf"],
-    ),  # fmt: skip
+    ),
     "solar without its file": (
         "optimize",
         [("optimize.campus.technologies", ["solar", "battery"])],
         ["solar_cf_csv"],
-    ),  # fmt: skip
+    ),
     "solar capacity factor 5": (
         "optimize",
         [
@@ -325,22 +325,22 @@ CASES = {
             ("optimize.campus.solar_cf_csv", "cf5.csv"),
         ],
         ["solar_cf_csv", "cf5.csv", "5.0"],
-    ),  # fmt: skip
+    ),
     "reversed outage range": (
         "optimize",
         [("optimize.campus.grid.outage_hours", [[10, 5]])],
         ["outage_hours", "10"],
-    ),  # fmt: skip
+    ),
     "lmp price without prices": (
         "optimize",
-        [("optimize.campus.grid.price_usd_per_mwh", "lmp")],
+        [("dispatch.rule", "participation"), ("optimize.campus.grid.price_usd_per_mwh", "lmp")],
         ["price_usd_per_mwh", "lmp"],
-    ),  # fmt: skip
+    ),
     "negative demand charge": (
         "optimize",
         [("optimize.campus.grid.demand_charge_usd_per_kw_month", -1)],
         ["demand_charge_usd_per_kw_month", "-1"],
-    ),  # fmt: skip
+    ),
     # bills
     "bills without a section": ("bills", [("bills", ...)], ["bills"]),
     "zero years": ("bills", [("bills.years", 0)], ["bills.years", "0"]),
@@ -348,17 +348,17 @@ CASES = {
         "bills",
         [("bills.baseline.region", "atlantis")],
         ["bills.baseline.region", "atlantis"],
-    ),  # fmt: skip
+    ),
     "unknown large-load campus": (
         "bills",
         [("bills.large_loads.0.campus", "elsewhere")],
         ["large_loads", "elsewhere"],
-    ),  # fmt: skip
+    ),
     "materialisation 1.5": (
         "bills",
         [("bills.large_loads.0.materialisation", 1.5)],
         ["materialisation", "1.5"],
-    ),  # fmt: skip
+    ),
     "pool requirement 2.5": (
         "bills",
         [
@@ -371,7 +371,7 @@ CASES = {
             )
         ],
         ["forecast_pool_requirement", "2.5"],
-    ),  # fmt: skip
+    ),
     "zone not in the price table": (
         "bills",
         [
@@ -381,56 +381,56 @@ CASES = {
             )
         ],
         ["zone", "NOWHERE"],
-    ),  # fmt: skip
+    ),
     "unknown allocation method": (
         "bills",
         [("bills.allocation.transmission", "7cp")],
         ["allocation.transmission", "7cp"],
-    ),  # fmt: skip
+    ),
     "class file without its columns": (
         "bills",
         [("bills.classes.csv", "classes.csv")],
         ["bills.classes.csv", "industrial"],
-    ),  # fmt: skip
+    ),
     "NaN WACC": ("bills", [("bills.wacc", float("nan"))], ["bills.wacc", "nan"]),
     "expansion link without expansion": (
         "bills",
         [("bills.procurement.new_generation", "expansion")],
         ["new_generation", "expansion"],
-    ),  # fmt: skip
+    ),
     # headroom
     "headroom limit 120 %": (
         "headroom",
         [("headroom.rates_percent", [0.5, 120])],
         ["rates_percent", "120"],
-    ),  # fmt: skip
+    ),
     "headroom limit 0 %": ("headroom", [("headroom.rates_percent", [0.0])], ["rates_percent", "0"]),
     "headroom file missing": (
         "headroom",
         [("headroom.demand.files", ["nothere.csv"])],
         ["nothere.csv"],
-    ),  # fmt: skip
+    ),
     "headroom file with wrong columns": (
         "headroom",
         [("headroom.demand.files", ["demand_wrong.csv"])],
         ["demand_wrong.csv"],
-    ),  # fmt: skip
+    ),
     "headroom years without data": (
         "headroom",
         [("headroom.years", [2015, 2016])],
         ["headroom.years", "2015"],
-    ),  # fmt: skip
+    ),
     "headroom shape of an unknown campus": (
         "headroom",
         [("headroom.shape", {"campus": "elsewhere"})],
         ["headroom.shape.campus", "elsewhere"],
-    ),  # fmt: skip
+    ),
     # a stage the scenario does not have
     "study with no stage": (
         "study",
         [("study", ...), ("events", ...), ("optimize", ...), ("bills", ...), ("headroom", ...)],
         ["no stage"],
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -493,14 +493,14 @@ YAML_CASES = {
             for p, k in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
         ),
         ["aliases"],
-    ),  # fmt: skip
+    ),
     "not YAML": ("name: [unclosed\n", ["not valid YAML"]),
     "a list": ("- name: a\n", ["mapping"]),
     "empty file": ("", ["mapping"]),
     "a value of a megabyte": (
         "name: " + "x" * 1_000_000 + "\nnetwork: illinois200\ncampuses: 5\n",
         ["campuses", "5"],
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -63,7 +63,7 @@ def test_impedance_replacement_leaves_the_power_flow_unchanged():
     desc = load_descriptor("texas2000")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        original, _, _ = mp.read_case(desc.source.case, desc.f_hz)
+        original, *_ = mp.read_case(desc.source.case, desc.f_hz)
     assert len(original.impedance) == 847
     converted = copy.deepcopy(original)
     replace_impedances(converted)

@@ -46,5 +46,6 @@ def solved_hour(
         cost_usd=ts.dispatch_cost_usd.values[one],
         lmp=np.zeros((1, 0), np.float32),
         overload_mw=np.full(1, np.nan),
+        dispatch_feasible=ts.dispatch_feasible.values[one].astype(bool),
     )
     return case, inj, row

@@ -31,7 +31,7 @@ def case_file(name: str) -> Path:
 
 
 def read_case(name: str, f_hz: float):
-    """Convert a MATPOWER case to pandapower; return ``(net, bus_frame)``.
+    """Convert a MATPOWER case to pandapower; return ``(net, bus, branch, gen)`` frames.
 
     ``bus_frame`` is the case's bus matrix (BUS_I, BUS_AREA, ZONE, BASE_KV, VMIN, VMAX, ...)
     with the bus names, in case order; the pandapower bus table has the same order.
@@ -50,7 +50,8 @@ def read_case(name: str, f_hz: float):
         warnings.simplefilter("ignore")
         net = from_mpc(str(path), f_hz=int(f_hz))
     branch = frames.branch.reset_index(drop=True)
-    return net, bus, branch
+    gen = frames.gen.reset_index(drop=True)
+    return net, bus, branch, gen
 
 
 _CHG_ROW = re.compile(
@@ -104,6 +105,26 @@ def read_branch_contingencies(name: str) -> list[list[int]]:
         if (group.table == "CT_TBRCH").all() and (group.col == "BR_STATUS").all():
             out.append(sorted(int(r) - 1 for r in group.row))
     return out
+
+
+def read_gen_fuel(name: str) -> list[str] | None:
+    """Fuel of every generator row (``mpc.genfuel``: coal, ng, nuclear, hydro, wind, solar, ...),
+    in case order; None when the case has no fuel table."""
+    text = case_file(name).read_text()
+    found = re.search(r"mpc\.genfuel\s*=\s*\{(.*?)\};", text, re.S)
+    if found is None:
+        return None
+    return re.findall(r"'([^']*)'", found.group(1))
+
+
+def gen_elements(bus: pd.DataFrame, gen: pd.DataFrame) -> np.ndarray:
+    """pandapower element each case generator row becomes: ``ext_grid``, ``gen`` or ``sgen``
+    (the converter's own rule: the first unit at a PV bus is a ``gen``, others ``sgen``)."""
+    from pandapower.converter.pypower.from_ppc import _gen_to_which
+
+    ppc = {"bus": bus.drop(columns="name").to_numpy(float), "gen": gen.to_numpy(float)}
+    is_ext_grid, is_gen, _ = _gen_to_which(ppc)
+    return np.where(is_ext_grid, "ext_grid", np.where(is_gen, "gen", "sgen"))
 
 
 def region_of_bus(bus: pd.DataFrame, region: str) -> np.ndarray:

@@ -42,6 +42,10 @@ class Network:
     ``rate_a_mva`` (NaN where the case gives no rating) and ``in_service``.
     ``region_loads`` holds hourly real-power loads per area name (MW), or None.
     ``contingencies`` holds the case's branch contingencies (lists of branch rows), or None.
+    ``units`` has one row per dispatchable unit in :class:`gridmodel.powerflow.dispatch.Fleet`
+    order (``net.gen`` rows, then ``net.sgen`` rows) with ``element``, ``element_index``,
+    ``case_gen`` (1-based row of the case's generator table, 0 for units the case does not
+    list), ``bus`` (case number) and ``fuel`` (the case's ``genfuel``, ``unknown`` without one).
     """
 
     descriptor: NetworkDescriptor
@@ -51,6 +55,7 @@ class Network:
     region_loads: pd.DataFrame | None = None
     contingencies: list[list[int]] | None = None
     notes: list[str] = field(default_factory=list)
+    units: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -67,6 +72,11 @@ class Network:
     def load_year(self) -> int:
         """Calendar year of the hourly loads (2016, the ACTIVSg year, when the case gives none)."""
         return int(self.descriptor.source.year or 2016)
+
+    @property
+    def n_hours(self) -> int:
+        """Hours of the load year: the rows of the hourly loads (8,760 when the case has none)."""
+        return len(self.region_loads) if self.region_loads is not None else 8760
 
     def area_of_bus(self, case_bus: int) -> str:
         return str(self.buses.loc[self.bus_index(case_bus), "area"])
@@ -161,8 +171,10 @@ def _branch_kinds(branch: pd.DataFrame, bus: pd.DataFrame) -> np.ndarray:
 
 
 def _matpower_network(desc: NetworkDescriptor) -> Network:
-    net, bus, branch = matpower.read_case(desc.source.case, desc.f_hz)
+    net, bus, branch, gen = matpower.read_case(desc.source.case, desc.f_hz)
     kinds = _branch_kinds(branch, bus)
+    gen_element = matpower.gen_elements(bus, gen)
+    fuel = matpower.read_gen_fuel(desc.source.case)
     n_trafo_before = len(net.trafo)
     new_trafos = replace_impedances(net)
     ext_grid_to_slack_gen(net)
@@ -211,7 +223,38 @@ def _matpower_network(desc: NetworkDescriptor) -> Network:
         else None
     )
     notes = [f"{len(new_trafos)} impedance elements replaced by equivalent transformers"]
-    return Network(desc, net, buses, branches, region_loads, contingencies, notes)
+    network = Network(desc, net, buses, branches, region_loads, contingencies, notes)
+    network.units = unit_table(network, gen_element, fuel)
+    return network
+
+
+def unit_table(network: Network, gen_element: np.ndarray | None, fuel: list[str] | None):
+    """The ``units`` table (see :class:`Network`) from the element each case generator row
+    became (``gen_element``, in case order; None when the case is not a MATPOWER file)."""
+    net = network.net
+    n_gen, n_sgen = len(net.gen), len(net.sgen)
+    case_gen = np.zeros(n_gen + n_sgen, dtype=int)
+    if gen_element is not None:
+        rows = np.arange(1, len(gen_element) + 1)
+        # the converter numbers gens and sgens in case order; the ext_grid became the last gen
+        # and generator-row sgens follow any made from negative bus loads
+        case_gen[: n_gen - 1] = rows[gen_element == "gen"]
+        case_gen[n_gen - 1] = rows[gen_element == "ext_grid"][0]
+        from_gens = rows[gen_element == "sgen"]
+        case_gen[n_gen + n_sgen - len(from_gens) :] = from_gens
+    fuels = np.array(["unknown"] * len(case_gen), dtype=object)
+    if fuel is not None:
+        fuels[case_gen > 0] = np.asarray(fuel, dtype=object)[case_gen[case_gen > 0] - 1]
+    buses = np.concatenate([net.gen.bus.to_numpy(), net.sgen.bus.to_numpy()])
+    return pd.DataFrame(
+        {
+            "element": ["gen"] * n_gen + ["sgen"] * n_sgen,
+            "element_index": np.concatenate([net.gen.index, net.sgen.index]),
+            "case_gen": case_gen,
+            "bus": network.buses.bus.loc[buses].to_numpy(),
+            "fuel": fuels.astype(str),
+        }
+    )
 
 
 def _pandapower_network(desc: NetworkDescriptor) -> Network:
@@ -262,7 +305,9 @@ def _pandapower_network(desc: NetworkDescriptor) -> Network:
         index=net.bus.index,
     )
     notes = [f"{len(new_trafos)} impedance elements replaced by equivalent transformers"]
-    return Network(desc, net, buses, branches, None, None, notes)
+    network = Network(desc, net, buses, branches, None, None, notes)
+    network.units = unit_table(network, None, None)
+    return network
 
 
 def _check_sites(network: Network) -> None:
@@ -276,7 +321,7 @@ def _check_sites(network: Network) -> None:
             )
 
 
-CONVERSION = "2"  # bump when the conversion changes, so cached networks are rebuilt
+CONVERSION = "3"  # bump when the conversion changes, so cached networks are rebuilt
 
 
 def cache_key(desc: NetworkDescriptor) -> str:

@@ -206,6 +206,27 @@ def dc_network(network: Network, net=None) -> DcNetwork:
     )
 
 
+def branch_reactive_flow_mvar(network: Network) -> np.ndarray:
+    """Reactive flow of every case branch in the case's own AC base case (MVAr, the larger of
+    the two ends; NaN where the power flow does not converge)."""
+    import copy
+
+    import pandapower as pp
+
+    net = copy.deepcopy(network.net)
+    try:
+        pp.runpp(net, init="dc", numba=True)
+    except pp.LoadflowNotConverged:
+        return np.full(len(network.branches), np.nan)
+    br = network.branches
+    is_line = (br.element == "line").to_numpy()
+    idx = br.element_index.to_numpy()
+    line, trafo = net.res_line, net.res_trafo
+    q1 = np.where(is_line, line.q_from_mvar.reindex(idx), trafo.q_hv_mvar.reindex(idx))
+    q2 = np.where(is_line, line.q_to_mvar.reindex(idx), trafo.q_lv_mvar.reindex(idx))
+    return np.maximum(np.abs(q1), np.abs(q2))
+
+
 def bus_loads(network: Network, net, load_p: np.ndarray) -> np.ndarray:
     """Hourly MW per bus (hours x buses, network bus order) from per-``net.load`` MW."""
     cols = load_nodes(network, net)

@@ -6,12 +6,16 @@ For each hour t, over the units the merit-order commitment runs in that hour::
     min  Σ_u c_u p_u + VOLL·Σ_i (shed_i + spill_i) + π·Σ_l (over_l + under_l)
     s.t. Σ_{u∈i} p_u + shed_i - spill_i = Σ_{n∈i} d_n(t)                 (balance, per island)
          -R_l - under_l <= Σ_n PTDF_ln (g_n - d_n(t)) <= R_l + over_l    (branch limits)
-         on_u(t)·Pmin_u <= p_u <= on_u(t)·Pmax_u
+         on_u(t)·Pmin_u <= p_u <= on_u(t)·Pmax_u(t)
+         Σ_{u∈S} on_u·Pmin_u + ρD - r⁻ <= Σ_{u∈S} p_u <= Σ_{u∈S} on_u·Pmax_u(t) - ρD + r⁺
 
 ``c_u`` is the unit's marginal cost from the case's cost curve (``Fleet.marginal_cost``), ``d_n``
 the bus loads scaled up by the loss estimate (losses are served where the load is), ``PTDF``
 the bus-level DC model of :mod:`gridmodel.optimize.dcnetwork` (the susceptances of pandapower's
-``rundcpp``), ``R_l`` the branch rating (RATE_A) times ``limit_fraction``. Overload and balance
+``rundcpp``), ``R_l`` the branch rating (RATE_A) times ``limit_fraction``. The last row keeps room
+``ρD`` (``slack_reserve_fraction`` of the hour's demand D) above and below the units S that carry
+the AC distributed slack (``Fleet.carries_slack``), so the slack can absorb the error of the loss
+estimate within their limits; its shortfall ``r`` is priced at the overload penalty. Overload and balance
 slacks keep every hour solvable; what they carry is reported, never hidden.
 
 Branch rows enter lazily (constraint generation): an hour is solved with the rows found so far,
@@ -22,32 +26,56 @@ re-solved hour after hour from the previous basis, changing only bounds.
 
 Locational marginal prices come from the duals: ``LMP_n = λ_i + Σ_l μ_l PTDF_ln`` with λ the
 balance dual of the bus's island and μ the branch-row duals.
+
+Network-aware commitment (``DispatchOptions.network_commitment``): the merit order commits
+against demand alone, so a pocket behind a congested branch may have too few units running. In
+every hour whose solution still pays an overload or sheds load, the off units whose marginal cost
+is below the LMP at their bus (each would lower the hour's cost, and each relieves the binding
+constraint) are started and the hour is solved again, up to ``COMMITMENT_ROUNDS`` times. This is
+the price-based unit commitment heuristic of market clearing engines, applied only where the
+merit order fails; it only adds units, so the merit order's cover of demand plus reserve stays.
+Units started this way stay on in the next hour (congestion lasts for hours, and carrying the
+fix saves re-solving every one of them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
+from threadpoolctl import threadpool_limits
 
-from gridmodel.optimize.dcnetwork import DcNetwork, dc_network, load_nodes, unit_nodes
+from gridmodel.optimize.dcnetwork import (
+    DcNetwork,
+    branch_reactive_flow_mvar,
+    dc_network,
+    load_nodes,
+    unit_nodes,
+)
 from gridmodel.optimize.solver import MatrixLP, highs_model
-from gridmodel.powerflow.dispatch import DispatchResult, Fleet, commit
+from gridmodel.powerflow.dispatch import DispatchResult, Fleet, commit, hourly_limits
 
 VIOLATION_TOL_MW = 1e-3
 HOURS_PER_BLOCK = 256
+COMMITMENT_ROUNDS = 4
 
 
 @dataclass(frozen=True)
 class DispatchOptions:
-    """Penalties ($/MWh) and the share of each branch rating the dispatch may use."""
+    """Penalties ($/MWh), the share of each branch rating the dispatch may use, whether the
+    commitment looks at the network, and the room (share of demand) kept on the units that carry
+    the AC distributed slack, above and below their output (see the module docstring)."""
 
     voll_usd_per_mwh: float = 5000.0
     overload_usd_per_mwh: float = 1000.0
     limit_fraction: float = 1.0
+    network_commitment: bool = True
+    slack_reserve_fraction: float = 0.0
+    reactive_derating: bool = False
 
 
 def ptdf(grid: DcNetwork) -> tuple[np.ndarray, np.ndarray]:
@@ -103,26 +131,34 @@ class EconomicDispatch:
     # -- the LP ---------------------------------------------------------------------------------
 
     def _model(self, fleet: Fleet):
-        """HiGHS model with the unit, shed and spill columns and one balance row per island."""
+        """HiGHS model with the unit, shed and spill columns, one balance row per island, and the
+        slack-reserve row (row ``n_island``) with its two shortfall columns."""
         n_u, n_i = len(self.unit_node), self.n_island
-        n_col = n_u + 2 * n_i
-        cols = np.r_[np.arange(n_u), n_u + np.arange(n_i), n_u + n_i + np.arange(n_i)]
-        rows = np.r_[self.island[self.unit_node], np.arange(n_i), np.arange(n_i)]
-        vals = np.r_[np.ones(n_u), np.ones(n_i), -np.ones(n_i)]
+        n_col = n_u + 2 * n_i + 2
+        slack = np.flatnonzero(fleet.slack_units)
+        cols = np.r_[np.arange(n_u), n_u + np.arange(2 * n_i), slack, n_u + 2 * n_i + np.arange(2)]
+        rows = np.r_[
+            self.island[self.unit_node],
+            np.arange(n_i),
+            np.arange(n_i),
+            np.full(len(slack) + 2, n_i),
+        ]
+        vals = np.r_[np.ones(n_u), np.ones(n_i), -np.ones(n_i), np.ones(len(slack)), 1.0, -1.0]
         balance = MatrixLP(
             c=np.r_[
                 fleet.dispatch_cost,
                 np.full(2 * n_i, self.options.voll_usd_per_mwh),
+                np.full(2, self.options.overload_usd_per_mwh),
             ],
             offset=0.0,
-            A=sp.csc_array((vals, (rows, cols)), shape=(n_i, n_col)),
-            row_lo=np.zeros(n_i),
-            row_hi=np.zeros(n_i),
+            A=sp.csc_array((vals, (rows, cols)), shape=(n_i + 1, n_col)),
+            row_lo=np.r_[np.zeros(n_i), -np.inf],
+            row_hi=np.r_[np.zeros(n_i), np.inf],
             col_lo=np.zeros(n_col),
-            col_hi=np.r_[fleet.p_max_mw, np.full(2 * n_i, np.inf)],
+            col_hi=np.r_[fleet.p_max_mw, np.full(2 * n_i + 2, np.inf)],
             integer=np.zeros(n_col, dtype=bool),
-            row_family=np.zeros(n_i, dtype=np.int32),
-            families=["balance"],
+            row_family=np.r_[np.zeros(n_i, dtype=np.int32), 1],
+            families=["balance", "slack_reserve"],
             row_slices={},
             col_slices={},
         )
@@ -155,18 +191,25 @@ class EconomicDispatch:
         demand_mw: np.ndarray,
         commit_mw: np.ndarray | None = None,
         load_p: np.ndarray | None = None,
+        p_max_mw: np.ndarray | None = None,
     ) -> DispatchResult:
-        """Dispatch every hour; ``load_p`` is MW per ``net.load`` row, scaled to ``demand_mw``."""
+        """Dispatch every hour; ``load_p`` is MW per ``net.load`` row, scaled to ``demand_mw``;
+        ``p_max_mw`` (time x unit) is each unit's available output in the hour."""
         if load_p is None:
             raise ValueError("economic dispatch needs the load of every bus (load_p)")
         demand_mw = np.asarray(demand_mw, dtype=float)
         n_t, n_u, n_i = len(demand_mw), len(self.unit_node), self.n_island
-        committed = commit(fleet, demand_mw, commit_mw)
-        on = committed & fleet.in_service[None, :]
+        committed = commit(fleet, demand_mw, commit_mw, p_max_mw) & fleet.in_service[None, :]
+        p_lo, p_hi = hourly_limits(fleet, n_t, p_max_mw)
+        startable = fleet.in_service & ~fleet.must_run
+        reserve = self.options.slack_reserve_fraction * demand_mw
         total = load_p.sum(axis=1)
         scale = np.divide(demand_mw, total, out=np.ones(n_t), where=total > 0)
-        node_load = np.zeros((n_t, self.grid.n_node))
-        np.add.at(node_load.T, self.load_node, (load_p * scale[:, None]).T)
+        # bus loads (MW) block by block: a year of them would hold 8·hours·buses bytes
+        to_node = sp.csr_array(
+            (np.ones(len(self.load_node)), (self.load_node, np.arange(len(self.load_node)))),
+            shape=(self.grid.n_node, len(self.load_node)),
+        )
 
         h = self._model(fleet)
         unit_cost = fleet.dispatch_cost
@@ -176,48 +219,82 @@ class EconomicDispatch:
         lmp = np.zeros((n_t, self.grid.n_node), dtype=np.float32)
         shed, spill = np.zeros(n_t), np.zeros(n_t)
         overload, cost = np.zeros(n_t), np.zeros(n_t)
+        started = np.zeros(n_u, dtype=bool)
         units = np.arange(n_u, dtype=np.int32)
         balance_rows = np.arange(n_i, dtype=np.int32)
         for b0 in range(0, n_t, HOURS_PER_BLOCK):
             block = slice(b0, min(b0 + HOURS_PER_BLOCK, n_t))
-            flow_load_block = node_load[block] @ self.ptdf.T
+            node_load = (to_node @ (load_p[block] * scale[block, None]).T).T
+            flow_load_block = node_load @ self.ptdf.T
             island_load_block = np.stack(
-                [node_load[block][:, self.island == i].sum(axis=1) for i in range(n_i)], axis=1
+                [node_load[:, self.island == i].sum(axis=1) for i in range(n_i)], axis=1
             )
-            for k, t in enumerate(range(block.start, block.stop)):
-                flow_load = flow_load_block[k]
-                h.changeColsBounds(
-                    n_u, units, np.where(on[t], fleet.p_min_mw, 0.0),
-                    np.where(on[t], fleet.p_max_mw, 0.0),
-                )  # fmt: skip
-                h.changeRowsBounds(n_i, balance_rows, island_load_block[k], island_load_block[k])
-                if len(monitored):
+            # one BLAS thread: the hourly products are small, and threads cost more than
+            # they give (8x slower with two threads on a busy 2-core machine)
+            with threadpool_limits(limits=1, user_api="blas"):
+                for k, t in enumerate(range(block.start, block.stop)):
+                    flow_load = flow_load_block[k]
                     h.changeRowsBounds(
-                        len(monitored),
-                        n_i + np.arange(len(monitored), dtype=np.int32),
-                        -self.rate[monitored] + flow_load[monitored],
-                        self.rate[monitored] + flow_load[monitored],
+                        n_i, balance_rows, island_load_block[k], island_load_block[k]
                     )
-                while True:
-                    h.run()
-                    sol = h.getSolution()
-                    x = np.asarray(sol.col_value)
-                    flow = self.ptdf_rated @ x[:n_u] - flow_load[self.rated]
-                    excess = np.abs(flow) - self.rate[self.rated]
-                    new = self.rated[excess > VIOLATION_TOL_MW]
-                    new = np.setdiff1d(new, monitored)
-                    if not len(new):
-                        break
-                    self._add_branch_rows(h, new, flow_load)
-                    monitored = np.r_[monitored, new]
-                    ptdf_monitored = np.vstack([ptdf_monitored, self.ptdf[new]])
-                y = np.asarray(sol.row_dual)
-                p[t] = x[:n_u]
-                shed[t] = x[n_u : n_u + n_i].sum()
-                spill[t] = x[n_u + n_i : n_u + 2 * n_i].sum()
-                overload[t] = x[n_u + 2 * n_i :].sum()
-                cost[t] = float(unit_cost @ x[:n_u])
-                lmp[t] = y[self.island] + ptdf_monitored.T @ y[n_i:]
+                    if len(monitored):
+                        h.changeRowsBounds(
+                            len(monitored),
+                            n_i + 1 + np.arange(len(monitored), dtype=np.int32),
+                            -self.rate[monitored] + flow_load[monitored],
+                            self.rate[monitored] + flow_load[monitored],
+                        )
+                    merit = committed[t].copy()
+                    # units the network rule started in the hour before stay on
+                    committed[t] = merit | (started & startable & (p_hi[t] > 0))
+                    for round_ in range(COMMITMENT_ROUNDS + 1):
+                        on = committed[t]
+                        h.changeColsBounds(
+                            n_u, units, np.where(on, p_lo[t], 0.0), np.where(on, p_hi[t], 0.0)
+                        )
+                        carrying = on & fleet.slack_units
+                        lo_s, hi_s = p_lo[t][carrying].sum(), p_hi[t][carrying].sum()
+                        room = min(reserve[t], 0.5 * (hi_s - lo_s))
+                        h.changeRowBounds(n_i, lo_s + room, hi_s - room)
+                        while True:
+                            h.run()
+                            sol = h.getSolution()
+                            x = np.asarray(sol.col_value)
+                            flow = self.ptdf_rated @ x[:n_u] - flow_load[self.rated]
+                            excess = np.abs(flow) - self.rate[self.rated]
+                            new = self.rated[excess > VIOLATION_TOL_MW]
+                            new = np.setdiff1d(new, monitored)
+                            if not len(new):
+                                break
+                            self._add_branch_rows(h, new, flow_load)
+                            monitored = np.r_[monitored, new]
+                            ptdf_monitored = np.vstack([ptdf_monitored, self.ptdf[new]])
+                        y = np.asarray(sol.row_dual)
+                        # shed, spill or overload (a reserve shortfall alone is not insecure)
+                        insecure = (
+                            x[n_u : n_u + 2 * n_i].sum() + x[n_u + 2 * n_i + 2 :].sum()
+                            > VIOLATION_TOL_MW
+                        )
+                        if (
+                            not (self.options.network_commitment and insecure)
+                            or round_ == COMMITMENT_ROUNDS
+                        ):
+                            break
+                        price = (
+                            y[self.island[self.unit_node]]
+                            + ptdf_monitored[:, self.unit_node].T @ y[n_i + 1 :]
+                        )
+                        start = startable & ~on & (p_hi[t] > 0) & (unit_cost < price - 1e-6)
+                        if not start.any():
+                            break
+                        committed[t] = on | start
+                    started = committed[t] & ~merit
+                    p[t] = x[:n_u]
+                    shed[t] = x[n_u : n_u + n_i].sum()
+                    spill[t] = x[n_u + n_i : n_u + 2 * n_i].sum()
+                    overload[t] = x[n_u + 2 * n_i + 2 :].sum()
+                    cost[t] = float(unit_cost @ x[:n_u])
+                    lmp[t] = y[self.island] + ptdf_monitored.T @ y[n_i + 1 :]
         return DispatchResult(
             p_mw=p,
             committed=committed,
@@ -230,7 +307,18 @@ class EconomicDispatch:
 
 
 def economic_dispatch_rule(network, net, options: DispatchOptions) -> EconomicDispatch:
-    """The economic dispatch of ``net`` (a study copy of ``network``, campus loads included)."""
-    return EconomicDispatch(
-        dc_network(network, net), unit_nodes(network, net), load_nodes(network, net), options
-    )
+    """The economic dispatch of ``net`` (a study copy of ``network``, campus loads included);
+    with ``options.reactive_derating`` the DC limits leave room for each branch's reactive flow
+    (:func:`derated_limits`)."""
+    grid = dc_network(network, net)
+    if options.reactive_derating:
+        q = branch_reactive_flow_mvar(network)[grid.link_name.astype(int)]
+        grid = dataclasses.replace(grid, link_rate_mw=derated_limits(grid.link_rate_mw, q))
+    return EconomicDispatch(grid, unit_nodes(network, net), load_nodes(network, net), options)
+
+
+def derated_limits(rate_mva: np.ndarray, q_mvar: np.ndarray, floor: float = 0.25) -> np.ndarray:
+    """Active-power limit that keeps ``|S| = sqrt(P² + Q²)`` within the MVA rating for a branch
+    carrying ``q_mvar``: ``sqrt(R² - Q²)``, at least ``floor·R`` (MW)."""
+    q = np.nan_to_num(np.abs(q_mvar))
+    return np.sqrt(np.maximum(rate_mva**2 - q**2, (floor * rate_mva) ** 2))

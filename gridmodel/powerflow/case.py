@@ -8,6 +8,7 @@ grid. Both the batched solver and the pandapower reference path read the same ``
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +34,8 @@ class Injections:
     ``load_p``/``load_q`` cover every ``net.load`` row (campus loads last); ``gen_p``/``sgen_p``
     are set-points; ``gen_off`` marks uncommitted generators; ``cost_usd`` is the hour's
     generation cost. ``lmp`` (hours x buses, $/MWh) and ``overload_mw`` come from a
-    network-aware dispatch rule and have no columns / NaN otherwise.
+    network-aware dispatch rule and have no columns / NaN otherwise. ``dispatch_feasible`` is
+    False in hours whose committed units cannot serve demand (or must run above it).
     """
 
     hour: np.ndarray
@@ -47,6 +49,7 @@ class Injections:
     cost_usd: np.ndarray
     lmp: np.ndarray
     overload_mw: np.ndarray
+    dispatch_feasible: np.ndarray
 
     def take(self, rows) -> Injections:
         """The same injections restricted to ``rows`` (positions, not hours)."""
@@ -56,7 +59,9 @@ class Injections:
 
 @dataclass
 class StudyCase:
-    """Network with campus loads added (slack weights set), the fleet and the campus columns."""
+    """Network with campus loads added (slack weights set), the fleet and the campus columns.
+    ``availability`` is each unit's available output per unit of Pmax for every hour of the load
+    year (hours x units; None = always at Pmax)."""
 
     network: Network
     net: object
@@ -69,7 +74,12 @@ class StudyCase:
     dispatch_rule: str
     dispatch: DispatchRule | None  # None: injections come from a stored dispatch
     load_year: int  # calendar year of hour 0 of the loads
+    availability: np.ndarray | None = None
 
+
+#: Demand the committed units may leave unserved (or must-run output above demand) before an
+#: hour's dispatch counts as infeasible (MW): well above solver round-off, well below a unit.
+SHORTFALL_TOL_MW = 1.0
 
 # ---------------------------------------------------------------------------------------------
 # Background load
@@ -155,8 +165,10 @@ def study_loads(study: StudyInputs) -> StudyLoads:
 def study_case(
     study: StudyInputs, loads: StudyLoads, dispatch: DispatchRule | None, loss_factor: float
 ) -> StudyCase:
-    """The case of ``loads`` (campuses attached, slack weights set on its units)."""
-    fleet = Fleet.from_net(loads.net)
+    """The case of ``loads`` (campuses attached; units that follow a resource limited to their
+    hourly availability; slack weights set on the units that carry the slack)."""
+    availability = unit_availability(study)
+    fleet = availability_fleet(Fleet.from_net(loads.net), availability)
     loads.net.gen["slack_weight"] = fleet.slack_weight
     return StudyCase(
         network=study.network,
@@ -168,9 +180,70 @@ def study_case(
         campus_load_index=loads.campus_cols,
         campus_power_factor=loads.campus_power_factor,
         loss_factor=loss_factor,
-        dispatch_rule=study.scenario.dispatch.rule,
+        dispatch_rule=resolved_rule(study.network, study.scenario),
         load_year=int(study.inputs.attrs["load_year"]),
+        availability=availability,
     )
+
+
+def unit_availability(study: StudyInputs) -> np.ndarray | None:
+    """Hourly availability (hours of the load year x units, per unit of Pmax) of the study: the
+    bundled table and the user's file on top (see :mod:`gridmodel.networks.renewables`)."""
+    from gridmodel.networks.renewables import (
+        bundled_availability_path,
+        read_availability,
+        unit_availability,
+    )
+
+    network, spec = study.network, study.scenario.dispatch
+    n_year = len(study.inputs.time)
+    tables, field = [], "dispatch.availability"
+    bundled = bundled_availability_path(network.name)
+    try:
+        if spec.availability == "bundled" and bundled.exists():
+            tables.append(read_availability(bundled, n_year))
+        if spec.availability_csv is not None:
+            field = "dispatch.availability_csv"
+            tables.append(read_availability(spec.availability_csv, n_year))
+        if not tables:
+            return None
+        return unit_availability(network.units, tables, n_year)
+    except ValueError as err:
+        raise ScenarioError(f"field '{field}': {err}") from None
+
+
+def variable_units(availability: np.ndarray) -> np.ndarray:
+    """Units whose availability changes or drops below 1 in some hour (wind, solar, hydro)."""
+    return availability.min(axis=0) < 1.0
+
+
+def availability_fleet(fleet: Fleet, availability: np.ndarray | None) -> Fleet:
+    """The fleet with Pmin 0 for units that follow a resource - they can be curtailed to zero
+    (the case's Pmin of wind and solar units is the output of its one snapshot) - and without
+    them in the distributed slack, which could otherwise push them above what is available."""
+    if availability is None:
+        return fleet
+    variable = variable_units(availability)
+    p_min = np.where(variable, 0.0, fleet.p_min_mw)
+    # at Pmin 0 a voltage-controlling unit stays on at no cost (see Fleet.from_net)
+    must_run = fleet.must_run | (variable & fleet.is_gen)
+    return dataclasses.replace(
+        fleet, p_min_mw=p_min, must_run=must_run, carries_slack=fleet.is_gen & ~variable
+    )
+
+
+#: Largest network (buses) the ``auto`` dispatch rule gives the economic dispatch: its dense
+#: PTDF takes 8·buses·branches bytes (0.05 GB for texas2000, about 1 GB for western10k, twice
+#: that while it is built).
+ECONOMIC_MAX_BUSES = 5000
+
+
+def resolved_rule(network: Network, scenario) -> str:
+    """The scenario's dispatch rule with ``auto`` resolved by the network's size."""
+    rule = scenario.dispatch.rule
+    if rule != "auto":
+        return rule
+    return "economic" if len(network.buses) <= ECONOMIC_MAX_BUSES else "participation"
 
 
 def build_case(
@@ -203,7 +276,8 @@ def dispatch_injections(
     commitment follows ``commit_load_mw`` (MW per hour, before losses) when given."""
     demand = load_p.sum(axis=1) * (1.0 + case.loss_factor)
     commit = None if commit_load_mw is None else commit_load_mw * (1.0 + case.loss_factor)
-    dispatch: DispatchResult = case.dispatch(case.fleet, demand, commit, load_p)
+    p_max = None if case.availability is None else case.fleet.p_max_mw * case.availability[hours]
+    dispatch: DispatchResult = case.dispatch(case.fleet, demand, commit, load_p, p_max)
     n_gen = case.fleet.n_gen
     n_t = len(hours)
     return Injections(
@@ -224,6 +298,8 @@ def dispatch_injections(
         overload_mw=(
             np.full(n_t, np.nan) if dispatch.overload_mw is None else dispatch.overload_mw
         ),
+        dispatch_feasible=(dispatch.shortfall_mw <= SHORTFALL_TOL_MW)
+        & (dispatch.surplus_mw <= SHORTFALL_TOL_MW),
     )
 
 

@@ -20,7 +20,8 @@ class Fleet:
     """Dispatchable units: pandapower ``gen`` rows then ``sgen`` rows (in-service only matter).
 
     ``p_min_mw``/``p_max_mw`` are the units' limits; ``is_gen`` marks rows of ``net.gen`` (voltage
-    controlling, may carry slack) against rows of ``net.sgen`` (PQ units, fixed in the solve).
+    controlling, may carry slack) against rows of ``net.sgen`` (PQ units, fixed in the solve);
+    ``carries_slack`` the units that share the AC distributed slack (default: every ``gen``).
     """
 
     p_min_mw: np.ndarray
@@ -29,6 +30,7 @@ class Fleet:
     in_service: np.ndarray
     marginal_cost: np.ndarray
     must_run: np.ndarray
+    carries_slack: np.ndarray | None = None
 
     @classmethod
     def from_net(cls, net) -> Fleet:
@@ -52,9 +54,12 @@ class Fleet:
         )
         reference = np.concatenate([net.gen.slack.to_numpy(bool), np.zeros(len(s_lo), bool)])
         is_gen = np.concatenate([np.ones(len(g_lo), bool), np.zeros(len(s_lo), bool)])
-        # fixed-output units, units without cost data, the angle reference and PQ units (sgen:
-        # their reactive set-point cannot follow a commitment) always run
-        must_run = (p_max - p_min <= 1e-9) | np.isnan(cost) | reference | ~is_gen
+        # fixed-output units, units without cost data, the angle reference, PQ units (sgen:
+        # their reactive set-point cannot follow a commitment) and voltage-controlling units the
+        # case lets run at 0 MW (kept on, they hold their bus voltage at no cost) always run
+        must_run = (
+            (p_max - p_min <= 1e-9) | np.isnan(cost) | reference | ~is_gen | (is_gen & (p_min <= 0))
+        )
         return cls(
             p_min_mw=p_min,
             p_max_mw=p_max,
@@ -76,10 +81,16 @@ class Fleet:
         return np.nan_to_num(self.marginal_cost, nan=0.0)
 
     @property
+    def slack_units(self) -> np.ndarray:
+        """In-service units that carry the AC distributed slack (``gen`` rows unless set)."""
+        carries = self.is_gen if self.carries_slack is None else self.carries_slack
+        return carries & self.is_gen & self.in_service
+
+    @property
     def slack_weight(self) -> np.ndarray:
-        """Distributed-slack weight of every ``gen`` row: its range Pmax - Pmin (0 if out of
-        service). A unit that is off in an hour drops out of the slack in that hour's solve."""
-        return np.where(self.in_service, self.p_max_mw - self.p_min_mw, 0.0)[self.is_gen]
+        """Distributed-slack weight of every ``gen`` row: its range Pmax - Pmin (0 if it does
+        not carry the slack). A unit that is off in an hour drops out of that hour's slack."""
+        return np.where(self.slack_units, self.p_max_mw - self.p_min_mw, 0.0)[self.is_gen]
 
 
 def _marginal_cost(net, et: str, index, p_min, p_max) -> np.ndarray:
@@ -100,33 +111,53 @@ def _marginal_cost(net, et: str, index, p_min, p_max) -> np.ndarray:
     return cost
 
 
-def merit_order_commitment(fleet: Fleet, demand_mw: np.ndarray, reserve_mw: float) -> np.ndarray:
+def hourly_limits(fleet: Fleet, n_hours: int, p_max_mw: np.ndarray | None = None):
+    """Lower and upper output (time x unit, MW) of every unit if it runs: the hourly available
+    ``p_max_mw`` (else the rating) and the unit's Pmin, lowered to what is available."""
+    hi = (
+        np.broadcast_to(fleet.p_max_mw, (n_hours, len(fleet.p_max_mw)))
+        if p_max_mw is None
+        else np.asarray(p_max_mw, dtype=float)
+    )
+    return np.minimum(fleet.p_min_mw[None, :], hi), hi
+
+
+def merit_order_commitment(
+    fleet: Fleet, demand_mw: np.ndarray, reserve_mw: float, p_max_mw: np.ndarray | None = None
+) -> np.ndarray:
     """Which units run each hour (time x unit, bool).
 
     Must-run units always run; the others start in order of marginal cost until the running
-    capacity covers ``demand + reserve_mw``. The default reserve is the largest unit's rating:
-    the single-largest-contingency criterion of NERC BAL-002 (contingency reserve).
+    capacity (the hour's available ``p_max_mw``, else the ratings) covers ``demand + reserve_mw``.
+    The default reserve is the largest unit's rating: the single-largest-contingency criterion
+    of NERC BAL-002 (contingency reserve).
     """
     demand_mw = np.asarray(demand_mw, dtype=float)
+    _, cap = hourly_limits(fleet, len(demand_mw), p_max_mw)
     on = fleet.in_service
     base = on & fleet.must_run
     candidates = np.flatnonzero(on & ~fleet.must_run)
     order = candidates[np.argsort(fleet.marginal_cost[candidates], kind="stable")]
-    cum_cap = np.cumsum(fleet.p_max_mw[order])
-    need = demand_mw + reserve_mw - fleet.p_max_mw[base].sum()
-    n_on = np.minimum(np.searchsorted(cum_cap, need, side="left") + 1, len(order))
+    cum_cap = np.cumsum(cap[:, order], axis=1)
+    need = demand_mw + reserve_mw - cap[:, base].sum(axis=1)
+    n_on = np.minimum((cum_cap < need[:, None]).sum(axis=1) + 1, len(order))
     n_on = np.where(need <= 0, 0, n_on)
     committed = np.repeat(base[None, :], len(demand_mw), axis=0)
     committed[:, order] = np.arange(len(order))[None, :] < n_on[:, None]
     return committed
 
 
-def commit(fleet: Fleet, demand_mw: np.ndarray, commit_mw: np.ndarray | None = None) -> np.ndarray:
+def commit(
+    fleet: Fleet,
+    demand_mw: np.ndarray,
+    commit_mw: np.ndarray | None = None,
+    p_max_mw: np.ndarray | None = None,
+) -> np.ndarray:
     """Merit-order commitment (time x unit) against ``commit_mw`` (else ``demand_mw``), with the
     largest in-service unit as the reserve."""
     reserve = float(fleet.p_max_mw[fleet.in_service].max())
     target = demand_mw if commit_mw is None else np.asarray(commit_mw, dtype=float)
-    return merit_order_commitment(fleet, target, reserve)
+    return merit_order_commitment(fleet, target, reserve, p_max_mw)
 
 
 @dataclass(frozen=True)
@@ -153,10 +184,12 @@ class DispatchRule(Protocol):
         demand_mw: np.ndarray,
         commit_mw: np.ndarray | None = None,
         load_p: np.ndarray | None = None,
+        p_max_mw: np.ndarray | None = None,
     ) -> DispatchResult:
         """Dispatch ``fleet`` to meet ``demand_mw`` (one value per hour, losses included);
         units are committed against ``commit_mw`` when given (else against the demand).
-        ``load_p`` (time x ``net.load`` row, MW) says where the demand is."""
+        ``load_p`` (time x ``net.load`` row, MW) says where the demand is; ``p_max_mw`` (time x
+        unit) is what each unit can give in each hour (wind, solar, hydro availability)."""
 
 
 def participation_dispatch(
@@ -164,19 +197,22 @@ def participation_dispatch(
     demand_mw: np.ndarray,
     commit_mw: np.ndarray | None = None,
     load_p: np.ndarray | None = None,
+    p_max_mw: np.ndarray | None = None,
 ) -> DispatchResult:
     """Merit-order commitment, then participation by available capacity within Pmin/Pmax.
 
-    Running units sit at ``p = Pmin + α(t)·(Pmax - Pmin)`` with one system-wide
+    Running units sit at ``p = Pmin + α(t)·(Pmax(t) - Pmin)`` (``Pmax(t)`` the hour's available
+    output) with one system-wide
     ``α(t) = clip((D(t) - ΣPmin) / Σ(Pmax - Pmin), 0, 1)`` over the units running in hour t, so
     each unit's share of every change is its range. The ranges are also the distributed-slack
     weights (``Fleet.slack_weight``), so the power flow shares the residual - the error of the
     loss estimate - the same way.
     """
     demand_mw = np.asarray(demand_mw, dtype=float)
-    committed = commit(fleet, demand_mw, commit_mw)
-    p_min = np.where(committed, fleet.p_min_mw[None, :], 0.0)
-    span = np.where(committed, (fleet.p_max_mw - fleet.p_min_mw)[None, :], 0.0)
+    committed = commit(fleet, demand_mw, commit_mw, p_max_mw)
+    lo, hi = hourly_limits(fleet, len(demand_mw), p_max_mw)
+    p_min = np.where(committed, lo, 0.0)
+    span = np.where(committed, hi - lo, 0.0)
     total_min, total_span = p_min.sum(axis=1), span.sum(axis=1)
     alpha = np.clip((demand_mw - total_min) / np.where(total_span > 0, total_span, 1.0), 0.0, 1.0)
     p = p_min + alpha[:, None] * span

@@ -9,6 +9,7 @@ import xarray as xr
 
 from gridmodel.rates import allocation
 from gridmodel.schema import Bills, Scenario, ScenarioError
+from gridmodel.stress.feasibility import hours_text
 
 #: Allocators whose determinant is the demand in the system's coincident-peak hours.
 CP_MONTHS = {"1cp": None, "4cp": allocation.SUMMER_MONTHS, "12cp": tuple(range(1, 13))}
@@ -76,13 +77,24 @@ def bills_upstream(scenario: Scenario, stress_asked: bool) -> tuple[str, ...]:
 # stress -> bills
 
 
-def _refuse_infeasible_hours(ts: xr.Dataset, what: str) -> None:
-    if "dispatch_feasible" in ts and not bool(ts.dispatch_feasible.all()):
-        bad = pd.DatetimeIndex(ts.time.values[~ts.dispatch_feasible.to_numpy().astype(bool)])
-        shown = ", ".join(f"{t:%Y-%m-%d %H:%M}" for t in bad[:5])
+def _refuse_infeasible_hours(stress: xr.DataTree, what: str) -> None:
+    """ScenarioError naming the hours whose dispatch (with or without the campuses) could not
+    serve demand, unless the scenario allows unserved energy: their overloads and prices are
+    the fleet's shortfall, not a transmission need or a price."""
+    if stress.attrs.get("allow_unserved_energy", 0):
+        return
+    ts = stress["timeseries"]
+    flags = [v for v in ("dispatch_feasible", "dispatch_feasible_without_campus") if v in ts]
+    bad = np.zeros(ts.sizes["time"], bool)
+    for flag in flags:
+        bad |= ~ts[flag].to_numpy().astype(bool)
+    if bad.any():
+        first = pd.Timestamp(ts.time.values[bad][0])
         raise ScenarioError(
-            f"{what}: the grid-stress run could not serve demand in {len(bad)} hours ({shown}"
-            f"{', ...' if len(bad) > 5 else ''}); fix the fleet or allow unserved energy"
+            f"{what}: the grid-stress run could not serve demand (or carry the slack) in "
+            f"{int(bad.sum())} hours of the load year {hours_text(ts.hour.values[bad])} (from "
+            f"{first:%Y-%m-%d %H:%M}); its overloads and prices are the fleet's shortfall. Fix "
+            "the fleet or set 'dispatch.allow_unserved_energy: true'"
         )
 
 
@@ -98,7 +110,7 @@ def campus_overloads(stress: xr.DataTree) -> pd.DataFrame:
         raise ScenarioError(
             "field 'bills.transmission.reinforce_overloads': the grid-stress run has no campus"
         )
-    _refuse_infeasible_hours(ts, "field 'bills.transmission.reinforce_overloads'")
+    _refuse_infeasible_hours(stress, "field 'bills.transmission.reinforce_overloads'")
     limit = float(stress.attrs["loading_limit_percent"])
     loading = ts.loading_percent.to_numpy()
     without = ts.loading_percent_without_campus.to_numpy()
@@ -124,7 +136,7 @@ def energy_price_change(stress: xr.DataTree, bus_load_mw: np.ndarray, campus_bus
     Override: `bills.procurement.energy_price_change_usd_per_mwh`.
     """
     ts = stress["timeseries"]
-    _refuse_infeasible_hours(ts, "field 'bills.procurement.energy_price_change_usd_per_mwh'")
+    _refuse_infeasible_hours(stress, "field 'bills.procurement.energy_price_change_usd_per_mwh'")
     with_campus = bus_load_mw + campus_bus_load_mw
     price = np.nan_to_num(ts.lmp_usd_per_mwh.to_numpy())
     price0 = np.nan_to_num(ts.lmp_usd_per_mwh_without_campus.to_numpy())

@@ -61,7 +61,7 @@ class Scenario(Section):
             )
         sizing = self.optimize.campus if self.optimize else None
         if sizing is not None and sizing.grid.price_usd_per_mwh == "lmp":
-            if self.dispatch.rule != "economic":
+            if self.dispatch.rule not in ("economic", "auto"):
                 raise ValueError(
                     "optimize.campus.grid.price_usd_per_mwh: 'lmp' needs locational prices; "
                     f"set dispatch.rule to 'economic' (it is '{self.dispatch.rule}')"

@@ -84,6 +84,12 @@ class Study(Section):
         "standard fixes this value.",
         ge=0,
     )
+    include_infeasible_hours: bool = param(
+        False,
+        description="Count hours whose dispatch is infeasible (`dispatch_feasible` false: "
+        "demand above the committed fleet, or the slack beyond the fleet's limits) in the "
+        "overload and voltage tables; by default they are listed apart and left out.",
+    )
     max_iter: int = param(
         15,
         description="Newton-Raphson iteration limit per hour.",

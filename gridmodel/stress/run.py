@@ -7,14 +7,28 @@ import pandas as pd
 import xarray as xr
 
 from gridmodel.inputs import StudyInputs, build_inputs
-from gridmodel.io import table_dataset
+from gridmodel.io import dataset_table, table_dataset
 from gridmodel.networks import Network
 from gridmodel.powerflow.batch import SolverOptions, solve_timeseries
-from gridmodel.powerflow.case import Injections, StudyCase, build_case, without_campuses
+from gridmodel.powerflow.case import (
+    Injections,
+    StudyCase,
+    build_case,
+    resolved_rule,
+    without_campuses,
+)
 from gridmodel.powerflow.dispatch import DispatchRule, participation_dispatch
 from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import Scenario, ScenarioError
+from gridmodel.stress.audit import (
+    base_case_by_hour,
+    charged_to_campus,
+    hosting_sentence,
+    overload_audit,
+    voltage_audit,
+)
 from gridmodel.stress.contingency import contingency_table, outage_set, run_contingencies
+from gridmodel.stress.feasibility import hours_text, infeasible_hours, with_feasibility
 from gridmodel.stress.hosting import (
     HostingResult,
     Limits,
@@ -22,15 +36,17 @@ from gridmodel.stress.hosting import (
     n0_violation_check,
     n1_violation_check,
 )
-from gridmodel.stress.violations import (
-    branch_overloads,
-    resolve_hours,
-    voltage_bounds,
-    voltage_violations,
-)
+from gridmodel.stress.violations import resolve_hours, voltage_bounds
 
 #: Variables of the no-campus twin kept beside the campus run, suffixed ``_without_campus``.
-TWIN_VARIABLES = ("loading_percent", "vm_pu", "converged", "dispatch_cost_usd", "lmp_usd_per_mwh")
+TWIN_VARIABLES = (
+    "loading_percent",
+    "vm_pu",
+    "converged",
+    "dispatch_cost_usd",
+    "lmp_usd_per_mwh",
+    "dispatch_feasible",
+)
 
 
 def dispatch_rule(scenario: Scenario):
@@ -39,7 +55,7 @@ def dispatch_rule(scenario: Scenario):
     spec = scenario.dispatch
 
     def make(network: Network, net) -> DispatchRule:
-        if spec.rule == "participation":
+        if resolved_rule(network, scenario) == "participation":
             return participation_dispatch
         from gridmodel.optimize.economic_dispatch import DispatchOptions, economic_dispatch_rule
 
@@ -50,6 +66,9 @@ def dispatch_rule(scenario: Scenario):
                 voll_usd_per_mwh=spec.voll_usd_per_mwh,
                 overload_usd_per_mwh=spec.overload_usd_per_mwh,
                 limit_fraction=spec.limit_fraction,
+                network_commitment=spec.commitment == "network",
+                slack_reserve_fraction=spec.slack_reserve_fraction,
+                reactive_derating=spec.reactive_derating,
             ),
         )
 
@@ -90,6 +109,16 @@ def hosting_campus(study: StudyInputs) -> int:
 
 def check(study: StudyInputs) -> None:
     """Refuse, before any solve, what the stress stage could only refuse later."""
+    scenario = study.scenario
+    sizing = scenario.optimize.campus if scenario.optimize else None
+    lmp = sizing is not None and sizing.grid.price_usd_per_mwh == "lmp"
+    if lmp and resolved_rule(study.network, scenario) == "participation":
+        raise ScenarioError(
+            "field 'optimize.campus.grid.price_usd_per_mwh': 'lmp' needs the economic dispatch, "
+            f"which 'dispatch.rule: {scenario.dispatch.rule}' does not give on network "
+            f"'{study.network.name}' ({len(study.network.buses)} buses); set "
+            "'dispatch.rule: economic'"
+        )
     if study.scenario.study.hosting_capacity is not None:
         hosting_campus(study)
     cont = study.scenario.study.contingencies
@@ -131,6 +160,28 @@ def _generator_setpoints(case: StudyCase, inj: Injections, ds: xr.Dataset) -> xr
     )  # fmt: skip
 
 
+def without_campus(ts: xr.Dataset) -> xr.Dataset:
+    """The no-campus twin of a stress time series as a Dataset of its own (the campus run itself
+    when the study has no campus)."""
+    names = [n for n in TWIN_VARIABLES if f"{n}_without_campus" in ts]
+    if not names:
+        return ts
+    data = {n: ts[f"{n}_without_campus"] for n in names}
+    return xr.Dataset(data, coords=ts.coords, attrs=ts.attrs)
+
+
+def refuse_infeasible(scenario: Scenario, used_hours, infeasible) -> None:
+    """ScenarioError naming the ``used_hours`` (of the load year) whose dispatch is infeasible,
+    unless the scenario allows unserved energy."""
+    bad = sorted(set(map(int, used_hours)) & set(map(int, infeasible)))
+    if bad and not scenario.dispatch.allow_unserved_energy:
+        raise ScenarioError(
+            "field 'study.hosting_capacity': the committed units cannot serve demand (or carry "
+            f"the slack) in hour(s) {hours_text(bad)} of the load year, which the search would "
+            "use; add capacity, shorten the hours, or set 'dispatch.allow_unserved_energy: true'"
+        )
+
+
 def _hosting_table(results: list[HostingResult]) -> xr.Dataset:
     frame = pd.DataFrame(
         [
@@ -163,18 +214,25 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
     options = SolverOptions(max_iter=spec.max_iter, tolerance_mva=spec.tolerance_mva, threads=threads)  # fmt: skip
     n = len(inj.hour)
 
+    hc = spec.hosting_capacity
+    if hc is not None:
+        used = inj.hour[resolve_hours(hc.hours, inj.load_p.sum(axis=1))]
+        refuse_infeasible(scenario, used, inj.hour[~inj.dispatch_feasible])
+
     progress("AC power flow", 0, n)
     ds = solve_timeseries(case, inj, options, progress=lambda k: progress("AC power flow", k, n))
-    ds = ds.merge(_generator_setpoints(case, inj, ds))
+    ds = with_feasibility(ds, case, inj).merge(_generator_setpoints(case, inj, ds))
     if case.campus_names:
         progress("Without campuses", 0, n)
+        twin_inj = without_campuses(case, inj)
         twin = solve_timeseries(
             case,
-            without_campuses(case, inj),
+            twin_inj,
             options,
             progress=lambda k: progress("Without campuses", k, n),
-            variables=("vm_pu", "loading_percent"),
+            variables=("vm_pu", "loading_percent", "p_inj_mw"),
         )
+        twin = with_feasibility(twin, case, twin_inj)
         for name in TWIN_VARIABLES:
             if name in twin:
                 ds[f"{name}_without_campus"] = twin[name]
@@ -182,10 +240,17 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
     vmin, vmax = voltage_bounds(ds, spec)
     limits = Limits(spec.loading_limit_percent, vmin, vmax, spec.worsening_percent, spec.worsening_vm_pu)  # fmt: skip
     load = ds.load_mw.to_numpy()
+    base = without_campus(ds)
+    everything = spec.include_infeasible_hours
+    overloads = overload_audit(ds, base, spec.loading_limit_percent, spec.worsening_percent, everything)  # fmt: skip
+    voltage = voltage_audit(ds, base, vmin, vmax, spec.worsening_vm_pu, everything)
     groups = {
         "timeseries": ds,
-        "overloads": table_dataset(branch_overloads(ds, spec.loading_limit_percent), "overload"),
-        "voltage_violations": table_dataset(voltage_violations(ds, vmin, vmax), "violation"),
+        "overloads": table_dataset(overloads, "overload"),
+        "voltage_violations": table_dataset(voltage, "violation"),
+        "base_case_audit": table_dataset(
+            base_case_by_hour(base, spec.loading_limit_percent, vmin, vmax), "hour_row"
+        ),
     }
 
     cont = spec.contingencies
@@ -212,10 +277,10 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
         )
         groups["contingencies"] = table_dataset(table, "contingency")
 
-    hc = spec.hosting_capacity
     if hc is not None:
         campus = hosting_campus(study)
         rows = resolve_hours(hc.hours, load)
+        refuse_infeasible(scenario, ds.hour.values[rows], infeasible_hours(ds))
         steps = 2 if hc.n1 else 1
         progress("Hosting capacity", 0, steps)
         n0 = hosting_capacity(
@@ -239,23 +304,32 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
         )
     root = xr.Dataset(
         attrs={
-            "partial": "\n".join(partial_notes(groups)),
+            "partial": "\n".join(partial_notes(groups, scenario.dispatch.allow_unserved_energy)),
             "network": case.network.name,
             "loading_limit_percent": spec.loading_limit_percent,
             "worsening_percent": spec.worsening_percent,
             "dispatch_rule": case.dispatch_rule,
             "loss_factor": case.loss_factor,
             "worst_branches": spec.worst_branches,
+            "include_infeasible_hours": int(spec.include_infeasible_hours),
+            "allow_unserved_energy": int(scenario.dispatch.allow_unserved_energy),
         }
     )
     return xr.DataTree.from_dict({"/": root, **{f"/{k}": v for k, v in groups.items()}})
 
 
-def partial_notes(groups: dict[str, xr.Dataset]) -> list[str]:
-    """What of the study the stress run could not solve: non-converged hours, outages that could
-    not be screened (empty when everything was solved)."""
+def partial_notes(groups: dict[str, xr.Dataset], allow_unserved_energy: bool) -> list[str]:
+    """What of the study the stress run could not solve: hours with infeasible dispatch (unless
+    the scenario allows unserved energy), non-converged hours, outages that could not be
+    screened (empty when everything was solved)."""
     notes = []
     ts = groups["timeseries"]
+    infeasible = infeasible_hours(ts)
+    if len(infeasible) and not allow_unserved_energy:
+        notes.append(
+            f"{len(infeasible)} hour(s) with infeasible dispatch, demand above the committed "
+            f"units or the slack beyond them: {hours_text(infeasible)} (dispatch_feasible)"
+        )
     bad = int((~ts.converged.values.astype(bool)).sum())
     if bad:
         notes.append(
@@ -286,37 +360,47 @@ def campus_price(ts: xr.Dataset, lmp: xr.DataArray) -> float:
 
 
 def summary_table(tree: xr.DataTree) -> pd.DataFrame:
-    """One row per metric of a stress result: what a policy reader asks first."""
+    """One row per metric of a stress result: what a policy reader asks first. Limit statistics
+    count only the hours whose power flow converged and whose dispatch was feasible (unless the
+    study counts infeasible hours too); the hours left out are counted."""
     ts = tree["timeseries"].to_dataset()
-    overloads = tree["overloads"].to_dataset()
-    voltage = tree["voltage_violations"].to_dataset()
+    base = without_campus(ts)
     has_twin = "loading_percent_without_campus" in ts
-    lim = float(tree.attrs["loading_limit_percent"])
-    n_over = overloads.sizes.get("overload", 0)
+    include = bool(tree.attrs.get("include_infeasible_hours", 0))
+    counted, counted_ref = _counted(ts, include), _counted(base, include)
+    overloads = dataset_table(tree["overloads"].to_dataset())
+    voltage = dataset_table(tree["voltage_violations"].to_dataset())
+    audit = dataset_table(tree["base_case_audit"].to_dataset())
+    campus_mw = float(ts.campus_p_mw.sum("campus").max()) if ts.sizes["campus"] else 0.0
+    feasible = ts.dispatch_feasible.to_numpy().astype(bool)
     rows = [
         ("hours studied", ts.sizes["time"], "h"),
-        (
-            "campus demand (peak)",
-            float(ts.campus_p_mw.sum("campus").max()) if ts.sizes["campus"] else 0.0,
-            "MW",
-        ),
+        ("hours counted in the statistics", int(counted.sum()), "h"),
+        ("campus demand (peak)", campus_mw, "MW"),
         ("system peak demand", float(ts.load_mw.max()), "MW"),
-        ("hours not converged", int((~ts.converged).sum()), "h"),
-        ("branches overloaded (any hour)", n_over, ""),
-        ("branch-hours overloaded", int(overloads.hours_over.sum()) if n_over else 0, "h"),
-        ("buses outside voltage limits (any hour)", voltage.sizes.get("violation", 0), ""),
-        ("worst branch loading", float(ts.loading_percent.max()), "%"),
-        ("lowest bus voltage", float(ts.vm_pu.min()), "pu"),
-    ]
+        ("hours not converged", int((~ts.converged.values.astype(bool)).sum()), "h"),
+        ("hours with infeasible dispatch", int((~feasible).sum()), "h"),
+        ("unserved demand (sum over hours)", float(ts.dispatch_shortfall_mw.sum()), "MWh"),
+        ("base case: hours with an N-0 violation", int((~audit.secure.astype(bool)).sum()), "h"),
+        ("base case: branches overloaded", _count(overloads, "hours_over_without_campus"), ""),
+        ("base case: buses outside voltage limits",
+         _count(voltage, "hours_outside_without_campus"), ""),
+        ("base case: worst branch loading", _worst(base, "loading_percent", counted_ref, max), "%"),
+        ("base case: lowest bus voltage", _worst(base, "vm_pu", counted_ref, min), "pu"),
+    ]  # fmt: skip
     if has_twin:
-        without = ts.loading_percent_without_campus
+        new = charged_to_campus(overloads)
         rows += [
-            ("branches overloaded without campuses", int((without > lim).any("time").sum()), ""),
-            ("worst branch loading without campuses", float(without.max()), "%"),
-        ]
-    rows.append(("generation cost", float(ts.dispatch_cost_usd.sum()) / 1e6, "M$"))
+            ("overloads caused by the campus (new)", int((new.status == "new").sum()), ""),
+            ("overloads worsened by the campus", int((new.status == "worsened").sum()), ""),
+            ("voltage violations caused or worsened by the campus",
+             len(charged_to_campus(voltage)), ""),
+            ("worst branch loading with campuses", _worst(ts, "loading_percent", counted, max), "%"),
+            ("lowest bus voltage with campuses", _worst(ts, "vm_pu", counted, min), "pu"),
+        ]  # fmt: skip
+    rows.append(("generation cost", float(ts.dispatch_cost_usd.values[counted].sum()) / 1e6, "M$"))
     if has_twin:
-        cost = float(ts.dispatch_cost_usd_without_campus.sum()) / 1e6
+        cost = float(ts.dispatch_cost_usd_without_campus.values[counted_ref].sum()) / 1e6
         rows.append(("generation cost without campuses", cost, "M$"))
     if "lmp_usd_per_mwh" in ts and ts.sizes["campus"]:
         rows.append(("price at campus buses", campus_price(ts, ts.lmp_usd_per_mwh), "$/MWh"))
@@ -336,4 +420,24 @@ def summary_table(tree: xr.DataTree) -> pd.DataFrame:
         h = tree["hosting_capacity"].to_dataset()
         for crit, mw in zip(h.criterion.values, h.hosting_capacity_mw.values, strict=True):
             rows.append((f"hosting capacity {crit}", float(mw), "MW"))
+            rows.append((f"verdict {crit}", hosting_sentence(float(mw), campus_mw, str(crit)), ""))
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+
+def _counted(ds: xr.Dataset, include_infeasible: bool) -> np.ndarray:
+    """Hours that count in limit statistics: converged, and feasible unless asked otherwise."""
+    feasible = ds.dispatch_feasible.to_numpy().astype(bool) | include_infeasible
+    return ds.converged.to_numpy().astype(bool) & feasible
+
+
+def _count(table: pd.DataFrame, column: str) -> int:
+    return int((table[column] > 0).sum()) if len(table) else 0
+
+
+def _worst(ds: xr.Dataset, name: str, hours, pick) -> float:
+    """Largest (``pick=max``) or smallest live value of ``ds[name]`` over the counted hours."""
+    values = ds[name].to_numpy()[hours]
+    if name == "vm_pu":
+        values = values[values > 0]
+    values = values[np.isfinite(values)]
+    return float(pick(values)) if values.size else float("nan")
