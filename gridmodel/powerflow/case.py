@@ -241,19 +241,21 @@ def reactive_mvar(p_mw: np.ndarray, power_factor: float) -> np.ndarray:
 # Assembly
 
 
-def measured_loss_factor(net) -> float:
-    """Losses / demand of the case's own base power flow (lightsim2grid Newton-Raphson)."""
-    from gridmodel.powerflow.batch import SolverOptions, build_lsgrid, solve_base_case
+def measured_loss_factor(network: Network) -> float:
+    """Losses / demand of the case's own base power flow (Newton-Raphson, single slack)."""
+    from gridmodel.powerflow.batch import SolverOptions
+    from gridmodel.powerflow.newton import NewtonModel, solve_base_case
 
-    lsgrid = build_lsgrid(net)
-    if solve_base_case(lsgrid, net, SolverOptions()) is None:
+    model = NewtonModel.from_net(network, network.net)
+    v = solve_base_case(model, SolverOptions(threads=1))
+    if v is None:
         raise ScenarioError(
             "field 'dispatch.loss_factor': the network's own base case does not converge, "
             "so losses cannot be measured; give a loss factor (e.g. 0.02)"
         )
-    gen = np.sum(lsgrid.get_gen_res()[0]) + np.sum(lsgrid.get_sgens_res()[0])
-    load = np.sum(lsgrid.get_loads_res()[0])
-    return float((gen - load) / load)
+    losses = (v * np.conj(model.ybus @ v)).real.sum() * model.base_mva
+    load = model.load_p_base @ model.inj_load.sum(axis=0).A1
+    return float(losses / load)
 
 
 def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Injections]:
@@ -278,7 +280,7 @@ def build_study(network: Network, scenario: Scenario) -> tuple[StudyCase, Inject
     loss_factor = (
         scenario.dispatch.loss_factor
         if scenario.dispatch.loss_factor is not None
-        else measured_loss_factor(network.net)
+        else measured_loss_factor(network)
     )
     first_campus = len(net.load)
     for campus, bus in zip(scenario.campuses, buses, strict=True):
