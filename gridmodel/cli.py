@@ -47,6 +47,7 @@ def _progress_callback(progress: Progress):
 def write_stress_outputs(result, out: Path) -> list[Path]:
     """results.nc, summary.csv, the violation tables and figures/ in ``out`` (each file atomic)."""
     from gridmodel.report import stress_figures as fig
+    from gridmodel.report.layout import geographic_positions, network_positions
     from gridmodel.stress.run import summary_table
 
     ds = result.timeseries.copy()
@@ -81,7 +82,14 @@ def write_stress_outputs(result, out: Path) -> list[Path]:
         ds, result.baseline, min(study.worst_branches, 8), study.loading_limit_percent, figures
     )
     peak_row = int(np.nanargmax(ds.load_mw.to_numpy()))
-    written += fig.network_map(ds, peak_row, figures)
+    network = result.case.network
+    written += fig.network_map(
+        ds,
+        peak_row,
+        network_positions(network),
+        geographic_positions(network.net) is not None,
+        figures,
+    )
     areas = [result.case.network.area_of_bus(b) for b in result.case.campus_buses] or [
         str(ds.area.values[0])
     ]

@@ -47,12 +47,14 @@ def _library() -> ctypes.CDLL:
 
 @cache
 def functions() -> tuple:
-    """ctypes handles ``(analyze, factor, solve, free_symbolic, free_numeric)``.
+    """ctypes handles ``(analyze, factor, refactor, solve, free_symbolic, free_numeric)``.
 
     Pointers travel as ``size_t`` so numba can keep them in integer arrays:
     ``analyze(n, Ap, Ai, common) -> symbolic``, ``factor(Ap, Ai, Ax, symbolic, common) ->
-    numeric`` (0 when singular), ``solve(symbolic, numeric, n, nrhs, b, common) -> ok`` (b is
-    overwritten with the solution), ``free_*(&handle, common)``.
+    numeric`` (0 when singular), ``refactor(Ap, Ai, Ax, symbolic, numeric, common) -> ok`` (new
+    values, the pivot order of ``numeric``: about half the time of ``factor``),
+    ``solve(symbolic, numeric, n, nrhs, b, common) -> ok`` (b is overwritten with the
+    solution), ``free_*(&handle, common)``.
     """
     lib = _library()
     ptr, size, i32 = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int32
@@ -65,6 +67,7 @@ def functions() -> tuple:
     return (
         bind("klu_analyze", size, i32, ptr, ptr, ptr),
         bind("klu_factor", size, ptr, ptr, ptr, size, ptr),
+        bind("klu_refactor", i32, ptr, ptr, ptr, size, size, ptr),
         bind("klu_solve", i32, size, size, i32, i32, ptr, ptr),
         bind("klu_free_symbolic", i32, ptr, ptr),
         bind("klu_free_numeric", i32, ptr, ptr),

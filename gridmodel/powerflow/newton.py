@@ -377,7 +377,7 @@ class _Segment:
         self.fns = klu.functions()
         self.common = klu.new_common()
         n = model.n_bus
-        self.lu = np.zeros(4 + n + 3, np.uint64)
+        self.lu = np.zeros(3 + n + 3, np.uint64)
         self.lu[0] = self.fns[0](
             2 * n - 1, jac[0].ctypes.data, jac[1].ctypes.data, self.common.ctypes.data
         )
@@ -386,7 +386,7 @@ class _Segment:
         self.jac = jac[:10] + (np.zeros_like(jac[10]),)
 
     def close(self) -> None:
-        free_symbolic, free_numeric = self.fns[3], self.fns[4]
+        free_symbolic, free_numeric = self.fns[4], self.fns[5]
         k = len(self.lu) - 3
         for slot, free in (
             (1, free_numeric),

@@ -118,21 +118,25 @@ def fill_jacobian(ybus, v, bus, jac, ibus, unit, jx):
 
 
 @njit(nogil=True, cache=True)
-def _factorise(fns, common, lu, jac, jx, pv):
-    """Numeric KLU factorisation of the current Jacobian values; False if singular."""
-    factor, free_numeric = fns[1], fns[4]
+def _factorise(fns, common, lu, jac, jx, pv, full):
+    """Numeric KLU factorisation of the current Jacobian values: a refactorisation on the
+    pivot order of the existing factor unless ``full`` (or it fails); False if singular."""
+    factor, refactor, free_numeric = fns[1], fns[2], fns[5]
     jp, ji = jac[0], jac[1]
-    if lu[1] != 0 and lu[2] != 0:
-        handle = np.empty(1, np.uint64)
-        handle[0] = lu[1]
-        free_numeric(handle.ctypes, common.ctypes)
-    lu[1] = factor(jp.ctypes, ji.ctypes, jx.ctypes, lu[0], common.ctypes)
-    lu[2] = 1
-    lu[3] = 1 if lu[1] != 0 else 0
-    lu_pv = lu[4:]
+    ok = False
+    if lu[1] != 0 and not full:
+        ok = refactor(jp.ctypes, ji.ctypes, jx.ctypes, lu[0], lu[1], common.ctypes) == 1
+    if not ok:
+        if lu[1] != 0:
+            handle = np.empty(1, np.uint64)
+            handle[0] = lu[1]
+            free_numeric(handle.ctypes, common.ctypes)
+        lu[1] = factor(jp.ctypes, ji.ctypes, jx.ctypes, lu[0], common.ctypes)
+        ok = lu[1] != 0
+    lu[2] = 1 if ok else 0
     for i in range(pv.shape[0]):
-        lu_pv[i] = 1 if pv[i] else 0
-    return lu[1] != 0
+        lu[3 + i] = 1 if pv[i] else 0
+    return ok
 
 
 @njit(nogil=True, cache=True)
@@ -182,28 +186,28 @@ def _iwamoto(F0, F1):
 
 
 @njit(nogil=True, cache=True)
-def newton(fns, common, lu, ybus, jac, bus, v, s, work, max_iter, tol, damped):
+def newton(fns, common, lu, ybus, jac, bus, v, s, work, max_iter, tol, damped, full):
     """Newton-Raphson for fixed bus types from ``v``/``s`` (updated in place).
 
     ``max_iter`` limits the fresh Newton steps (factorisations); chord steps in between are
     cheap and count against ``CHORD_BUDGET·max_iter``. Returns (converged, iterations,
-    factorisations). ``lu`` = [symbolic, numeric, owned,
-    numeric valid, bus types the numeric factor was built for...]. A chord step reuses the
+    factorisations). ``lu`` = [symbolic, numeric, numeric valid, bus types the numeric factor
+    was built for (one per bus), DC symbolic, DC numeric, DC made]. A chord step reuses the
     factor; a fresh one is taken when the factor is missing, was built for other bus types, or
     the last chord step did not contract. ``damped`` takes a fresh Jacobian every step and
-    scales it by Iwamoto's multiplier.
+    scales it by Iwamoto's multiplier; ``full`` factorises afresh instead of refactorising.
     """
-    solve = fns[2]
+    solve = fns[3]
     F, dx, ibus, sbus, vm, va, v_old, F_old, unit = work
     jx = jac[10]
     pv = bus[3]
     n_x = F.shape[0]
     _polar(v, vm, va)
     norm = mismatch(ybus, v, bus, s[0], jac, F, ibus, sbus)
-    stale = lu[3] == 0
+    stale = lu[2] == 0
     if not stale:
         for i in range(pv.shape[0]):
-            if (lu[4 + i] != 0) != pv[i]:
+            if (lu[3 + i] != 0) != pv[i]:
                 stale = True
                 break
     iterations = 0
@@ -217,7 +221,7 @@ def newton(fns, common, lu, ybus, jac, bus, v, s, work, max_iter, tol, damped):
         if fresh:
             fill_jacobian(ybus, v, bus, jac, ibus, unit, jx)
             factorisations += 1
-            if not _factorise(fns, common, lu, jac, jx, pv):
+            if not _factorise(fns, common, lu, jac, jx, pv, full):
                 return False, iterations, factorisations
             stale = False
         for r in range(n_x):
@@ -251,7 +255,22 @@ def newton(fns, common, lu, ybus, jac, bus, v, s, work, max_iter, tol, damped):
 
 @njit(nogil=True, cache=True)
 def solve_with_q_limits(
-    fns, common, lu, ybus, jac, bus, units, limit, v, s, work, max_iter, tol, damped, enforce
+    fns,
+    common,
+    lu,
+    ybus,
+    jac,
+    bus,
+    units,
+    limit,
+    v,
+    s,
+    work,
+    max_iter,
+    tol,
+    damped,
+    full,
+    enforce,
 ):
     """Newton-Raphson from every unit controlling its voltage, then pandapower's reactive-limit
     loop (module docstring) when ``enforce``.
@@ -259,7 +278,7 @@ def solve_with_q_limits(
     ``units`` = (q_spec, q_min, q_max, controls) per bus, per unit (``controls``: the bus has a
     running unit and is not the reference). Sets the bus types ``pv``, the reactive set-points
     ``q_eff`` and ``limit`` (per bus: 0 voltage control, +1 held at Qmax, -1 held at Qmin).
-    Returns (converged, iterations, factorisations).
+    ``damped``/``full`` as :func:`newton`. Returns (converged, iterations, factorisations).
     """
     q_spec, q_min, q_max, controls = units
     q_eff, pv, alive = bus[1], bus[3], bus[5]
@@ -272,7 +291,9 @@ def solve_with_q_limits(
     iterations = 0
     factorisations = 0
     while True:
-        ok, it, nf = newton(fns, common, lu, ybus, jac, bus, v, s, work, max_iter, tol, damped)
+        ok, it, nf = newton(
+            fns, common, lu, ybus, jac, bus, v, s, work, max_iter, tol, damped, full
+        )
         iterations += it
         factorisations += nf
         if not ok or not enforce:
@@ -339,7 +360,7 @@ def _dc_start(fns, common, lu, dc, p_spec, w, vset, pv, alive, ref, v_ref, v):
     """Angles of a DC power flow (B·θ = P, the imbalance shared by the slack weights), flat
     magnitudes (set-points at voltage-controlled buses). ``dc`` = (Bp, Bi, Bx, bus of each DC
     row); its KLU factors live in ``lu[-3:]`` (made on first use)."""
-    analyze, factor, solve = fns[0], fns[1], fns[2]
+    analyze, factor, solve = fns[0], fns[1], fns[3]
     bp, bi, bx, rows = dc
     m = rows.shape[0]
     k = lu.shape[0] - 3
@@ -433,6 +454,7 @@ def solve_hour(
             max_iter,
             tol,
             step == 3,
+            step >= 1,
             enforce,
         )
         iterations += it

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import xarray as xr
 
@@ -50,15 +49,13 @@ def loading_duration(
     return save(fig, folder, "loading_duration")
 
 
-def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
-    """Branches coloured by loading at one hour; buses placed by a spring layout of the topology
-    (the ACTIVSg cases ship no coordinates), campus buses marked."""
-    graph = nx.Graph()
-    graph.add_nodes_from(ds.bus.to_numpy().tolist())
-    graph.add_edges_from(
-        zip(ds.from_bus.to_numpy().tolist(), ds.to_bus.to_numpy().tolist(), strict=True)
-    )
-    pos = nx.spring_layout(graph, seed=0, iterations=60)
+def network_map(
+    ds: xr.Dataset, hour_row: int, positions: np.ndarray, geographic: bool, folder: Path
+):
+    """Branches coloured by loading at one hour, campus buses marked; buses at ``positions``
+    (rows of ``ds.bus``: the case's coordinates when ``geographic``, else a force-directed
+    layout of the topology, see :mod:`gridmodel.report.layout`)."""
+    pos = dict(zip(ds.bus.to_numpy().tolist(), map(tuple, positions), strict=True))
     loading = ds.loading_percent.isel(time=hour_row).to_numpy()
     fig, ax = figure((7.2, 6.0))
     order = np.argsort(np.nan_to_num(loading))
@@ -87,7 +84,8 @@ def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
     ax.set_axis_off()
     bar = fig.colorbar(lc, ax=ax, shrink=0.7)
     bar.set_label("Branch loading (% of RATE_A)")
-    ax.set_title(f"Branch loading at hour {int(ds.time[hour_row])} (schematic layout)")
+    layout = "case coordinates" if geographic else "schematic layout"
+    ax.set_title(f"Branch loading at hour {int(ds.time[hour_row])} ({layout})")
     return save(fig, folder, "network_loading_map")
 
 

@@ -127,7 +127,7 @@ def contingency_table(
             }
         lines.append(line)
     frame = pd.DataFrame(lines)
-    if frame.empty:
+    if "worst_loading_percent" not in frame:
         return frame
     return frame.sort_values(
         "worst_loading_percent", ascending=False, na_position="first", ignore_index=True

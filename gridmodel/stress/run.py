@@ -93,7 +93,10 @@ def run_stress(
     case, inj = prepare(scenario, hours)
     study = scenario.study
     options = SolverOptions(
-        max_iter=study.max_iter, tolerance_mva=study.tolerance_mva, threads=threads
+        max_iter=study.max_iter,
+        tolerance_mva=study.tolerance_mva,
+        threads=threads,
+        enforce_q_lims=study.enforce_q_lims,
     )
     n = len(inj.hour)
 
