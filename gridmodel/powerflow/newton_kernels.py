@@ -16,7 +16,8 @@ are "dead": their rows read ``ΔVa = 0``, ``ΔVm = 0`` and they carry no slack s
 
 Solve steps of an hour (:data:`STEP_NAMES`): from the warm start, from the base-case voltage,
 from a DC power flow, damped Newton (Iwamoto's optimal multiplier) from the DC start, or not
-converged. Generator reactive limits follow pandapower's ``runpp(enforce_q_lims=True)``: solve,
+converged. A warm-started solution with a bus below :data:`LOW_VOLTAGE` is compared with the
+one from the base-case start and the higher-voltage one is kept. Generator reactive limits follow pandapower's ``runpp(enforce_q_lims=True)``: solve,
 switch every voltage-controlled bus whose units' reactive output lies outside the sum of their
 [Qmin, Qmax] to PQ at the violated limit, solve again, until no new violation (the reference bus
 is never limited, a bus never switches back).
@@ -29,6 +30,7 @@ from numba import njit
 
 CONTRACTION = 0.25
 CHORD_BUDGET = 4  # steps allowed per Newton step of the iteration limit (chord steps are cheap)
+LOW_VOLTAGE = 0.8  # pu; a warm-started solution with a bus below it is checked from the base case
 STEP_NAMES = {
     0: "warm start (previous solved hour)",
     1: "base-case start",
@@ -415,9 +417,13 @@ def solve_hour(
 ):
     """One hour through the robustness ladder (module docstring).
 
-    ``bus`` holds the hour's p_spec, q_eff, w, pv, vset, alive (set here); ``gen`` =
-    (gen_bus, gen_vm, gen_q_min, gen_q_max, gen_weight, gen_on). Returns (solve step,
-    iterations, factorisations, units at a reactive limit); the solution is left in ``v``/``s``.
+    A warm-started solution with a bus below :data:`LOW_VOLTAGE` is checked against the
+    base-case start, and the solution with the higher lowest voltage is kept: near the nose of
+    the PV curve the equations have a second, low-voltage solution, and a warm start after a
+    stressed hour can land on it. ``bus`` holds the hour's p_spec, q_eff, w, pv, vset, alive
+    (set here); ``gen`` = (gen_bus, gen_vm, gen_q_min, gen_q_max, gen_weight, gen_on). Returns
+    (solve step, iterations, factorisations, units at a reactive limit); the solution is left
+    in ``v``/``s``.
     """
     gen_bus, gen_vm, gen_q_min, gen_q_max, gen_weight, gen_on = gen
     p_spec, q_eff, w, pv, vset, alive = bus
@@ -429,8 +435,13 @@ def solve_hour(
     iterations = 0
     factorisations = 0
     s0 = s[0]
+    best = NOT_CONVERGED
+    best_vmin = -1.0
+    best_v = np.empty_like(v)
+    best_s = s0
+    best_limited = 0
     for step in range(4):
-        if step == 1 and warm_is_base:
+        if (step == 1 and warm_is_base) or (best >= 0 and step >= 2):
             continue
         s[0] = s0
         if step == 0:
@@ -459,13 +470,25 @@ def solve_hour(
         )
         iterations += it
         factorisations += nf
-        if ok:
-            limited = 0
+        if not ok:
+            continue
+        vmin = np.inf
+        for i in range(v.shape[0]):
+            if alive[i]:
+                vmin = min(vmin, abs(v[i]))
+        if vmin > best_vmin:
+            best, best_vmin, best_s = step, vmin, s[0]
+            best_v[:] = v
+            best_limited = 0
             for g in range(gen_bus.shape[0]):
                 if gen_on[g] and limit[gen_bus[g]] != 0:
-                    limited += 1
-            return step, iterations, factorisations, limited
-    return NOT_CONVERGED, iterations, factorisations, 0
+                    best_limited += 1
+        if vmin >= LOW_VOLTAGE:
+            break
+    if best >= 0:
+        v[:] = best_v
+        s[0] = best_s
+    return best, iterations, factorisations, best_limited
 
 
 @njit(nogil=True, cache=True)
