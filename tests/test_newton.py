@@ -86,7 +86,7 @@ def test_solving_leaves_the_study_net_unchanged(illinois):
     network, case, inj = illinois
     study_net = copy.deepcopy(case.net)
     network_net = copy.deepcopy(network.net)
-    solve_timeseries(case, inj, SolverOptions(enforce_q_lims=True))
+    solve_timeseries(case, inj)
     run_contingencies(case, inj, np.array([0]), [[0], [5]])
     assert tb.nets_equal(case.net, study_net, check_only_results=False)
     assert tb.nets_equal(network.net, network_net, check_only_results=False)
