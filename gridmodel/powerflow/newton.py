@@ -185,7 +185,7 @@ class NewtonModel:
             inj_load=incidence(net.load),
             sgen_q_mvar=net.sgen.q_mvar.to_numpy(float) * sgen_scale,
             jac=layout,
-            dc=_dc_matrix(ybus, ref),
+            dc=_dc_model(ppc, n, ref),
             gen_p_base=gens.p_mw.to_numpy(float),
             sgen_p_base=net.sgen.p_mw.to_numpy(float),
             load_p_base=net.load.p_mw.to_numpy(float),
@@ -340,18 +340,19 @@ def _jacobian_layout(ybus: sp.csr_matrix, ref: int, slack_buses: np.ndarray) -> 
     )
 
 
-def _dc_matrix(ybus: sp.csr_matrix, ref: int) -> tuple:
-    """DC power-flow matrix over the non-reference buses: ``B_ij = -Im(Y_ij)``,
-    ``B_ii = Σ_j≠i Im(Y_ij)`` (series reactances only, no shunts); (Bp, Bi, Bx, bus of row)."""
-    n = ybus.shape[0]
-    off = ybus.imag.tolil()
-    off.setdiag(0.0)
-    off = off.tocsr()
-    b = (sp.diags(np.asarray(off.sum(axis=1)).ravel()) - off).tocsc()
+def _dc_model(ppc, n: int, ref: int) -> tuple:
+    """pandapower's DC power flow (``makeBdc``: ``P = B·θ + P_shift``, plus shunt conductance)
+    over the non-reference buses: (Bp, Bi, Bx, bus of each row, P_shift + G_sh per bus, pu)."""
+    from pandapower.pypower.idx_bus import GS
+    from pandapower.pypower.makeBdc import makeBdc
+
+    bus = ppc["bus"][:n]
+    b, _, p_shift, *_ = makeBdc(bus, ppc["branch"], return_csr=False)
     keep = np.flatnonzero(np.arange(n) != ref)
-    b = b[keep][:, keep].tocsc()
+    b = sp.csc_matrix(b)[keep][:, keep].tocsc()
     b.sort_indices()
-    return b.indptr.astype(np.int32), b.indices.astype(np.int32), b.data.copy(), keep
+    p0 = np.asarray(p_shift, float).ravel() + bus[:, GS] / ppc["baseMVA"]
+    return b.indptr.astype(np.int32), b.indices.astype(np.int32), b.data.copy(), keep, p0
 
 
 @dataclass

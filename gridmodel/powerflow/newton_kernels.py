@@ -359,11 +359,12 @@ def _start(v, v_from, vset, pv, ref, v_ref):
 
 @njit(nogil=True, cache=True)
 def _dc_start(fns, common, lu, dc, p_spec, w, vset, pv, alive, ref, v_ref, v):
-    """Angles of a DC power flow (B·θ = P, the imbalance shared by the slack weights), flat
-    magnitudes (set-points at voltage-controlled buses). ``dc`` = (Bp, Bi, Bx, bus of each DC
-    row); its KLU factors live in ``lu[-3:]`` (made on first use)."""
+    """Angles of pandapower's DC power flow, flat magnitudes (set-points at voltage-controlled
+    buses): ``B·θ = P_spec - P0 - w·Σ(P_spec - P0)`` with ``P0`` the phase-shift injections
+    and shunt conductances, the imbalance shared by the slack weights. ``dc`` = (Bp, Bi, Bx,
+    bus of each row, P0); its KLU factors live in ``lu[-3:]`` (made on first use)."""
     analyze, factor, solve = fns[0], fns[1], fns[3]
-    bp, bi, bx, rows = dc
+    bp, bi, bx, rows, p0 = dc
     m = rows.shape[0]
     k = lu.shape[0] - 3
     if lu[k + 2] == 0:
@@ -375,11 +376,11 @@ def _dc_start(fns, common, lu, dc, p_spec, w, vset, pv, alive, ref, v_ref, v):
     total = 0.0
     for i in range(p_spec.shape[0]):
         if alive[i]:
-            total += p_spec[i]
+            total += p_spec[i] - p0[i]
     theta = np.empty(m)
     for r in range(m):
         i = rows[r]
-        theta[r] = p_spec[i] - w[i] * total if alive[i] else 0.0
+        theta[r] = p_spec[i] - p0[i] - w[i] * total if alive[i] else 0.0
     if solve(lu[k], lu[k + 1], m, 1, theta.ctypes, common.ctypes) != 1:
         return False
     va_ref = np.angle(v_ref)
