@@ -5,10 +5,11 @@ campus, participation dispatch, uncommitted units out of service) on ``--network
 on one core and on all cores; pandapower is timed on ``--pp-steps`` hours and extrapolated;
 gridmodel and lightsim2grid are timed on ``--hours`` hours (default: the whole year on
 texas2000, 500 on western10k) and extrapolated to the year. Also printed: KLU against SciPy's
-SuperLU on the Jacobian of one hour, and N-1 of every branch at the peak hour against
-lightsim2grid's ContingencyAnalysis.
+SuperLU on the Jacobian of one hour, and N-1 of every branch (the first ``--outages``) at the
+peak hour against lightsim2grid's ContingencyAnalysis.
 
     python benchmarks/timeseries_texas2000.py [--network western10k] [--hours 500] [--pp-steps 200]
+        [--outages 1000]
 """
 
 from __future__ import annotations
@@ -194,14 +195,15 @@ def linear_solvers(case, inj, options) -> None:
     )
 
 
-def contingencies(case, inj, options) -> None:
-    """N-1 of every in-service branch at the peak hour: ours against ContingencyAnalysisCPP."""
+def contingencies(case, inj, options, count: int | None) -> None:
+    """N-1 of the first ``count`` in-service branches (all if None) at the peak hour: ours
+    against ContingencyAnalysisCPP."""
     from lightsim2grid.lightsim2grid_cpp import ContingencyAnalysisCPP
 
     from gridmodel.powerflow.reference import hour_net
 
     row = int(np.argmax(inj.load_p.sum(axis=1)))
-    outages = outage_set(case, "all_branches")
+    outages = outage_set(case, "all_branches")[:count]
     start = time.perf_counter()
     res = run_contingencies(case, inj, np.array([row]), outages, options)
     t_ours = time.perf_counter() - start
@@ -233,6 +235,12 @@ def main() -> None:
     parser.add_argument("--network", default="texas2000")
     parser.add_argument("--hours", type=int, default=None)
     parser.add_argument("--pp-steps", type=int, default=200)
+    parser.add_argument(
+        "--outages",
+        type=int,
+        default=None,
+        help="N-1 outages timed (default: all; 1,000 above 5,000 buses)",
+    )
     args = parser.parse_args()
     scenario = load_scenario()
     if args.network != scenario.network:  # the same campus at the network's first site
@@ -242,7 +250,9 @@ def main() -> None:
     network = load_network(scenario.network)
     case, inj = build_study(network, scenario)
     n_year = len(inj.hour)
-    hours = args.hours or (500 if len(case.net.bus) > 5000 else n_year)
+    large = len(case.net.bus) > 5000
+    hours = args.hours or (500 if large else n_year)
+    outages = args.outages or (1000 if large else None)
     sub = inj.take(np.arange(hours))
     study = scenario.study
     options = SolverOptions(
@@ -270,7 +280,7 @@ def main() -> None:
     print("linear solvers on one Jacobian:")
     linear_solvers(case, inj, options)
     print("N-1 at the peak hour:")
-    contingencies(case, inj, options)
+    contingencies(case, inj, options, outages)
 
     print(f"\nyear of {n_year} hours (extrapolated where fewer were timed):")
     for label, t in (

@@ -20,7 +20,7 @@ import queue
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -103,6 +103,7 @@ class NewtonModel:
     sgen_p_base: np.ndarray
     load_p_base: np.ndarray
     load_q_base: np.ndarray
+    solved_base: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_bus(self) -> int:
@@ -141,9 +142,9 @@ class NewtonModel:
             [pos[e][i] for e, i in zip(branches.element, branches.element_index, strict=True)]
         )
         side1 = branch_from_is_side1(network, net)
-        yf, yt = sp.csr_matrix(yf)[:, :n], sp.csr_matrix(yt)[:, :n]
-        y_from = sp.vstack([yf[r] if s1 else yt[r] for r, s1 in zip(rows, side1, strict=True)])
-        y_to = sp.vstack([yt[r] if s1 else yf[r] for r, s1 in zip(rows, side1, strict=True)])
+        yf, yt = sp.csr_matrix(yf)[:, :n][rows], sp.csr_matrix(yt)[:, :n][rows]
+        keep, swap = sp.diags(side1.astype(float)), sp.diags((~side1).astype(float))
+        y_from, y_to = keep @ yf + swap @ yt, keep @ yt + swap @ yf
         f_ppc = ppc["branch"][rows, F_BUS].real.astype(np.int64)
         t_ppc = ppc["branch"][rows, T_BUS].real.astype(np.int64)
 
@@ -523,15 +524,18 @@ def _solve_chunk(model, state, inj, options, v_start, rows, v_warm, warm_is_base
 
 def solve_base_case(model: NewtonModel, options) -> np.ndarray | None:
     """The case's own state (its set-points and loads) solved from a flat start (set-points at
-    voltage-controlled buses) along the ladder; None if it does not converge."""
-    flat = _flat_start(model)
-    found = {}
+    voltage-controlled buses) along the ladder; None if it does not converge. Kept on the model
+    per solver setting."""
+    key = (options.max_iter, options.tolerance_mva, options.enforce_q_lims)
+    if key not in model.solved_base:
+        found = {}
 
-    def keep(res: HourResults) -> None:
-        found["v"] = res.v[0] if res.converged[0] else None
+        def keep(res: HourResults) -> None:
+            found["v"] = res.v[0] if res.converged[0] else None
 
-    run_hours(model, model.base_injections(), options, keep, v_base=flat)
-    return found["v"]
+        run_hours(model, model.base_injections(), options, keep, v_base=_flat_start(model))
+        model.solved_base[key] = found["v"]
+    return model.solved_base[key]
 
 
 def base_voltage(model: NewtonModel, options) -> np.ndarray:
