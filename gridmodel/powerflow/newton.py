@@ -419,15 +419,10 @@ def run_hours(
     each row its own warm start (rows of NaN: the previous solved row); ``v_base`` is the
     ladder's base-case voltage (default: :func:`base_voltage`).
     """
-    n_t = len(inj.hour)
     if v_base is None:
         v_base = base_voltage(model, options)
-    n_threads = max(1, min(options.n_threads(), n_t))
-    bounds = np.linspace(0, n_t, n_threads + 1).astype(int)
-    done: queue.Queue = queue.Queue()
-    errors: list[BaseException] = []
 
-    def segment(lo: int, hi: int) -> None:
+    def segment(lo: int, hi: int, report: Callable[[int], None]) -> None:
         state = _Segment(model)
         try:
             v_warm = v_base.copy()
@@ -448,31 +443,11 @@ def run_hours(
                     s,
                     sink,
                 )
-                done.put(len(rows))
-        except BaseException as err:  # handed to the calling thread
-            errors.append(err)
+                report(len(rows))
         finally:
             state.close()
-            done.put(None)
 
-    threads = [
-        threading.Thread(target=segment, args=(int(lo), int(hi)), daemon=True)
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
-        if hi > lo
-    ]
-    for thread in threads:
-        thread.start()
-    running = len(threads)
-    while running:
-        item = done.get()
-        if item is None:
-            running -= 1
-        elif progress is not None:
-            progress(item)
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    _in_threads(segment, len(inj.hour), options.n_threads(), progress)
 
 
 def _solve_chunk(model, state, inj, options, v_start, rows, v_warm, warm_is_base, v_base, s, sink):
@@ -582,7 +557,7 @@ def run_outages(
     yt = (model.yt.indptr, model.yt.indices, model.yt.data)
     rate = np.asarray(rate_mva, float)
 
-    def work(lo: int, hi: int) -> None:
+    def work(lo: int, hi: int, _report) -> None:
         state = _Segment(model)
         try:
             kernels.solve_outages(
@@ -624,16 +599,25 @@ def run_outages(
     return vm, loading, hour
 
 
-def _in_threads(work: Callable[[int, int], None], n: int, n_threads: int) -> None:
-    """``work(lo, hi)`` over ``n_threads`` contiguous slices of ``range(n)``, errors re-raised."""
+def _in_threads(
+    work: Callable[[int, int, Callable[[int], None]], None],
+    n: int,
+    n_threads: int,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """``work(lo, hi, report)`` on ``n_threads`` threads over contiguous slices of ``range(n)``;
+    what the workers ``report`` reaches ``progress`` on the calling thread; errors re-raised."""
     bounds = np.linspace(0, n, max(1, min(n_threads, n)) + 1).astype(int)
+    done: queue.Queue = queue.Queue()
     errors: list[BaseException] = []
 
     def guarded(lo: int, hi: int) -> None:
         try:
-            work(lo, hi)
+            work(lo, hi, done.put)
         except BaseException as err:  # handed to the calling thread
             errors.append(err)
+        finally:
+            done.put(None)
 
     threads = [
         threading.Thread(target=guarded, args=(int(lo), int(hi)), daemon=True)
@@ -642,6 +626,13 @@ def _in_threads(work: Callable[[int, int], None], n: int, n_threads: int) -> Non
     ]
     for thread in threads:
         thread.start()
+    running = len(threads)
+    while running:
+        item = done.get()
+        if item is None:
+            running -= 1
+        elif progress is not None:
+            progress(item)
     for thread in threads:
         thread.join()
     if errors:
