@@ -89,12 +89,14 @@ def test_a_terminated_run_leaves_the_old_set(tmp_path):
     old, new = _write(tmp_path, "old-set", 12), _write(tmp_path, "new-set", 24)
     out = tmp_path / "out"
     subprocess.run(_gridmodel("run", str(old), "--out", str(out)), capture_output=True, check=True)
-    proc = subprocess.Popen(_gridmodel("run", str(new), "--out", str(out)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.time() + 60
-    while not list(tmp_path.glob(".out.staging-*")) and time.time() < deadline:
-        time.sleep(0.05)
+    proc = subprocess.Popen(_gridmodel("run", str(new), "--out", str(out)), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    for line in proc.stdout:  # the stage has started: its staging folder is in place
+        if "stress: running" in line:
+            break
+    assert list(tmp_path.glob(".out.staging-*"))
     proc.send_signal(signal.SIGTERM)
+    proc.stdout.read()
     assert proc.wait(timeout=60) != 0
     assert _whole_set(out) == "old-set"
     assert not list(tmp_path.glob(".out.*"))

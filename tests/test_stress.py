@@ -54,7 +54,14 @@ def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study, pe
         net = hour_net(case, inj, row)
         element, idx = branches.element.iloc[b], branches.element_index.iloc[b]
         net[element].loc[idx, "in_service"] = False
-        pp.runpp(net, init="dc", distributed_slack=True, numba=True, tolerance_mva=1e-6)
+        pp.runpp(
+            net,
+            init="dc",
+            distributed_slack=True,
+            numba=True,
+            lightsim2grid=False,
+            tolerance_mva=1e-6,
+        )
         line, trafo = net.res_line, net.res_trafo
         is_line = (branches.element == "line").to_numpy()
         idxs = branches.element_index.to_numpy()

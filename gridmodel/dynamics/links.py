@@ -6,7 +6,8 @@ import numpy as np
 import xarray as xr
 
 from gridmodel.inputs import StudyInputs
-from gridmodel.powerflow.case import Injections, StudyCase, study_case, study_loads
+from gridmodel.powerflow.case import study_case, study_loads
+from gridmodel.powerflow.injections import Injections, StudyCase
 from gridmodel.schema import ScenarioError
 from gridmodel.stress.violations import resolve_hours
 

@@ -15,7 +15,7 @@ from gridmodel.dynamics.links import solved_hour
 from gridmodel.inputs import StudyInputs
 from gridmodel.loads.campus import campus_load_model
 from gridmodel.networks import Network
-from gridmodel.powerflow.case import Injections, StudyCase
+from gridmodel.powerflow.injections import Injections, StudyCase
 from gridmodel.powerflow.reference import solve_hour_pandapower
 from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import Events, GpuSmoothing, ModelProfile, Scenario, ScenarioError

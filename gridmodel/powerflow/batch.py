@@ -1,12 +1,12 @@
-"""Batched time-series AC power flow through lightsim2grid.
+"""Time-series AC power flow: every hour of a study solved by the warm-started Newton-Raphson of
+:mod:`gridmodel.powerflow.newton`, labelled as an xarray Dataset.
 
-Hours are solved in consecutive chunks with lightsim2grid's ``ScenarioSweepCPP`` (Newton-Raphson
-with KLU, one symbolic factorisation per chunk, the chunk's hours split over OS threads). Every
-hour of a chunk starts from the last converged voltage of the previous chunk - the neighbouring
-hours, as pandapower's own time series starts each step from the previous one - and an hour that
-does not converge from there is tried once more from the case's base-case voltage before it is
-reported as not converged. One failing hour never stops the others. Uncommitted generators are
-disconnected per hour (their bus turns PQ and they leave the distributed slack).
+Each hour starts from the previous solved hour (hours split into one contiguous segment per
+core), reuses the last Jacobian factorisation while it contracts and, when it fails, climbs the
+robustness ladder (base-case start, DC start, damped Newton) before it is reported as not
+converged; ``solve_step`` records which rung solved it. One failing hour never stops the
+others. Uncommitted generators are disconnected per hour (their bus turns PQ and they leave the
+distributed slack).
 """
 
 from __future__ import annotations
@@ -14,193 +14,32 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 import xarray as xr
 
 import gridmodel
 from gridmodel.inputs import hour_start
-
-if TYPE_CHECKING:
-    from gridmodel.powerflow.case import Injections, StudyCase
+from gridmodel.powerflow import newton_kernels
+from gridmodel.powerflow.injections import Injections, StudyCase
+from gridmodel.powerflow.newton import HourResults, NewtonModel, run_hours
 
 
 @dataclass(frozen=True)
 class SolverOptions:
-    """Newton-Raphson settings: iteration limit, mismatch tolerance (MVA), threads, hours per chunk."""
+    """Newton-Raphson settings: iteration limit (Newton steps with a fresh Jacobian), mismatch
+    tolerance (MVA), threads, hours per chunk, and whether generator reactive limits are
+    enforced (pandapower's ``enforce_q_lims``; off in pandapower's ``runpp`` and here, the study
+    schema sets it)."""
 
     max_iter: int = 30
     tolerance_mva: float = 1e-6
     threads: int = 0  # 0 = every core the process may use
     chunk_hours: int = 192
+    enforce_q_lims: bool = False
 
     def n_threads(self) -> int:
         return self.threads or max(1, len(os.sched_getaffinity(0)))
-
-
-@dataclass(frozen=True)
-class GridIndex:
-    """Maps between the case's tables and lightsim2grid's element order."""
-
-    branch_pos: np.ndarray  # lightsim2grid branch position of each case branch
-    from_is_side1: np.ndarray  # the case's from-bus is lightsim2grid's side 1
-    bus_gen: sp.csr_matrix  # bus x gen incidence
-    bus_sgen: sp.csr_matrix
-    bus_load: sp.csr_matrix
-    sgen_q: np.ndarray  # fixed sgen Q set-points (MVAr)
-
-    @classmethod
-    def from_case(cls, case: StudyCase) -> GridIndex:
-        net, branches = case.net, case.network.branches
-        line_pos = pd.Series(np.arange(len(net.line)), index=net.line.index)
-        trafo_pos = pd.Series(np.arange(len(net.trafo)) + len(net.line), index=net.trafo.index)
-        is_line = (branches.element == "line").to_numpy()
-        pos = np.where(
-            is_line,
-            line_pos.reindex(branches.element_index).to_numpy(),
-            trafo_pos.reindex(branches.element_index).to_numpy(),
-        ).astype(int)
-        # side 1 is a line's from_bus and a transformer's hv_bus
-        bus_no = case.network.buses.bus
-        hv_bus = bus_no.reindex(net.trafo.hv_bus.reindex(branches.element_index)).to_numpy()
-        side1 = np.where(is_line, True, branches.from_bus.to_numpy() == hv_bus)
-        n_bus = len(net.bus)
-        bus_pos = pd.Series(np.arange(n_bus), index=net.bus.index)
-
-        def incidence(table):
-            rows = bus_pos.loc[table.bus].to_numpy()
-            ones = table.in_service.to_numpy(float)
-            return sp.csr_matrix((ones, (rows, np.arange(len(table)))), shape=(n_bus, len(table)))
-
-        return cls(
-            branch_pos=pos,
-            from_is_side1=side1,
-            bus_gen=incidence(net.gen),
-            bus_sgen=incidence(net.sgen),
-            bus_load=incidence(net.load),
-            sgen_q=net.sgen.q_mvar.to_numpy(float),
-        )
-
-
-def build_lsgrid(net):
-    """lightsim2grid model of a pandapower net (pandapower 3 transformer equations)."""
-    import warnings
-
-    from lightsim2grid.network import init_from_pandapower
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return init_from_pandapower(net, pp_orig_file="pandapower_v3")
-
-
-def solve_base_case(lsgrid, net, options: SolverOptions) -> np.ndarray | None:
-    """The grid's own state solved by AC Newton-Raphson, from a flat start or, failing that,
-    from DC angles; None if neither converges. Leaves the results in ``lsgrid``."""
-    n_bus, tol = len(net.bus), options.tolerance_mva / net.sn_mva
-    flat = np.ones(n_bus, dtype=complex) * net.gen.vm_pu.max()
-    for start in (flat, lambda: lsgrid.dc_pf(flat, options.max_iter, tol)):
-        v0 = start() if callable(start) else start
-        if v0.size != n_bus:
-            continue
-        v = lsgrid.ac_pf(v0, max(options.max_iter, 30), tol)
-        if v.size == n_bus and np.all(np.isfinite(v)):
-            return v
-    return None
-
-
-def measured_loss_factor(net) -> float | None:
-    """Losses / demand of the case's own base power flow (lightsim2grid Newton-Raphson); None
-    when the base case does not converge."""
-    lsgrid = build_lsgrid(net)
-    if solve_base_case(lsgrid, net, SolverOptions()) is None:
-        return None
-    gen = np.sum(lsgrid.get_gen_res()[0]) + np.sum(lsgrid.get_sgens_res()[0])
-    load = np.sum(lsgrid.get_loads_res()[0])
-    return float((gen - load) / load)
-
-
-def base_voltage(lsgrid, net, options: SolverOptions) -> np.ndarray:
-    """Starting voltage for every hour: the case's own solved state (flat start if it fails)."""
-    v = solve_base_case(lsgrid, net, options)
-    return v if v is not None else np.ones(len(net.bus), dtype=complex)
-
-
-def _sweep(lsgrid, inj: Injections, v0: np.ndarray, options: SolverOptions):
-    """Run one ScenarioSweep over the rows of ``inj``, every row starting from ``v0``."""
-    from lightsim2grid.lightsim2grid_cpp import ScenarioSweepCPP
-
-    sweep = ScenarioSweepCPP(lsgrid)
-    sweep.nb_thread = options.n_threads()
-    sweep.compute_gen_results = True
-    sweep.modify_gen_p(np.ascontiguousarray(inj.gen_p))
-    if inj.sgen_p.shape[1]:
-        sweep.modify_sgen_p(np.ascontiguousarray(inj.sgen_p))
-    sweep.modify_load_p(np.ascontiguousarray(inj.load_p))
-    sweep.modify_load_q(np.ascontiguousarray(inj.load_q))
-    if inj.gen_off.any():
-        sweep.set_contingency_gens(np.ascontiguousarray(inj.gen_off))
-    sweep.compute(v0, options.max_iter, options.tolerance_mva / lsgrid.get_sn_mva())
-    return sweep
-
-
-def solve_chunk(
-    case: StudyCase,
-    index: GridIndex,
-    lsgrid,
-    v0,
-    inj: Injections,
-    options: SolverOptions,
-) -> dict:
-    """Solve the rows of ``inj``; return arrays keyed by result name, NaN where a row did not
-    converge."""
-    sweep = _sweep(lsgrid, inj, v0, options)
-    converged = np.asarray(sweep.converged_mask(), dtype=bool)
-    v = np.array(sweep.get_voltages())
-    branch = sweep.compute_branch_results()[:, index.branch_pos, :]
-    gen = sweep.get_gen_results()
-    s1, s2 = branch[..., 0] + 1j * branch[..., 1], branch[..., 2] + 1j * branch[..., 3]
-    side1 = index.from_is_side1[None, :]
-    s_from, s_to = np.where(side1, s1, s2), np.where(side1, s2, s1)
-    gen_p, gen_q = gen[..., 0], gen[..., 1]
-    sgen_q = np.broadcast_to(index.sgen_q, inj.sgen_p.shape)
-    p_inj = (
-        index.bus_gen @ gen_p.T + index.bus_sgen @ inj.sgen_p.T - index.bus_load @ inj.load_p.T
-    ).T
-    q_inj = (index.bus_gen @ gen_q.T + index.bus_sgen @ sgen_q.T - index.bus_load @ inj.load_q.T).T
-    # hours that did not converge keep their specified active injections (set-points - loads)
-    p_spec = (
-        index.bus_gen @ np.where(inj.gen_off, 0.0, inj.gen_p).T
-        + index.bus_sgen @ inj.sgen_p.T
-        - index.bus_load @ inj.load_p.T
-    ).T
-    bad = ~converged
-    out = {
-        "vm_pu": np.abs(v),
-        "va_degree": np.degrees(np.angle(v)),
-        "p_from_mw": s_from.real,
-        "q_from_mvar": s_from.imag,
-        "p_to_mw": s_to.real,
-        "q_to_mvar": s_to.imag,
-        "p_inj_mw": np.where(bad[:, None], p_spec, p_inj),
-        "q_inj_mvar": q_inj,
-        "iterations": np.asarray(sweep.get_row_nb_iter()).ravel(),
-        "v": v,
-    }
-    for name in (
-        "vm_pu",
-        "va_degree",
-        "p_from_mw",
-        "q_from_mvar",
-        "p_to_mw",
-        "q_to_mvar",
-        "q_inj_mvar",
-    ):
-        out[name][bad] = np.nan
-    out["converged"] = converged
-    return out
 
 
 def loading_percent(p_from, q_from, p_to, q_to, rate_mva) -> np.ndarray:
@@ -223,6 +62,94 @@ _BRANCH_VARS = {
 }
 
 
+_HOUR_VARS = {
+    "iterations": ("", "Newton-Raphson steps (fresh and chord) over every rung tried"),
+    "factorisations": ("", "Jacobian factorisations over every rung tried"),
+    "solve_step": (
+        "",
+        "rung of the robustness ladder that solved the hour: "
+        + "; ".join(f"{k} = {name}" for k, name in newton_kernels.STEP_NAMES.items()),
+    ),
+    "units_at_q_limit": ("", "running generators held at a reactive-power limit"),
+}
+
+
+@dataclass
+class Solution:
+    """Solver output over the rows of an ``Injections``: float32 results by name (hours x
+    bus or branch), per-hour ``converged`` and :data:`_HOUR_VARS`, and the complex voltages
+    (hours x solver bus) when asked for."""
+
+    store: dict[str, np.ndarray]
+    converged: np.ndarray
+    hour: dict[str, np.ndarray]
+    v: np.ndarray | None = None
+
+
+def solve(
+    case: StudyCase,
+    inj: Injections,
+    options: SolverOptions = SolverOptions(),
+    variables: tuple[str, ...] | None = None,
+    progress: Callable[[int], None] | None = None,
+    model: NewtonModel | None = None,
+    keep_voltage: bool = False,
+    v_start: np.ndarray | None = None,
+) -> Solution:
+    """AC power flow for every row of ``inj`` (see :func:`solve_timeseries`); ``v_start``
+    (rows x solver bus) warm-starts each row from a voltage of its own (NaN rows: the previous
+    solved row), e.g. the same hour at the previous size of a hosting-capacity search."""
+    model = model or NewtonModel.from_case(case)
+    n_t, n_bus, n_br = len(inj.hour), len(case.net.bus), len(case.network.branches)
+    rate = case.network.branches.rate_a_mva.to_numpy()
+    keep = variables or (*_BUS_VARS, *_BRANCH_VARS)
+    store = {name: np.empty((n_t, n_bus), np.float32) for name in _BUS_VARS if name in keep}
+    store |= {name: np.empty((n_t, n_br), np.float32) for name in _BRANCH_VARS if name in keep}
+    store["loading_percent"] = np.empty((n_t, n_br), np.float32)
+    hour = {name: np.zeros(n_t, np.int32) for name in _HOUR_VARS}
+    converged = np.zeros(n_t, bool)
+    voltages = np.empty((n_t, model.n_bus), complex) if keep_voltage else None
+    cols = model.bus_of_net
+    ybus = model.ybus_arrays()
+    yf = (model.yf.indptr, model.yf.indices, model.yf.data)
+    yt = (model.yt.indptr, model.yt.indices, model.yt.data)
+
+    def sink(res: HourResults) -> None:
+        rows, v = res.rows, res.v
+        flows = np.empty((4, len(rows), n_br))
+        newton_kernels.branch_flows(
+            yf, yt, model.f_bus, model.t_bus, v, model.base_mva, tuple(flows)
+        )
+        inj_pq = np.empty((2, len(rows), model.n_bus))
+        newton_kernels.bus_injections(ybus, v, model.base_mva, inj_pq[0], inj_pq[1])
+        bad = ~res.converged
+        if bad.any():  # hours that did not converge keep their specified active injections
+            inj_pq[0][bad] = model.specified(inj.take(rows[bad]))[0] * model.base_mva
+        out = dict(zip(_BRANCH_VARS, flows, strict=True))
+        out["loading_percent"] = loading_percent(*flows, rate)
+        out["vm_pu"] = np.abs(v)
+        out["va_degree"] = np.degrees(np.angle(v))
+        out["p_inj_mw"], out["q_inj_mvar"] = inj_pq
+        for name in store:
+            values = out[name]
+            if values.shape[1] == model.n_bus:
+                values = np.where(cols >= 0, values[:, np.maximum(cols, 0)], np.nan)
+            store[name][rows] = values
+        converged[rows] = res.converged
+        for name, values in (
+            ("iterations", res.iterations),
+            ("factorisations", res.factorisations),
+            ("solve_step", res.step),
+            ("units_at_q_limit", res.units_at_q_limit),
+        ):
+            hour[name][rows] = values
+        if voltages is not None:
+            voltages[rows] = v
+
+    run_hours(model, inj, options, sink, progress, v_start=v_start)
+    return Solution(store, converged, hour, voltages)
+
+
 def solve_timeseries(
     case: StudyCase,
     inj: Injections,
@@ -235,53 +162,16 @@ def solve_timeseries(
     ``variables`` limits the stored (time x bus/branch) results, e.g. ``("vm_pu",
     "loading_percent")``, to save memory; by default all are kept.
     """
-    index = GridIndex.from_case(case)
-    lsgrid = build_lsgrid(case.net)
-    v0 = base_voltage(lsgrid, case.net, options)
-    n_t, n_bus, n_br = len(inj.hour), len(case.net.bus), len(case.network.branches)
-    rate = case.network.branches.rate_a_mva.to_numpy()
-    keep = variables or (*_BUS_VARS, *_BRANCH_VARS)
-    store = {name: np.empty((n_t, n_bus), np.float32) for name in _BUS_VARS if name in keep}
-    store |= {name: np.empty((n_t, n_br), np.float32) for name in _BRANCH_VARS if name in keep}
-    store["loading_percent"] = np.empty((n_t, n_br), np.float32)
-    converged = np.zeros(n_t, bool)
-    iterations = np.zeros(n_t, np.int32)
-    v_start = v0
-    for start in range(0, n_t, options.chunk_hours):
-        rows = np.arange(start, min(start + options.chunk_hours, n_t))
-        out = solve_chunk(case, index, lsgrid, v_start, inj.take(rows), options)
-        failed = np.flatnonzero(~out["converged"])
-        if len(failed) and v_start is not v0:
-            retry = solve_chunk(case, index, lsgrid, v0, inj.take(rows[failed]), options)
-            for name, values in retry.items():
-                out[name][failed] = values
-        out["loading_percent"] = loading_percent(
-            out["p_from_mw"], out["q_from_mvar"], out["p_to_mw"], out["q_to_mvar"], rate
-        )
-        for name in store:
-            store[name][rows] = out[name]
-        converged[rows] = out["converged"]
-        iterations[rows] = out["iterations"]
-        if out["converged"][-1]:
-            v_start = out["v"][-1]
-        if progress is not None:
-            progress(len(rows))
-    return to_dataset(case, inj, store, converged, iterations, options)
+    return to_dataset(case, inj, solve(case, inj, options, variables, progress), options)
 
 
-def to_dataset(
-    case: StudyCase, inj: Injections, store: dict, converged, iterations, options
-) -> xr.Dataset:
+def to_dataset(case: StudyCase, inj: Injections, sol: Solution, options) -> xr.Dataset:
     """Label solver output: dims ``time``, ``bus`` (case numbers), ``branch``, ``campus``."""
-    network = case.network
+    network, store = case.network, sol.store
     buses, branches = network.buses, network.branches
     rate = branches.rate_a_mva.to_numpy()
     coords = {
-        "time": (
-            "time",
-            hour_start(case.load_year, inj.hour),
-            {"long_name": "start of the hour"},
-        ),
+        "time": ("time", hour_start(case.load_year, inj.hour), {"long_name": "start of the hour"}),
         "hour": ("time", inj.hour, {"long_name": "hour of the load year"}),
         "bus": ("bus", buses.bus.to_numpy(), {"long_name": "case bus number"}),
         "bus_name": ("bus", buses.name.to_numpy().astype(str)),
@@ -312,8 +202,9 @@ def to_dataset(
         store["loading_percent"],
         {"units": "%", "long_name": "max(|S_from|,|S_to|)/RATE_A"},
     )
-    data["converged"] = ("time", converged, {"long_name": "Newton-Raphson converged"})
-    data["iterations"] = ("time", iterations)
+    data["converged"] = ("time", sol.converged, {"long_name": "Newton-Raphson converged"})
+    for name, (unit, description) in _HOUR_VARS.items():
+        data[name] = ("time", sol.hour[name], {"units": unit, "long_name": description})
     data["load_mw"] = (
         "time",
         inj.load_p.sum(axis=1),
@@ -345,11 +236,27 @@ def to_dataset(
     attrs = {
         "network": network.name,
         "gridmodel_version": gridmodel.__version__,
-        "solver": "lightsim2grid ScenarioSweepCPP, Newton-Raphson (KLU), warm start from the previous chunk",
+        "solver": "gridmodel Newton-Raphson (one Jacobian pattern for all hours, KLU, chord "
+        "steps while contracting), warm start from the previous solved hour, robustness ladder",
         "tolerance_mva": options.tolerance_mva,
         "max_iter": options.max_iter,
+        "enforce_q_lims": int(options.enforce_q_lims),
         "loss_factor": case.loss_factor,
         "dispatch_rule": case.dispatch_rule,
         "p_inj_note": "hours that did not converge hold specified injections in p_inj_mw and NaN elsewhere",
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def measured_loss_factor(network) -> float | None:
+    """Losses / demand of the case's own base power flow (Newton-Raphson, single slack); None
+    when the base case does not converge."""
+    from gridmodel.powerflow.newton import solve_base_case
+
+    model = NewtonModel.from_net(network, network.net)
+    v = solve_base_case(model, SolverOptions(threads=1))
+    if v is None:
+        return None
+    losses = (v * np.conj(model.ybus @ v)).real.sum() * model.base_mva
+    load = model.load_p_base @ model.inj_load.sum(axis=0).A1
+    return float(losses / load)

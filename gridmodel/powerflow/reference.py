@@ -9,8 +9,9 @@ import copy
 
 import numpy as np
 
-from gridmodel.powerflow.batch import GridIndex, SolverOptions, loading_percent
-from gridmodel.powerflow.case import Injections, StudyCase
+from gridmodel.powerflow.batch import SolverOptions, loading_percent
+from gridmodel.powerflow.injections import Injections, StudyCase
+from gridmodel.powerflow.newton import branch_from_is_side1
 
 
 def hour_net(case: StudyCase, inj: Injections, row: int):
@@ -29,7 +30,8 @@ def solve_hour_pandapower(
 ):
     """Solve study row ``row`` with ``pandapower.runpp``; return (net, results dict).
 
-    Results use the batched solver's names and orientation: ``vm_pu``/``va_degree`` per bus (net
+    ``options.enforce_q_lims`` is passed on (pandapower's numba Jacobian is switched off then:
+    with distributed slack and reactive limits it corrupts memory in pandapower 3.5). Results use the batched solver's names and orientation: ``vm_pu``/``va_degree`` per bus (net
     order), ``p_from_mw`` ... per case branch, ``loading_percent`` on RATE_A in MVA.
     """
     import pandapower as pp
@@ -43,7 +45,8 @@ def solve_hour_pandapower(
         calculate_voltage_angles=True,
         max_iteration=options.max_iter,
         tolerance_mva=options.tolerance_mva,
-        numba=True,
+        enforce_q_lims=options.enforce_q_lims,
+        numba=not options.enforce_q_lims,
         lightsim2grid=False,
     )
     branches = case.network.branches
@@ -62,7 +65,7 @@ def solve_hour_pandapower(
     q2 = np.where(
         is_line, line.q_to_mvar.reindex(idx).to_numpy(), trafo.q_lv_mvar.reindex(idx).to_numpy()
     )
-    side1 = GridIndex.from_case(case).from_is_side1
+    side1 = branch_from_is_side1(case.network, case.net)
     res = {
         "vm_pu": net.res_bus.vm_pu.to_numpy(),
         "va_degree": net.res_bus.va_degree.to_numpy(),

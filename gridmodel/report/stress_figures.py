@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -70,15 +69,13 @@ def loading_duration(ds: xr.Dataset, n: int, limit: float, folder: Path):
     return save(fig, folder, "loading_duration")
 
 
-def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
-    """Branches coloured by loading at one hour; buses placed by a spring layout of the topology
-    (the ACTIVSg cases ship no coordinates), campus buses marked."""
-    graph = nx.Graph()
-    graph.add_nodes_from(ds.bus.to_numpy().tolist())
-    graph.add_edges_from(
-        zip(ds.from_bus.to_numpy().tolist(), ds.to_bus.to_numpy().tolist(), strict=True)
-    )
-    pos = nx.spring_layout(graph, seed=0, iterations=60)
+def network_map(
+    ds: xr.Dataset, hour_row: int, positions: np.ndarray, geographic: bool, folder: Path
+):
+    """Branches coloured by loading at one hour, campus buses marked; buses at ``positions``
+    (rows of ``ds.bus``: the case's coordinates when ``geographic``, else a force-directed
+    layout of the topology, see :mod:`gridmodel.networks.layout`)."""
+    pos = dict(zip(ds.bus.to_numpy().tolist(), map(tuple, positions), strict=True))
     loading = ds.loading_percent.isel(time=hour_row).to_numpy()
     fig, ax = figure((7.2, 6.0))
     order = np.argsort(np.nan_to_num(loading))
@@ -108,7 +105,8 @@ def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
     bar = fig.colorbar(lc, ax=ax, shrink=0.7)
     bar.set_label("Branch loading (% of RATE_A)")
     when = pd.Timestamp(ds.time.values[hour_row])
-    ax.set_title(f"Branch loading at {when:%Y-%m-%d %H:%M} (schematic layout)")
+    layout = "case coordinates" if geographic else "schematic layout"
+    ax.set_title(f"Branch loading at {when:%Y-%m-%d %H:%M} ({layout})")
     return save(fig, folder, "network_loading_map")
 
 
@@ -196,7 +194,10 @@ def draw(tree: xr.DataTree, folder: Path) -> list[Path]:
     ds = tree["timeseries"].to_dataset()
     n = min(int(tree.attrs.get("worst_branches", 8)), 8)
     written = loading_duration(ds, n, float(tree.attrs["loading_limit_percent"]), folder)
-    written += network_map(ds, int(np.nanargmax(ds.load_mw.to_numpy())), folder)
+    positions = np.column_stack([ds.bus_x.to_numpy(), ds.bus_y.to_numpy()])
+    geographic = ds.attrs.get("bus_layout") == "case coordinates"
+    peak = int(np.nanargmax(ds.load_mw.to_numpy()))
+    written += network_map(ds, peak, positions, geographic, folder)
     buses = ds.campus_bus.to_numpy()
     area = str(ds.area.sel(bus=buses[0]).values) if len(buses) else str(ds.area.values[0])
     baseline = without_campus(ds) if "vm_pu_without_campus" in ds else None

@@ -1,7 +1,10 @@
-"""N-1 branch screening: every hour x outage pair solved in one lightsim2grid sweep.
+"""N-1 branch screening: every outage of every screened hour, warm-started from that hour's
+solved state, on the time series' own Newton-Raphson (same Jacobian pattern, reactive limits
+as the study's).
 
-A contingency that splits the grid is solved on its largest island (lightsim2grid's
-``handle_disconnected_grid``); buses of the lost island read 0 pu and are not checked.
+A contingency that splits the grid is solved on the island of the reference bus; buses of the
+lost island read 0 pu and are not checked. An hour whose own (N-0) power flow does not
+converge is reported as such and its outages are not screened.
 """
 
 from __future__ import annotations
@@ -10,28 +13,24 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lightsim2grid.lightsim2grid_cpp import ContingencyAnalysisCPP
 
-from gridmodel.powerflow.batch import (
-    GridIndex,
-    SolverOptions,
-    base_voltage,
-    build_lsgrid,
-    loading_percent,
-)
-from gridmodel.powerflow.case import Injections, StudyCase
-from gridmodel.powerflow.reference import hour_net
+from gridmodel.powerflow.batch import SolverOptions, solve
+from gridmodel.powerflow.injections import Injections, StudyCase
+from gridmodel.powerflow.newton import NewtonModel, base_voltage, run_outages
 
 
 @dataclass(frozen=True)
 class ContingencyResult:
-    """Post-contingency state per (hour row, contingency): branch loading (%) and bus voltage (pu)."""
+    """Post-contingency state per (hour row, contingency): branch loading (%) and bus voltage
+    (pu); ``base_converged`` per hour row (False: the hour's N-0 state has no solution and its
+    outages were not screened)."""
 
     rows: np.ndarray
     outages: list[list[int]]
     loading_percent: np.ndarray  # (hour, contingency, branch)
     vm_pu: np.ndarray  # (hour, contingency, bus)
     converged: np.ndarray  # (hour, contingency)
+    base_converged: np.ndarray  # (hour,)
 
 
 def outage_set(case: StudyCase, which: str) -> list[list[int]]:
@@ -51,40 +50,28 @@ def run_contingencies(
     rows: np.ndarray,
     outages: list[list[int]],
     options: SolverOptions = SolverOptions(),
+    model: NewtonModel | None = None,
 ) -> ContingencyResult:
-    """Solve every entry of ``outages`` at each study row in ``rows``.
-
-    Each hour's state is set in a pandapower copy (uncommitted units out of service), converted
-    to lightsim2grid, and its contingencies solved with ``ContingencyAnalysisCPP`` starting from
-    that hour's own N-0 solution.
-    """
-    index = GridIndex.from_case(case)
+    """Solve every entry of ``outages`` at each study row in ``rows``, each from that row's
+    own N-0 solution (solved here with the same options)."""
+    model = model or NewtonModel.from_case(case)
+    rows = np.asarray(rows)
     n_br, n_bus, n_c = len(case.network.branches), len(case.net.bus), len(outages)
     rate = case.network.branches.rate_a_mva.to_numpy()
-    ls_outages = [[int(index.branch_pos[b]) for b in out] for out in outages]
+    sub = inj.take(rows)
+    base = solve(case, sub, options, ("vm_pu",), model=model, keep_voltage=True)
+    v_base = base_voltage(model, options)
+    cols = model.bus_of_net
     loading = np.full((len(rows), n_c, n_br), np.nan, np.float32)
     vm = np.zeros((len(rows), n_c, n_bus), np.float32)
     converged = np.zeros((len(rows), n_c), bool)
-    for i, row in enumerate(rows):
-        net = hour_net(case, inj, int(row))
-        lsgrid = build_lsgrid(net)
-        v_n = base_voltage(lsgrid, net, options)
-        analysis = ContingencyAnalysisCPP(lsgrid)
-        analysis.nb_thread = options.n_threads()
-        analysis.handle_disconnected_grid = True
-        for out in ls_outages:
-            analysis.add_nk(out)
-        analysis.compute(v_n, options.max_iter, options.tolerance_mva / net.sn_mva)
-        # the analysis keeps its own order (and drops duplicates): map its rows back to ours
-        order = {tuple(sorted(c)): k for k, c in enumerate(analysis.my_defaults())}
-        pick = np.array([order[tuple(sorted(out))] for out in ls_outages])
-        ok = np.asarray(analysis.converged_mask(), bool)[pick]
-        flows = analysis.compute_branch_results()[np.ix_(pick, index.branch_pos)]
-        pct = loading_percent(flows[..., 0], flows[..., 1], flows[..., 2], flows[..., 3], rate)
-        loading[i] = np.where(ok[:, None], pct, np.nan)
-        vm[i] = np.where(ok[:, None], np.abs(analysis.get_voltages()[pick]), 0.0)
-        converged[i] = ok
-    return ContingencyResult(np.asarray(rows), outages, loading, vm, converged)
+    for i in np.flatnonzero(base.converged):
+        vm_i, loading[i], hour = run_outages(
+            model, sub.take([i]), base.v[i], outages, rate, options, v_base
+        )
+        vm[i] = np.where(cols >= 0, vm_i[:, np.maximum(cols, 0)], 0.0)
+        converged[i] = hour[:, 4].astype(bool)
+    return ContingencyResult(rows, outages, loading, vm, converged, base.converged)
 
 
 def contingency_table(
@@ -95,7 +82,8 @@ def contingency_table(
     pre_vm: np.ndarray,
     limits,
 ) -> pd.DataFrame:
-    """One line per (hour, outage) that causes a violation or does not converge, worst first.
+    """One line per (hour, outage) that causes a violation or does not converge, worst first;
+    one line (outage ``base case``) per hour whose own power flow did not converge.
 
     A post-contingency violation is charged to the outage when it is new against the same hour's
     pre-contingency state (``pre_loading``/``pre_vm``, rows x element), under the worsening rule
@@ -107,8 +95,11 @@ def contingency_table(
         np.nan_to_num(res.loading_percent), np.nan_to_num(pre_loading)[:, None, :]
     )
     volt = limits.new_voltage(np.nan_to_num(res.vm_pu), np.nan_to_num(pre_vm, nan=1.0)[:, None, :])
-    flagged = ~res.converged | over.any(-1) | volt.any(-1)
-    lines = []
+    flagged = (~res.converged | over.any(-1) | volt.any(-1)) & res.base_converged[:, None]
+    lines = [
+        {"hour": int(hours[i]), "outage": "base case", "converged": False}
+        for i in np.flatnonzero(~res.base_converged)
+    ]
     for i, k in zip(*np.nonzero(flagged), strict=True):
         line = {
             "hour": int(hours[i]),
@@ -136,7 +127,7 @@ def contingency_table(
             }
         lines.append(line)
     frame = pd.DataFrame(lines)
-    if frame.empty:
+    if "worst_loading_percent" not in frame:
         return frame
     return frame.sort_values(
         "worst_loading_percent", ascending=False, na_position="first", ignore_index=True

@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from gridmodel.powerflow.case import SHORTFALL_TOL_MW, Injections, StudyCase
+from gridmodel.powerflow.case import SHORTFALL_TOL_MW
 from gridmodel.powerflow.dispatch import hourly_limits
+from gridmodel.powerflow.injections import Injections, StudyCase
 
 
 def dispatch_margins(case: StudyCase, inj: Injections) -> xr.Dataset:

@@ -19,15 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridmodel.powerflow.batch import (
-    GridIndex,
-    SolverOptions,
-    base_voltage,
-    build_lsgrid,
-    loading_percent,
-    solve_chunk,
-)
-from gridmodel.powerflow.case import Injections, StudyCase, with_campus_mw
+from gridmodel.powerflow.batch import SolverOptions, solve
+from gridmodel.powerflow.case import with_campus_mw
+from gridmodel.powerflow.injections import Injections, StudyCase
+from gridmodel.powerflow.newton import NewtonModel
 from gridmodel.stress.contingency import ContingencyResult, run_contingencies
 
 
@@ -100,24 +95,31 @@ def n0_violation_check(
     options: SolverOptions,
     top_mw: float,
 ):
-    """A function MW (<= top_mw) -> True if the campus at MW causes a new N-0 violation in ``rows``."""
-    index = GridIndex.from_case(case)
-    lsgrid = build_lsgrid(case.net)
-    v0 = base_voltage(lsgrid, case.net, options)
+    """A function MW (<= top_mw) -> True if the campus at MW causes a new N-0 violation in ``rows``.
+
+    Each evaluation starts every hour from its solution at the previously evaluated size.
+    """
+    model = NewtonModel.from_case(case)
     sized = _sized(case, inj.take(rows), campus, top_mw)
+    last: dict[str, np.ndarray] = {}
 
-    def solve(mw):
-        out = solve_chunk(case, index, lsgrid, v0, sized(mw), options)
-        rate = case.network.branches.rate_a_mva.to_numpy()
-        pct = loading_percent(
-            out["p_from_mw"], out["q_from_mvar"], out["p_to_mw"], out["q_to_mvar"], rate
+    def solve_at(mw):
+        sol = solve(
+            case,
+            sized(mw),
+            options,
+            ("vm_pu", "loading_percent"),
+            model=model,
+            keep_voltage=True,
+            v_start=last.get("v"),
         )
-        return pct, out["vm_pu"], out["converged"]
+        last["v"] = sol.v
+        return sol.store["loading_percent"], sol.store["vm_pu"], sol.converged
 
-    base = solve(0.0)
+    base = solve_at(0.0)
 
     def violates(mw: float) -> bool:
-        return new_violations(*solve(mw), *base, limits) > 0
+        return new_violations(*solve_at(mw), *base, limits) > 0
 
     return violates
 
@@ -137,11 +139,12 @@ def n1_violation_check(
     Contingencies are screened once at ``top_mw``: those with no new violation there are dropped,
     since a smaller campus stresses the grid less; the rest are re-solved at every size.
     """
+    model = NewtonModel.from_case(case)
     sub = inj.take(rows)
     sized = _sized(case, sub, campus, top_mw)
 
     def state(mw, outs) -> ContingencyResult:
-        return run_contingencies(case, sized(mw), np.arange(len(rows)), outs, options)
+        return run_contingencies(case, sized(mw), np.arange(len(rows)), outs, options, model)
 
     def per_contingency(res: ContingencyResult, base: ContingencyResult) -> np.ndarray:
         over = limits.new_overload(res.loading_percent, base.loading_percent).any(-1)
@@ -159,6 +162,7 @@ def n1_violation_check(
         base_all.loading_percent[:, keep],
         base_all.vm_pu[:, keep],
         base_all.converged[:, keep],
+        base_all.base_converged,
     )
 
     def violates(mw: float) -> bool:

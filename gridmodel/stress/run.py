@@ -9,6 +9,7 @@ import xarray as xr
 from gridmodel.inputs import StudyInputs, build_inputs
 from gridmodel.io import dataset_table, table_dataset
 from gridmodel.networks import Network
+from gridmodel.networks.layout import geographic_positions, network_positions
 from gridmodel.powerflow.batch import SolverOptions, solve_timeseries
 from gridmodel.powerflow.case import (
     Injections,
@@ -160,6 +161,16 @@ def _generator_setpoints(case: StudyCase, inj: Injections, ds: xr.Dataset) -> xr
     )  # fmt: skip
 
 
+def with_layout(ds: xr.Dataset, network: Network) -> xr.Dataset:
+    """``ds`` with each bus's position for maps (``bus_x``, ``bus_y``): the case's coordinates
+    where it has them, else a layout of its topology (computed once, cached with the network)."""
+    xy = network_positions(network)
+    out = ds.assign_coords(bus_x=("bus", xy[:, 0]), bus_y=("bus", xy[:, 1]))
+    geographic = geographic_positions(network.net) is not None
+    out.attrs["bus_layout"] = "case coordinates" if geographic else "schematic layout"
+    return out
+
+
 def without_campus(ts: xr.Dataset) -> xr.Dataset:
     """The no-campus twin of a stress time series as a Dataset of its own (the campus run itself
     when the study has no campus)."""
@@ -211,7 +222,12 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
     scenario = study.scenario
     spec = scenario.study
     case, inj = stress_case(study)
-    options = SolverOptions(max_iter=spec.max_iter, tolerance_mva=spec.tolerance_mva, threads=threads)  # fmt: skip
+    options = SolverOptions(
+        max_iter=spec.max_iter,
+        tolerance_mva=spec.tolerance_mva,
+        threads=threads,
+        enforce_q_lims=spec.enforce_q_lims,
+    )
     n = len(inj.hour)
 
     hc = spec.hosting_capacity
@@ -222,6 +238,7 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
     progress("AC power flow", 0, n)
     ds = solve_timeseries(case, inj, options, progress=lambda k: progress("AC power flow", k, n))
     ds = with_feasibility(ds, case, inj).merge(_generator_setpoints(case, inj, ds))
+    ds = with_layout(ds, study.network)
     if case.campus_names:
         progress("Without campuses", 0, n)
         twin_inj = without_campuses(case, inj)
