@@ -240,14 +240,18 @@ def read_stage(root: Path, stage: str) -> xr.DataTree:
 
 def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
     """(input hash, package version) of the stored result of ``stage``, or None."""
+    import h5py
+
     path = Path(root) / stage / STAGE_FILES[stage]
     if not path.is_file():
         return None
-    try:
-        with xr.open_datatree(path, engine="h5netcdf") as tree:
-            return str(tree.attrs.get("input_hash")), str(tree.attrs.get("gridmodel_version"))
+    try:  # the root attributes alone (opening the whole tree reads every group's metadata)
+        with h5py.File(path, "r") as fh:
+            found = [fh.attrs.get(k) for k in ("input_hash", "gridmodel_version")]
     except (OSError, ValueError):
         return None
+    key, version = (v.decode() if isinstance(v, bytes) else str(v) for v in found)
+    return key, version
 
 
 def stored_stages(root: Path) -> list[str]:

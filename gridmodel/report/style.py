@@ -12,7 +12,7 @@ import contextvars
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib as mpl
+import matplotlib.style as mplstyle
 from matplotlib.figure import Figure
 
 from gridmodel.io import write_atomic
@@ -41,17 +41,17 @@ def figure_metadata(description: str):
 
 def figure(size: tuple[float, float] = TWO_COLUMN_IN, **kwargs):
     """A new figure and axes in the house style (``kwargs`` go to ``Figure.subplots``)."""
-    with mpl.style.context(STYLE):
+    with mplstyle.context(STYLE):
         fig = Figure(figsize=size)
         return fig, fig.subplots(**kwargs)
 
 
-def save(fig, folder: Path, stem: str) -> list[Path]:
-    """Write ``stem`` as PNG, SVG and PDF atomically into ``folder``."""
+def save(fig, folder: Path, stem: str, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write ``stem`` as PNG, SVG and PDF (``formats``) atomically into ``folder``."""
     paths = []
     description = _description.get()
-    with mpl.style.context(STYLE):
-        for ext in FORMATS:
+    with mplstyle.context(STYLE):
+        for ext in formats:
             path = Path(folder) / f"{stem}.{ext}"
             meta = {"Subject" if ext == "pdf" else "Description": description}
             write_atomic(path, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, metadata=meta))  # fmt: skip
