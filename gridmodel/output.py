@@ -158,7 +158,7 @@ def draw_figures(stage: str, tree: xr.DataTree, folder: Path) -> list[Path]:
         optimize_figures,
         stress_figures,
     )
-    from gridmodel.report.style import figure_metadata
+    from gridmodel.report.style import figure_metadata, house_style
 
     draw = {
         "profile": load_figures.draw,
@@ -168,7 +168,7 @@ def draw_figures(stage: str, tree: xr.DataTree, folder: Path) -> list[Path]:
         "bills": bill_figures.draw,
         "headroom": headroom_figures.draw,
     }[stage]
-    with figure_metadata(provenance_line(tree.attrs)):
+    with figure_metadata(provenance_line(tree.attrs)), house_style():
         return draw(tree, Path(folder))
 
 

@@ -101,13 +101,15 @@ class Brief:
 
 
 def question_of(text: str) -> str:
-    """The scenario file's opening comment block (the question it answers), as one paragraph."""
+    """The first paragraph of the scenario file's opening comment (the question it answers)."""
     lines = []
     for line in text.splitlines():
-        if not line.startswith("#"):
+        words = line.lstrip("#").strip()
+        if not line.startswith("#") or (not words and lines):
             break
-        lines.append(line.lstrip("#").strip())
-    return " ".join(x for x in lines if x)
+        if words:
+            lines.append(words)
+    return " ".join(lines)
 
 
 def data_uri(path: Path) -> str:
@@ -145,8 +147,12 @@ def fmt(value) -> str:
 
 
 def _table(title: str, frame: pd.DataFrame) -> BriefTable:
-    return BriefTable(0, title, [str(c) for c in frame.columns],
-                      [[fmt(v) for v in row] for row in frame.itertuples(index=False)])  # fmt: skip
+    return BriefTable(
+        0,
+        title,
+        [str(c) for c in frame.columns],
+        [[fmt(v) for v in row] for row in frame.itertuples(index=False)],
+    )
 
 
 def key_tables(stage: str, tree: xr.DataTree) -> list[BriefTable]:
@@ -154,9 +160,14 @@ def key_tables(stage: str, tree: xr.DataTree) -> list[BriefTable]:
     if stage == "bills":
         from gridmodel.rates.run import headline_table
 
-        frame = headline_table(tree).rename(columns={
-            "case": "case", "usd_per_month": "bill ($/month)",
-            "change_usd_per_month": "change ($/month)", "npv_change_usd": "present value of change ($)"})  # fmt: skip
+        frame = headline_table(tree).rename(
+            columns={
+                "case": "case",
+                "usd_per_month": "bill ($/month)",
+                "change_usd_per_month": "change ($/month)",
+                "npv_change_usd": "present value of change ($)",
+            }
+        )
         year = int(frame.year.iloc[0])
         return [_table(f"Typical household bill in {year}, by case", frame.drop(columns="year"))]
     tables = output.tables(stage, tree)
@@ -165,14 +176,30 @@ def key_tables(stage: str, tree: xr.DataTree) -> list[BriefTable]:
         over = tables["overloads"]
         if len(over):
             top = over.sort_values("worst_loading_percent", ascending=False).head(10)
-            cols = ["from_bus", "to_bus", "element", "rate_a_mva", "hours_over", "worst_loading_percent", "worst_hour"]  # fmt: skip
-            out.append(_table("Most loaded branches (up to 10; all in stress/overloads.csv)", top[[c for c in cols if c in top]]))  # fmt: skip
+            cols = [
+                "from_bus",
+                "to_bus",
+                "element",
+                "rate_a_mva",
+                "hours_over",
+                "worst_loading_percent",
+                "worst_hour",
+            ]
+            out.append(
+                _table(
+                    "Most loaded branches (up to 10; all in stress/overloads.csv)",
+                    top[[c for c in cols if c in top]],
+                )
+            )
         return out
     if stage == "events":
         return [_table("Grid events: summary", tables["events_summary"])]
     if stage == "optimize":
         costs = tables["costs"]
-        pivot = costs.pivot_table(index="component", columns="result", values="usd_per_yr", sort=False) / 1e6  # fmt: skip
+        pivot = (
+            costs.pivot_table(index="component", columns="result", values="usd_per_yr", sort=False)
+            / 1e6
+        )
         pivot = pivot.loc[(pivot.abs() > 0.005).any(axis=1)].reset_index()
         return [_table("Annual cost by component (million $ a year)", pivot)]
     if stage == "profile":
@@ -223,7 +250,7 @@ def build_brief(
     problems: list[Finding] = [
         Finding(
             stage, "failed", f"Stage {TITLES.get(stage, stage)} has no result: {why}", {}, "problem"
-        )  # fmt: skip
+        )
         for stage, why in failures.items()
     ]
     findings: dict[str, list[Finding]] = {}
@@ -236,30 +263,55 @@ def build_brief(
         if any(s in results for s in ("stress", "optimize", "bills", "profile")):
             chain_figure(results, scratch)
             text = chain_text(results)
-            chain = BriefFigure(number, "chain", CHAIN_STEM, text.caption, text.alt,
-                                data_uri(scratch / f"{CHAIN_STEM}.svg"))  # fmt: skip
+            chain = BriefFigure(
+                number,
+                "chain",
+                CHAIN_STEM,
+                text.caption,
+                text.alt,
+                data_uri(scratch / f"{CHAIN_STEM}.svg"),
+            )
             number += 1
         for stage in plan:
-            status = ("failed" if stage in failures else "reused" if stage in reused
-                      else "ran" if stage in results else "not run")  # fmt: skip
-            section = StageSection(stage, TITLES.get(stage, stage), METHODS.get(stage, ""),
-                                   DOCS.get(stage, ""), _docs_href(DOCS.get(stage, "")), status)  # fmt: skip
+            status = (
+                "failed"
+                if stage in failures
+                else "reused"
+                if stage in reused
+                else "ran"
+                if stage in results
+                else "not run"
+            )
+            section = StageSection(
+                stage,
+                TITLES.get(stage, stage),
+                METHODS.get(stage, ""),
+                DOCS.get(stage, ""),
+                _docs_href(DOCS.get(stage, "")),
+                status,
+            )
             sections.append(section)
             tree = results.get(stage)
             if tree is None:
                 section.unavailable.append(failures.get(stage, "no result"))
                 continue
-            section.provenance = {k: str(tree.attrs.get(k, "")) for k in ("input_hash", "created", "scenario_hash")}  # fmt: skip
+            section.provenance = {
+                k: str(tree.attrs.get(k, "")) for k in ("input_hash", "created", "scenario_hash")
+            }
             try:
                 section.findings = FINDINGS[stage](results)
             except MISSING as err:
-                section.unavailable.append(f"key findings: not available in this result ({type(err).__name__}: {err})")  # fmt: skip
+                section.unavailable.append(
+                    f"key findings: not available in this result ({type(err).__name__}: {err})"
+                )
             findings[stage] = section.findings
             try:
                 tables = key_tables(stage, tree)
             except MISSING as err:
                 tables = []
-                section.unavailable.append(f"tables: not available in this result ({type(err).__name__}: {err})")  # fmt: skip
+                section.unavailable.append(
+                    f"tables: not available in this result ({type(err).__name__}: {err})"
+                )
             for t in tables:
                 table_number += 1
                 t.number = table_number
@@ -268,9 +320,13 @@ def build_brief(
                 try:
                     text = stage_figure_text(stage, path.stem, tree)
                 except MISSING as err:
-                    section.unavailable.append(f"caption of {path.stem}: {type(err).__name__}: {err}")  # fmt: skip
+                    section.unavailable.append(
+                        f"caption of {path.stem}: {type(err).__name__}: {err}"
+                    )
                     continue
-                section.figures.append(BriefFigure(number, stage, path.stem, text.caption, text.alt, data_uri(path)))  # fmt: skip
+                section.figures.append(
+                    BriefFigure(number, stage, path.stem, text.caption, text.alt, data_uri(path))
+                )
                 number += 1
     ordered = [f for stage in FINDING_ORDER for f in findings.get(stage, [])]
     problems += [f for f in ordered if f.level == "problem"]

@@ -17,8 +17,9 @@ import pandas as pd
 import xarray as xr
 from matplotlib.patches import FancyArrowPatch
 
+from gridmodel.brief.findings import overload_counts
 from gridmodel.report.bill_figures import CASE_LABELS
-from gridmodel.report.style import PALETTE, TWO_COLUMN_IN, figure, save
+from gridmodel.report.style import PALETTE, TWO_COLUMN_IN, figure, house_style, save
 
 CHAIN_STEM = "chain"
 
@@ -36,8 +37,16 @@ class FigureText:
 
 
 def _not_studied(ax, what: str) -> None:
-    ax.text(0.5, 0.5, f"{what}\nnot studied\nin this scenario", ha="center", va="center",
-            transform=ax.transAxes, fontsize=7, color="0.4")  # fmt: skip
+    ax.text(
+        0.5,
+        0.5,
+        f"{what}\nnot studied\nin this scenario",
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="0.4",
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(" ")
@@ -52,39 +61,62 @@ def _dates(ax) -> None:
 
 
 def _campus_panel(ax, results: dict) -> None:
+    """Hourly campus load from the first result that holds it; the bills' forecast and
+    realised MW by year when only the bills ran."""
+    series = None
     if "stress" in results and results["stress"]["timeseries"].sizes.get("campus", 0):
         ts = results["stress"]["timeseries"]
-        ax.plot(ts.time.values, ts.campus_p_mw.sum("campus").values, color=PALETTE[0], lw=0.5)
-        _dates(ax)
+        series = ts.time.values, ts.campus_p_mw.sum("campus").values
     elif "profile" in results:
         hourly = results["profile"]["hourly"]
-        ax.plot(hourly.time.values, hourly.p_mw.sum("campus").values, color=PALETTE[0], lw=0.5)
+        series = hourly.time.values, hourly.p_mw.sum("campus").values
+    elif "optimize" in results and "campus" in results["optimize"]:
+        ds = results["optimize"]["campus"]
+        series = ds.time.values, ds.load_mw.values
+    if series is not None:
+        ax.plot(*series, color=PALETTE[0], lw=0.5)
         _dates(ax)
+    elif "bills" in results:
+        cases = results["bills"]["cases"].sel(case="scenario")
+        ax.step(
+            cases.year,
+            cases.large_load_forecast_mw,
+            where="post",
+            color=PALETTE[0],
+            label="forecast",
+        )
+        ax.step(
+            cases.year,
+            cases.large_load_realised_mw,
+            where="post",
+            color=PALETTE[3],
+            ls="--",
+            label="arrives",
+        )
+        ax.set_xlabel("Year")
+        ax.legend(frameon=False, fontsize=6)
     else:
         return _not_studied(ax, "Campus load")
     ax.set_ylabel("Campus load (MW)")
     ax.set_ylim(bottom=0)
 
 
-def overloaded_branches(tree: xr.DataTree) -> dict[str, int]:
-    """Branches above the study's loading limit in at least one hour: with the campuses,
-    without them, and only with them."""
-    ts = tree["timeseries"]
-    limit = float(tree.attrs["loading_limit_percent"])
-    over = (ts.loading_percent > limit).any("time").to_numpy()
-    out = {"with\ncampus": int(over.sum())}
-    if "loading_percent_without_campus" in ts:
-        without = (ts.loading_percent_without_campus > limit).any("time").to_numpy()
-        out["without\ncampus"] = int(without.sum())
-        out["only with\ncampus"] = int((over & ~without).sum())
-    return out
-
-
 def _stress_panel(ax, results: dict) -> None:
     if "stress" not in results:
         return _not_studied(ax, "Grid stress")
-    counts = overloaded_branches(results["stress"])
-    ax.bar(range(len(counts)), list(counts.values()), width=0.6, color=[PALETTE[3], PALETTE[7], PALETTE[1]][: len(counts)])  # fmt: skip
+    found = overload_counts(results["stress"])
+    labels = {
+        "with": "with\ncampus",
+        "without": "without\ncampus",
+        "only_with": "only with\ncampus",
+    }
+    counts = {labels[k]: v for k, v in found.items()}
+    ax.bar(
+        range(len(counts)),
+        list(counts.values()),
+        width=0.6,
+        color=[PALETTE[3], PALETTE[7], PALETTE[1]][: len(counts)],
+    )
     ax.set_xticks(range(len(counts)), list(counts))
     ax.set_xlabel("Study")
     ax.set_ylabel("Branches over rating (count)")
@@ -119,15 +151,28 @@ def _built_panel(ax, results: dict) -> None:
         studied = "optimize" in results or "bills" in results
         return _not_studied(ax, "New capacity") if not studied else _nothing_built(ax)
     names = [name.replace(" ", "\n", 1) for name in built]
-    ax.bar(range(len(names)), list(built.values()), width=0.6, color=[PALETTE[(2 + k) % 7] for k in range(len(names))])  # fmt: skip
+    ax.bar(
+        range(len(names)),
+        list(built.values()),
+        width=0.6,
+        color=[PALETTE[(2 + k) % 7] for k in range(len(names))],
+    )
     ax.set_xticks(range(len(names)), names)
     ax.set_xlabel("Built for the campus")
     ax.set_ylabel("Capacity (MW)")
 
 
 def _nothing_built(ax) -> None:
-    ax.text(0.5, 0.5, "nothing built\nfor the campus", ha="center", va="center",
-            transform=ax.transAxes, fontsize=7, color="0.4")  # fmt: skip
+    ax.text(
+        0.5,
+        0.5,
+        "nothing built\nfor the campus",
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="0.4",
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("Built for the campus")
@@ -144,8 +189,11 @@ def _bills_panel(ax, results: dict) -> None:
     shown = [
         c for c in ("as_forecast", "no_show_protected", "no_show_unprotected") if c in bill.case
     ]
-    labels = {"as_forecast": "arrives", "no_show_protected": "never arrives,\nprotected",
-              "no_show_unprotected": "never arrives,\nstandard tariff"}  # fmt: skip
+    labels = {
+        "as_forecast": "arrives",
+        "no_show_protected": "never arrives,\nprotected",
+        "no_show_unprotected": "never arrives,\nstandard tariff",
+    }
     change = [float(bill.sel(case=c)) - base for c in shown]
     ax.bar(
         range(len(shown)),
@@ -167,9 +215,18 @@ def _bills_panel(ax, results: dict) -> None:
 def chain_figure(results: dict[str, xr.DataTree], folder: Path) -> list[Path]:
     """Four panels read as a chain: campus load → grid stress (top row), what gets built → who
     pays (bottom row); SVG only (it lives inside the brief and its PDF)."""
+    with house_style():
+        return _draw_chain(results, folder)
+
+
+def _draw_chain(results: dict[str, xr.DataTree], folder: Path) -> list[Path]:
     fig, axes = figure((TWO_COLUMN_IN[0], 4.6), nrows=2, ncols=2)
-    panels = (("1  Campus load", _campus_panel), ("2  Grid stress", _stress_panel),
-              ("3  What gets built", _built_panel), ("4  Who pays", _bills_panel))  # fmt: skip
+    panels = (
+        ("1  Campus load", _campus_panel),
+        ("2  Grid stress", _stress_panel),
+        ("3  What gets built", _built_panel),
+        ("4  Who pays", _bills_panel),
+    )
     for ax, (title, draw) in zip(axes.flat, panels, strict=True):
         draw(ax, results)
         ax.set_title(title, fontweight="bold")
@@ -190,14 +247,22 @@ def chain_figure(results: dict[str, xr.DataTree], folder: Path) -> list[Path]:
                 mutation_scale=10,
                 color="0.35",
                 lw=1.0,
-            )  # fmt: skip
+            )
         )
     return save(fig, folder, CHAIN_STEM, formats=("svg",))
 
 
 def chain_text(results: dict[str, xr.DataTree]) -> FigureText:
-    studied = [name for name, stage in (("campus load", "stress"), ("grid stress", "stress"),
-               ("new capacity", "optimize"), ("household bills", "bills")) if stage in results]  # fmt: skip
+    studied = [
+        name
+        for name, stage in (
+            ("campus load", "stress"),
+            ("grid stress", "stress"),
+            ("new capacity", "optimize"),
+            ("household bills", "bills"),
+        )
+        if stage in results
+    ]
     built = built_mw(results)
     alt = (
         "Four small charts joined by arrows: the campus's hourly load, the number of "
@@ -256,7 +321,10 @@ def _stress_text(stem: str, tree: xr.DataTree) -> FigureText | None:
         )
     if stem == "hosting_capacity" and "hosting_capacity" in tree:
         h = tree["hosting_capacity"]
-        values = ", ".join(f"{c} {v:,.0f} MW" for c, v in zip(h.criterion.values, h.hosting_capacity_mw.values, strict=True))  # fmt: skip
+        values = ", ".join(
+            f"{c} {v:,.0f} MW"
+            for c, v in zip(h.criterion.values, h.hosting_capacity_mw.values, strict=True)
+        )
         return FigureText(
             "Hosting capacity of the site: the largest campus that adds no new violation (N-0: "
             "intact grid; N-1: also after any single branch outage).",
@@ -358,19 +426,31 @@ def _bills_text(stem: str, tree: xr.DataTree) -> FigureText | None:
 
 def _profile_text(stem: str, tree: xr.DataTree) -> FigureText | None:
     for prefix, make in (
-        ("profile_multiscale_", lambda c: FigureText(
-            f"Load of campus {c} at four zooms, each inside the last: the period (hourly), a "
-            "week (1-min), an hour (1-s) and ten seconds (10-ms).",
-            "Four stacked line charts of campus load in megawatts at decreasing time spans.")),
-        ("profile_timeline_", lambda c: FigureText(
-            f"Interruptions, checkpoints and campaign starts and ends of each training job of "
-            f"campus {c}, with curtailment events shaded.",
-            "Scatter chart of events per training job over days.")),
-        ("profile_spectrum_", lambda c: FigureText(
-            f"Power spectral density of campus {c}'s load with and without mitigation; the "
-            "0.1-20 Hz band is shaded.",
-            "Log-log line chart of spectral density against frequency.")),
-    ):  # fmt: skip
+        (
+            "profile_multiscale_",
+            lambda c: FigureText(
+                f"Load of campus {c} at four zooms, each inside the last: the period (hourly), a "
+                "week (1-min), an hour (1-s) and ten seconds (10-ms).",
+                "Four stacked line charts of campus load in megawatts at decreasing time spans.",
+            ),
+        ),
+        (
+            "profile_timeline_",
+            lambda c: FigureText(
+                f"Interruptions, checkpoints and campaign starts and ends of each training job of "
+                f"campus {c}, with curtailment events shaded.",
+                "Scatter chart of events per training job over days.",
+            ),
+        ),
+        (
+            "profile_spectrum_",
+            lambda c: FigureText(
+                f"Power spectral density of campus {c}'s load with and without mitigation; the "
+                "0.1-20 Hz band is shaded.",
+                "Log-log line chart of spectral density against frequency.",
+            ),
+        ),
+    ):
         if stem.startswith(prefix):
             return make(stem.removeprefix(prefix))
     return None

@@ -25,12 +25,18 @@ TECH_LABELS = {
     "battery": "batteries",
     "solar": "solar",
 }
-METHOD_LABELS = {"energy": "energy", "aed": "average-and-excess", "ncp": "NCP", "direct": "direct"}
+NUMBER_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
+METHOD_LABELS = {"energy": "energy", "average_and_excess": "average-and-excess", "ncp": "NCP"}
 
 
 def scenario_of(tree: xr.DataTree) -> dict:
     """The validated scenario a result was computed from (stored in its attributes)."""
     return yaml.safe_load(tree.attrs.get("scenario_text", "")) or {}
+
+
+def _s(n: int, one: str, many: str) -> str:
+    """The noun that agrees with the count ``n``."""
+    return one if n == 1 else many
 
 
 def _method(name: str) -> str:
@@ -61,15 +67,12 @@ def campus_place(scenario: dict, stress: xr.DataTree | None) -> str:
             names = [str(ts.bus_name.sel(bus=b).values).strip() for b in buses]
         else:
             names = [f"bus {b}" for b in buses]
-        unique = list(dict.fromkeys(names))
-        return " and ".join(unique) if len(unique) <= 3 else f"{len(unique)} buses"
-    places = [c.get("site") or f"bus {c.get('bus')}" for c in campuses]
-    unique = list(dict.fromkeys(places))
-    return " and ".join(unique) if len(unique) <= 3 else f"{len(unique)} buses"
-
-
-def _campus_words(n: int) -> str:
-    return "campus" if n == 1 else f"{n} campuses"
+    else:
+        names = [c.get("site") or f"bus {c.get('bus')}" for c in campuses]
+    unique = list(dict.fromkeys(names))
+    if len(unique) > 3:
+        return f"{len(unique)} buses"
+    return "".join(str(p) for p in _listing(unique))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ def stress_findings(tree: xr.DataTree) -> list[Finding]:
                         "stress.hours_both_converged",
                         int((twin_ok & converged).sum()),
                         f"{src}: converged and converged_without_campus",
-                    ),  # fmt: skip
+                    ),
                     " hours where both converged.",
                     level="warning",
                 )
@@ -144,12 +147,12 @@ def _overload_findings(tree, ts, src, hours) -> list[Finding]:
     parts = [
         "With the campus, ",
         count("stress.branches_overloaded", n, f"{osrc}: rows"),
-        f" branches load above {limit:g} % of their rating in ",
+        f" {_s(n, 'branch loads', 'branches load')} above {limit:g} % of their rating in ",
         count(
             "stress.hours_with_overload",
             int(over.any(axis=1).sum()),
             f"{src}: loading_percent > {limit:g}",
-        ),  # fmt: skip
+        ),
         " of the ",
         count("stress.hours", hours, f"{src}: time"),
         " hours studied (",
@@ -157,7 +160,7 @@ def _overload_findings(tree, ts, src, hours) -> list[Finding]:
             "stress.branch_hours_overloaded",
             int(table.hours_over.sum()) if n else 0,
             f"{osrc}: sum of hours_over",
-        ),  # fmt: skip
+        ),
         " branch-hours in all)",
     ]
     if n:
@@ -165,43 +168,57 @@ def _overload_findings(tree, ts, src, hours) -> list[Finding]:
         worst = table.isel(overload=k)
         parts += [
             f"; the most loaded, {_branch_name(ts, worst.branch.item())}, reaches ",
-            quantity("stress.worst_loading_percent", float(worst.worst_loading_percent), "%",
-                     f"{osrc}: max of worst_loading_percent", 1),
+            quantity(
+                "stress.worst_loading_percent",
+                float(worst.worst_loading_percent),
+                "%",
+                f"{osrc}: max of worst_loading_percent",
+                1,
+            ),
             " of its rating",
-        ]  # fmt: skip
+        ]
     out = [sentence("stress", "overloads", *parts, ".")]
     if "loading_percent_without_campus" in ts:
         without = (ts.loading_percent_without_campus > limit).to_numpy()
-        both = ts.converged.to_numpy().astype(bool)
-        if "converged_without_campus" in ts:
-            both &= ts.converged_without_campus.to_numpy().astype(bool)
-        by_campus = int((over[both].any(axis=0) & ~without[both].any(axis=0)).sum())
+        counts = overload_counts(tree)
         tsrc = f"{src}: loading_percent_without_campus > {limit:g}"
+        both = f"{src}: loading_percent and loading_percent_without_campus, hours both converged"
         out.append(
             sentence(
                 "stress",
                 "overloads_without_campus",
                 "Without the campus, ",
-                count(
-                    "stress.branches_overloaded_without_campus",
-                    int(without.any(axis=0).sum()),
-                    tsrc,
-                ),  # fmt: skip
-                " branches overload in ",
+                count("stress.branches_overloaded_without_campus", counts["without"], tsrc),
+                f" {_s(counts['without'], 'branch overloads', 'branches overload')} in ",
                 count(
                     "stress.hours_with_overload_without_campus",
                     int(without.any(axis=1).sum()),
                     tsrc,
-                ),  # fmt: skip
+                ),
                 " hours: ",
-                count(
-                    "stress.branches_overloaded_only_with_campus",
-                    by_campus,
-                    f"{src}: loading_percent and loading_percent_without_campus, hours where both converged",
-                ),  # fmt: skip
-                " branches overload only because the campus is there.",
+                count("stress.branches_overloaded_only_with_campus", counts["only_with"], both),
+                f" {_s(counts['only_with'], 'branch overloads', 'branches overload')} only because "
+                "the campus is there.",
             )
         )
+    return out
+
+
+def overload_counts(tree: xr.DataTree) -> dict[str, int]:
+    """Branches above the study's loading limit in at least one hour: ``with`` the campuses,
+    ``without`` them, and ``only_with`` them (counted over the hours where both converged, so a
+    twin that failed to converge does not pass for relief)."""
+    ts = tree["timeseries"]
+    limit = float(tree.attrs["loading_limit_percent"])
+    over = (ts.loading_percent > limit).to_numpy()
+    out = {"with": int(over.any(axis=0).sum())}
+    if "loading_percent_without_campus" in ts:
+        without = (ts.loading_percent_without_campus > limit).to_numpy()
+        both = ts.converged.to_numpy().astype(bool)
+        if "converged_without_campus" in ts:
+            both &= ts.converged_without_campus.to_numpy().astype(bool)
+        out["without"] = int(without.any(axis=0).sum())
+        out["only_with"] = int((over[both].any(axis=0) & ~without[both].any(axis=0)).sum())
     return out
 
 
@@ -212,10 +229,9 @@ def _voltage_findings(tree, ts, src) -> list[Finding]:
             "stress",
             "voltages",
             count("stress.buses_outside_limits", n, "stress/voltage_violations.csv: rows"),
-            " buses leave their voltage limits in at least one hour; the lowest voltage is ",
-            quantity(
-                "stress.lowest_vm_pu", float(ts.vm_pu.min()), "pu", f"{src}: min of vm_pu", 3
-            ),  # fmt: skip
+            f" {_s(n, 'bus leaves its', 'buses leave their')} voltage limits in at least one hour; "
+            "the lowest voltage is ",
+            quantity("stress.lowest_vm_pu", float(ts.vm_pu.min()), "pu", f"{src}: min of vm_pu", 3),
             ".",
         )
     ]
@@ -226,20 +242,22 @@ def _contingency_finding(tree) -> Finding:
     csrc = "stress/contingencies.csv"
     done = c.converged.to_numpy().astype(bool)
     hours = sorted({int(h) for h in c.hour.values}) if c.sizes.get("contingency", 0) else []
-    when = ""
+    spec = ((scenario_of(tree).get("study") or {}).get("contingencies") or {}).get("hours")
+    when = "the peak hour" if spec == ["peak"] else "the hours screened"
     if hours:
         ts = tree["timeseries"]
         times = pd.DatetimeIndex(ts.time.values[np.isin(ts.hour.values, hours)])
-        when = " (" + ", ".join(f"{t:%d %B %Y %H:%M}" for t in times) + ")"
+        when += " (" + ", ".join(f"{t:%d %B %Y %H:%M}" for t in times) + ")"
+    hit = int(done.sum())
     return sentence(
         "stress",
         "contingencies",
-        f"Screening every single branch outage (N-1) at the peak hour{when}: ",
-        count("stress.n1_outages_with_violation", int(done.sum()), f"{csrc}: rows with converged"),
-        " outages cause a new overload or voltage violation, and ",
+        f"Screening every single branch outage (N-1) at {when}: ",
+        count("stress.n1_outages_with_violation", hit, f"{csrc}: rows with converged"),
+        f" {_s(hit, 'outage causes', 'outages cause')} a new overload or voltage violation, and ",
         count(
             "stress.n1_outages_not_converged", int((~done).sum()), f"{csrc}: rows without converged"
-        ),  # fmt: skip
+        ),
         " leave a power flow that does not converge.",
     )
 
@@ -254,17 +272,28 @@ def _hosting_finding(tree, ts) -> Finding:
     mw = dict(zip(crit, h.hosting_capacity_mw.to_numpy().astype(float), strict=True))
     parts = ["The site could host "]
     if "N-0" in mw:
-        parts += [quantity("stress.hosting_capacity_n0_mw", mw["N-0"], "MW", f"{hsrc}: N-0"),
-                  f" of campus load with no new violation over {over}"]  # fmt: skip
+        parts += [
+            quantity("stress.hosting_capacity_n0_mw", mw["N-0"], "MW", f"{hsrc}: N-0"),
+            f" of campus load with no new violation over {over}",
+        ]
     if "N-1" in mw:
-        parts += ["; " if "N-0" in mw else "",
-                  quantity("stress.hosting_capacity_n1_mw", mw["N-1"], "MW", f"{hsrc}: N-1"),
-                  " if the grid must also withstand any single branch outage"]  # fmt: skip
+        parts += [
+            "; " if "N-0" in mw else "",
+            quantity("stress.hosting_capacity_n1_mw", mw["N-1"], "MW", f"{hsrc}: N-1"),
+            " if the grid must also withstand any single branch outage",
+        ]
     rated = float(ts.campus_p_mw.sum("campus").max()) if ts.sizes.get("campus", 0) else 0.0
     if rated > 0 and min(mw.values()) < rated:
-        parts += [" \u2014 less than the campus's peak of ",
-                  quantity("stress.campus_peak_mw", rated, "MW", "stress/results.nc, group timeseries: max of campus_p_mw summed"),  # fmt: skip
-                  ", so the site needs reinforcement or a flexible campus"]  # fmt: skip
+        parts += [
+            " \u2014 less than the campus's peak of ",
+            quantity(
+                "stress.campus_peak_mw",
+                rated,
+                "MW",
+                "stress/results.nc, group timeseries: max of campus_p_mw summed",
+            ),
+            ", so the site needs reinforcement or a flexible campus",
+        ]
     return sentence("stress", "hosting_capacity", *parts, ".")
 
 
@@ -290,8 +319,18 @@ def _by_system(values: xr.DataArray, key: str, unit: str, src: str, decimals: in
     items = []
     for name in values.system.values:
         label = SYSTEM_LABELS.get(str(name), str(name))
-        items.append([quantity(f"{key}.{name}", float(values.sel(system=name)), unit,
-                               f"{src}, system {name}", decimals), f" ({label})"])  # fmt: skip
+        items.append(
+            [
+                quantity(
+                    f"{key}.{name}",
+                    float(values.sel(system=name)),
+                    unit,
+                    f"{src}, system {name}",
+                    decimals,
+                ),
+                f" ({label})",
+            ]
+        )
     return _listing(items)
 
 
@@ -310,7 +349,7 @@ def _cascade_findings(tree) -> list[Finding]:
             "pu",
             f"{esrc}, group cascade: min of vm_fault_pu",
             2,
-        ),  # fmt: skip
+        ),
         " at the campus bus" if cascade.sizes["campus"] == 1 else " at the worst campus bus",
     ]
     if tripped > 0:
@@ -319,7 +358,7 @@ def _cascade_findings(tree) -> list[Finding]:
             "; ",
             quantity(
                 "events.tripped_mw", tripped, "MW", f"{esrc}, group cascade: sum of tripped_mw"
-            ),  # fmt: skip
+            ),
             " of the ",
             quantity("events.campus_load_mw", load, "MW", f"{esrc}, group cascade: sum of load_mw"),
             " of campus load transfer to backup, and losing it lifts frequency to ",
@@ -329,7 +368,7 @@ def _cascade_findings(tree) -> list[Finding]:
                 "Hz",
                 f"{esrc}, group frequency: zenith_hz, event cascade",
                 2,
-            ),  # fmt: skip
+            ),
         ]
     else:
         parts += [
@@ -355,16 +394,20 @@ def _cascade_findings(tree) -> list[Finding]:
                         "pu",
                         f"{psrc}: vm_pu post_event - pre_event",
                         3,
-                    ),  # fmt: skip
+                    ),
                     " and ",
                     count(
                         "events.buses_above_limit_after_trip", high, f"{psrc}: vm_pu > max_vm_pu"
-                    ),  # fmt: skip
+                    ),
                     " buses end above their upper limit.",
                 )
             )
         else:
-            bad = [str(s) for s, ok in zip(post.state.values, post.converged.values, strict=True) if not ok]  # fmt: skip
+            bad = [
+                str(s)
+                for s, ok in zip(post.state.values, post.converged.values, strict=True)
+                if not ok
+            ]
             out.append(
                 sentence(
                     "events",
@@ -376,29 +419,59 @@ def _cascade_findings(tree) -> list[Finding]:
     return out
 
 
+#: Upper edge of the large-electronic-load continuous frequency band (NOGRR282), Hz.
+LEL_HIGH_HZ = 61.2
+
+
 def _sweep_finding(tree) -> Finding:
+    """The loss of the campus's size from the sweep (when a fault study gives that size), and
+    the smallest loss that leaves the ride-through band."""
     sweep = tree["sweep"].to_dataset()
     src = "events/events.nc, group sweep"
     mw = sweep.mw.to_numpy().astype(float)
-    load = float(tree["cascade"].load_mw.sum()) if "cascade" in tree else None
     zenith = sweep.zenith_hz.sel(kind="load_loss")
-    if load is not None and load > 0:
+    load = float(tree["cascade"].load_mw.sum()) if "cascade" in tree else 0.0
+    parts: list = []
+    if load > 0:
         k = int(np.argmin(np.abs(mw - load)))
-        size = quantity("events.sweep_loss_mw", mw[k], "MW", f"{src}: mw")
-        lead = ["Losing "] + ([size, " of load at once (the campus's size)"]
-                             if abs(mw[k] - load) < 0.5 else
-                             [size, " of load at once (the sweep size nearest the campus's load)"])  # fmt: skip
-    else:
-        k = int(np.argmax(mw))
-        lead = ["Losing ", quantity("events.sweep_loss_mw", mw[k], "MW", f"{src}: mw"), " of load at once"]  # fmt: skip
-    parts = [*lead, " lifts frequency to ",
-             *_by_system(zenith.isel(mw=k), "events.sweep_zenith_hz", "Hz", f"{src}: zenith_hz, load_loss, mw {mw[k]:g}", 2)]  # fmt: skip
-    above = (zenith >= 61.2).to_numpy()  # (system, mw): the large-electronic-load band edge
+        which = (
+            "the campus's size"
+            if abs(mw[k] - load) < 0.5
+            else "the sweep size nearest the campus's load"
+        )
+        parts += [
+            "Losing ",
+            quantity("events.sweep_loss_mw", mw[k], "MW", f"{src}: mw"),
+            f" of load at once ({which}) lifts frequency to ",
+            *_by_system(
+                zenith.isel(mw=k),
+                "events.sweep_zenith_hz",
+                "Hz",
+                f"{src}: zenith_hz, load_loss, mw {mw[k]:g}",
+                2,
+            ),
+            "; ",
+        ]
+    above = (zenith >= LEL_HIGH_HZ).to_numpy().any(axis=0)  # any system, per loss size
     if above.any():
-        smallest = float(mw[above.any(axis=0)].min())
-        parts += ["; losses of ",
-                  quantity("events.smallest_loss_above_61_2_mw", smallest, "MW", f"{src}: smallest mw with zenith_hz >= 61.2"),  # fmt: skip
-                  " or more leave the 61.2 Hz ride-through band in at least one system"]  # fmt: skip
+        parts += [
+            "sudden load losses of " if parts else "Sudden load losses of ",
+            quantity(
+                "events.smallest_loss_above_61_2_mw",
+                float(mw[above].min()),
+                "MW",
+                f"{src}: smallest mw with zenith_hz >= {LEL_HIGH_HZ}",
+            ),
+            f" or more push frequency above the {LEL_HIGH_HZ} Hz ride-through band in at least "
+            "one system",
+        ]
+    else:
+        parts += [
+            "no " if parts else "No ",
+            "sudden load loss in the sweep (up to ",
+            quantity("events.largest_loss_mw", float(mw.max()), "MW", f"{src}: max of mw"),
+            f") pushes frequency above {LEL_HIGH_HZ} Hz",
+        ]
     return sentence("events", "loss_sweep", *parts, ".")
 
 
@@ -407,16 +480,25 @@ def _oscillation_finding(osc: xr.Dataset) -> Finding:
     floors = [float(f) for f in osc.floor.values]
     low, high = min(floors), max(floors)
     one = osc.sel(floor=low)
-    label = "without GPU power smoothing" if low == 0 else f"with a smoothing floor of {low:g} \u00d7 TDP"  # fmt: skip
+    label = (
+        "without GPU power smoothing"
+        if low == 0
+        else f"with a smoothing floor of {low:g} \u00d7 TDP"
+    )
     parts = [
-        "The campus's training swing (",
+        "The campus's training swing ("
+        + (
+            f"scaled to the {osc.attrs.get('case')} case: "
+            if float(osc.attrs.get("scale", 1.0)) != 1.0
+            else ""
+        ),
         quantity(
             "events.swing_mw",
             float(one.fundamental_mw),
             "MW",
             f"{src}: fundamental_mw, floor {low:g}",
             2,
-        ),  # fmt: skip
+        ),
         " at ",
         quantity(
             "events.swing_hz",
@@ -424,7 +506,7 @@ def _oscillation_finding(osc: xr.Dataset) -> Finding:
             "Hz",
             f"{src}: fundamental_hz, floor {low:g}",
             3,
-        ),  # fmt: skip
+        ),
         ") moves machine speeds by ",
         quantity(
             "events.swing_f_gen_mhz",
@@ -432,14 +514,21 @@ def _oscillation_finding(osc: xr.Dataset) -> Finding:
             "mHz",
             f"{src}: campus_f_gen_mhz, floor {low:g}",
             1,
-        ),  # fmt: skip
+        ),
         f" {label}",
     ]
     if high != low:
-        parts += [" and ",
-                  quantity("events.swing_f_gen_mhz_smoothed", float(osc.campus_f_gen_mhz.sel(floor=high)), "mHz",
-                           f"{src}: campus_f_gen_mhz, floor {high:g}", 1),  # fmt: skip
-                  f" with a floor of {high:g} \u00d7 TDP"]  # fmt: skip
+        parts += [
+            " and ",
+            quantity(
+                "events.swing_f_gen_mhz_smoothed",
+                float(osc.campus_f_gen_mhz.sel(floor=high)),
+                "mHz",
+                f"{src}: campus_f_gen_mhz, floor {high:g}",
+                1,
+            ),
+            f" with a floor of {high:g} \u00d7 TDP",
+        ]
     worst = float(one.sweep_f_gen_mhz.max())
     limit = float(osc.attrs["limit_mhz"])
     parts += [
@@ -450,7 +539,7 @@ def _oscillation_finding(osc: xr.Dataset) -> Finding:
             "mHz",
             f"{src}: max of sweep_f_gen_mhz, floor {low:g}",
             1,
-        ),  # fmt: skip
+        ),
         f" against a screening limit of {limit:g} mHz",
     ]
     return sentence("events", "oscillation", *parts, ".")
@@ -488,32 +577,54 @@ def _campus_finding(tree) -> Finding:
                         float(mw),
                         "MW",
                         f"{src}: gas_capacity_mw, {gas}",
-                    ),  # fmt: skip
+                    ),
                     f" of {TECH_LABELS.get(str(gas), str(gas))}",
                 ]
             )
     if float(ds.battery_mw) > 0.5:
-        built.append(["a ", quantity("optimize.campus_battery_mw", float(ds.battery_mw), "MW", f"{src}: battery_mw"), " / ",  # fmt: skip
-                      quantity("optimize.campus_battery_mwh", float(ds.battery_mwh), "MWh", f"{src}: battery_mwh"), " battery"])  # fmt: skip
+        built.append(
+            [
+                "a ",
+                quantity(
+                    "optimize.campus_battery_mw", float(ds.battery_mw), "MW", f"{src}: battery_mw"
+                ),
+                " / ",
+                quantity(
+                    "optimize.campus_battery_mwh",
+                    float(ds.battery_mwh),
+                    "MWh",
+                    f"{src}: battery_mwh",
+                ),
+                " battery",
+            ]
+        )
     if float(ds.solar_mw) > 0.5:
-        built.append([quantity("optimize.campus_solar_mw", float(ds.solar_mw), "MW", f"{src}: solar_mw"), " of solar"])  # fmt: skip
+        built.append(
+            [
+                quantity("optimize.campus_solar_mw", float(ds.solar_mw), "MW", f"{src}: solar_mw"),
+                " of solar",
+            ]
+        )
     csrc = "optimize/costs.csv"
-    parts = ["On site, the campus is best served by ", *(_listing(built) if built else ["grid supply alone"]),
-             ", at ", musd("optimize.campus_cost_usd_per_yr", _cost(ds), f"{csrc}: sum of campus"), " a year"]  # fmt: skip
+    parts = [
+        "On site, the campus is best served by ",
+        *(_listing(built) if built else ["grid supply alone"]),
+        ", at ",
+        musd("optimize.campus_cost_usd_per_yr", _cost(ds), f"{csrc}: sum of campus"),
+        " a year",
+    ]
     if "business_as_usual" in tree:
         bau = _cost(tree["business_as_usual"].to_dataset())
         diff = _cost(ds) - bau
         parts += [
             " against ",
-            musd(
-                "optimize.grid_only_cost_usd_per_yr", bau, f"{csrc}: sum of business_as_usual"
-            ),  # fmt: skip
+            musd("optimize.grid_only_cost_usd_per_yr", bau, f"{csrc}: sum of business_as_usual"),
             " for grid supply alone (on-site supply costs ",
             musd(
                 "optimize.cost_difference_usd_per_yr",
                 abs(diff),
                 f"{csrc}: |campus - business_as_usual|",
-            ),  # fmt: skip
+            ),
             " a year more)" if diff > 0 else " a year less)",
         ]
     else:
@@ -537,12 +648,28 @@ def _expansion_finding(tree) -> Finding:
         else None
     )
     if total < 0.5 and (twin is None or twin < 0.5):
-        return sentence("optimize", "expansion", "Over the period studied, the regional expansion "
-                        "builds no new capacity, with or without the campus.")  # fmt: skip
-    parts = ["Over the period studied, the regional expansion builds ",
-             quantity("optimize.expansion_mw", total, "MW", f"{src}, group expansion: sum of capacity_mw")]  # fmt: skip
-    shown = [[quantity(f"optimize.expansion_{t}_mw", mw, "MW", f"{src}, group expansion: capacity_mw, {t}"),
-              f" of {TECH_LABELS.get(t, t)}"] for t, mw in with_campus.items() if mw > 0.5]  # fmt: skip
+        return sentence(
+            "optimize",
+            "expansion",
+            "Over the period studied, the regional expansion "
+            "builds no new capacity, with or without the campus.",
+        )
+    parts = [
+        "Over the period studied, the regional expansion builds ",
+        quantity(
+            "optimize.expansion_mw", total, "MW", f"{src}, group expansion: sum of capacity_mw"
+        ),
+    ]
+    shown = [
+        [
+            quantity(
+                f"optimize.expansion_{t}_mw", mw, "MW", f"{src}, group expansion: capacity_mw, {t}"
+            ),
+            f" of {TECH_LABELS.get(t, t)}",
+        ]
+        for t, mw in with_campus.items()
+        if mw > 0.5
+    ]
     if shown:
         parts += [" (", *_listing(shown), ")"]
     if twin is not None:
@@ -553,7 +680,7 @@ def _expansion_finding(tree) -> Finding:
                 twin,
                 "MW",
                 f"{src}, group expansion_without_campus: sum of capacity_mw",
-            ),  # fmt: skip
+            ),
             " without it",
         ]
     return sentence("optimize", "expansion", *parts, ".")
@@ -573,28 +700,52 @@ def bills_findings(tree: xr.DataTree, stress: xr.DataTree | None = None) -> list
     bill = cases.residential_bill_usd_per_month.isel(year=k)
     base = float(bill.sel(case="baseline"))
     src = f"bills/bills.csv, year {year}"
-    mw = float(cases.large_load_forecast_mw.sel(case="as_forecast").max())
+    csrc = "bills/bills.nc, group cases"
+    forecast = float(cases.large_load_forecast_mw.sel(case="as_forecast").max())
+    realised = float(cases.large_load_realised_mw.sel(case="scenario").isel(year=k))
     n = len(scenario.get("campuses", [])) or 1
     transmission = ((scenario.get("bills") or {}).get("allocation") or {}).get("transmission", "")
     change = float(bill.sel(case="scenario")) - base
-    verb = "adds" if change >= 0 else "takes"
-    parts = [
-        f"{'A training campus' if n == 1 else f'{n} campuses'} of ",
-        quantity(
-            "bills.campus_forecast_mw",
+    mw = quantity(
+        "bills.campus_forecast_mw",
+        forecast,
+        "MW",
+        f"{csrc}: max of large_load_forecast_mw, as_forecast",
+    )
+    where = campus_place(scenario, stress)
+    allocation = f" under {_method(transmission)} transmission allocation"
+    if abs(realised - forecast) < 0.5:
+        parts = [
+            f"{'A training campus' if n == 1 else f'{NUMBER_WORDS.get(n, n)} campuses'} of ",
             mw,
-            "MW",
-            "bills/bills.nc, group cases: max of large_load_forecast_mw, as_forecast",
-        ),  # fmt: skip
-        f"{' in all' if n > 1 else ''} at {campus_place(scenario, stress)} {verb} ",
-        money(
-            "bills.scenario_change_usd_per_month",
-            abs(change),
-            f"{src}: scenario_change_usd_per_month",
-        ),  # fmt: skip
-        f" {'to' if change >= 0 else 'off'} a typical household's monthly bill by {year} under "
-        f"{_method(transmission)} transmission allocation",
-    ]
+            f"{' in all' if n > 1 else ''} at {where} {'adds' if change >= 0 else 'takes'} ",
+            money(
+                "bills.scenario_change_usd_per_month",
+                abs(change),
+                f"{src}: |scenario_change_usd_per_month|",
+            ),
+            f" {'to' if change >= 0 else 'off'} a typical household's monthly bill by {year}{allocation}",
+        ]
+    else:
+        parts = [
+            "With ",
+            mw,
+            f" of campuses in the utility's forecast at {where} and ",
+            quantity(
+                "bills.campus_realised_mw",
+                realised,
+                "MW",
+                f"{csrc}: large_load_realised_mw, scenario, {year}",
+            ),
+            f" arriving, a typical household's monthly bill in {year} changes by ",
+            money(
+                "bills.scenario_change_usd_per_month",
+                change,
+                f"{src}: scenario_change_usd_per_month",
+                signed=True,
+            ),
+            allocation,
+        ]
     if "monte_carlo" in tree:
         mc = tree["monte_carlo"].residential_bill_usd_per_month.isel(year=k)
         q = mc.quantile([0.05, 0.95], "draw").to_numpy() - base
@@ -607,14 +758,14 @@ def bills_findings(tree: xr.DataTree, stress: xr.DataTree | None = None) -> list
                 low,
                 f"{src}: monte_carlo_p05_usd_per_month - baseline_usd_per_month",
                 signed=True,
-            ),  # fmt: skip
+            ),
             " to ",
             money(
                 "bills.monte_carlo_p95_change_usd_per_month",
                 high,
                 f"{src}: monte_carlo_p95_usd_per_month - baseline_usd_per_month",
                 signed=True,
-            ),  # fmt: skip
+            ),
             f", 5th to 95th percentile over {draws} draws of how much of the forecast load arrives)",
         ]
     protected = float(bill.sel(case="no_show_protected")) - base
@@ -626,14 +777,14 @@ def bills_findings(tree: xr.DataTree, stress: xr.DataTree | None = None) -> list
             protected,
             f"{src}: no_show_protected_change_usd_per_month",
             signed=True,
-        ),  # fmt: skip
+        ),
         " a month with the large-load tariff's protections and by ",
         money(
             "bills.no_show_unprotected_change_usd_per_month",
             unprotected,
             f"{src}: no_show_unprotected_change_usd_per_month",
             signed=True,
-        ),  # fmt: skip
+        ),
         " without them",
     ]
     out = [sentence("bills", "household_bill", *parts, ".")]
@@ -650,7 +801,7 @@ def bills_findings(tree: xr.DataTree, stress: xr.DataTree | None = None) -> list
                 "bills/bills.nc, group cases: residential_bill_npv_usd, scenario",
                 0,
                 signed=True,
-            ),  # fmt: skip
+            ),
             " per household in present value.",
         )
     )
@@ -672,14 +823,14 @@ def bills_findings(tree: xr.DataTree, stress: xr.DataTree | None = None) -> list
                     float(methods[lo]),
                     f"{msrc}, {names[lo]}",
                     signed=True,
-                ),  # fmt: skip
+                ),
                 f" ({_method(names[lo])}) to ",
                 money(
                     "bills.method_max_change_usd_per_month",
                     float(methods[hi]),
                     f"{msrc}, {names[hi]}",
                     signed=True,
-                ),  # fmt: skip
+                ),
                 f" ({_method(names[hi])}).",
             )
         )
@@ -710,7 +861,7 @@ def profile_findings(tree: xr.DataTree) -> list[Finding]:
                         unit,
                         f"{src}: {row.metric.values}, {campus}",
                         2 if float(row.value) < 10 else 0,
-                    ),  # fmt: skip
+                    ),
                     f" (limit {float(row.limit):g}{' ' + unit if unit else ''})",
                 ]
             )
@@ -745,7 +896,7 @@ def headroom_findings(tree: xr.DataTree) -> list[Finding]:
             "GW",
             f"{src}: headroom_mw / 1000, rate {rates[lo]:g}",
             2,
-        ),  # fmt: skip
+        ),
         f" of new load that curtails {rates[lo]:g} % of its energy",
     ]
     if hi != lo:
@@ -757,7 +908,7 @@ def headroom_findings(tree: xr.DataTree) -> list[Finding]:
                 "GW",
                 f"{src}: headroom_mw / 1000, rate {rates[hi]:g}",
                 2,
-            ),  # fmt: skip
+            ),
             f" at {rates[hi]:g} %",
         ]
     parts.append(f" (demand of {int(years.min())}-{int(years.max())}).")

@@ -68,7 +68,9 @@ def run_study(study: Study) -> tuple[dict, dict[str, Exception]]:
     for name in study.plan():
         missing = [up for up in STAGES[name].upstream(study.scenario) if up not in results]
         if missing:
-            failures[name] = UpstreamFailed(f"not run: it needs {', '.join(missing)}, which has no result")  # fmt: skip
+            failures[name] = UpstreamFailed(
+                f"not run: it needs {', '.join(missing)}, which has no result"
+            )
             continue
         try:
             results[name] = study.run(name)
@@ -78,8 +80,11 @@ def run_study(study: Study) -> tuple[dict, dict[str, Exception]]:
 
 
 def _why(err: Exception) -> str:
-    kind = {InfeasibleError: "infeasible", NumericalError: "numerical failure",
-            ScenarioError: "input refused"}.get(type(err))  # fmt: skip
+    kind = {
+        InfeasibleError: "infeasible",
+        NumericalError: "numerical failure",
+        ScenarioError: "input refused",
+    }.get(type(err))
     return f"{kind}: {err}" if kind else str(err)
 
 
@@ -100,8 +105,10 @@ def write_brief(brief: Brief, out: Path, pdf: bool | None = None) -> tuple[Path,
             "GRIDMODEL_CHROMIUM); no brief written"
         )
     if pdf is None and chromium is None:
-        note = ("PDF not written: Chromium not found (install Debian's `chromium` package or "
-                "set GRIDMODEL_CHROMIUM; --no-pdf silences this)")  # fmt: skip
+        note = (
+            "PDF not written: Chromium not found (install Debian's `chromium` package or "
+            "set GRIDMODEL_CHROMIUM; --no-pdf silences this)"
+        )
     staging = Path(tempfile.mkdtemp(prefix=".brief.staging-", dir=out))
     try:
         html = staging / HTML_NAME

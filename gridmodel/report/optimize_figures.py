@@ -39,6 +39,7 @@ def capacity_mix(tree: xr.DataTree, folder: Path) -> list[Path]:
         ax.barh(list(bars), values, left=left, color=PALETTE[i % len(PALETTE)], label=tech)
         left += values
     ax.set_xlabel("New capacity (MW; battery as power)")
+    ax.set_ylabel("Where it is built")
     ax.set_title("Capacity built")
     if techs:
         ax.legend(frameon=False, loc="lower right")
@@ -106,6 +107,7 @@ def cost_breakdown(tree: xr.DataTree, folder: Path) -> list[Path]:
         bottom += values
         shown += 1
     ax.set_ylabel("Annual cost (million $ / yr, 2023 $)")
+    ax.set_xlabel("Supply case")
     ax.set_title("Campus supply cost")
     ax.legend(frameon=False, fontsize="small")
     return save(fig, folder, "cost_breakdown")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import networkx as nx
@@ -12,6 +13,7 @@ import xarray as xr
 from gridmodel.report.style import (
     DIVERGING_CMAP,
     ONE_COLUMN_IN,
+    PALETTE,
     SEQUENTIAL_CMAP,
     TWO_COLUMN_IN,
     figure,
@@ -27,7 +29,7 @@ def loading_duration(ds: xr.Dataset, n: int, limit: float, folder: Path):
     hours = np.arange(1, ds.sizes["time"] + 1)
     share = hours / hours[-1] * 100.0
     for k, b in enumerate(worst):
-        colour = f"C{k % 8}"
+        colour = PALETTE[k % len(PALETTE)]
         series = np.sort(ds.loading_percent.sel(branch=b).to_numpy())[::-1]
         label = f"{int(ds.from_bus.sel(branch=b))}-{int(ds.to_bus.sel(branch=b))}"
         ax.plot(share, series, color=colour, lw=1.2, label=label)
@@ -49,15 +51,41 @@ def loading_duration(ds: xr.Dataset, n: int, limit: float, folder: Path):
     return save(fig, folder, "loading_duration")
 
 
+def schematic_layout(buses: np.ndarray, from_bus: np.ndarray, to_bus: np.ndarray) -> dict:
+    """Bus positions from a spring layout of the topology (seed 0, 60 iterations), computed once
+    per topology and kept in the network cache folder (``layouts/``): on a 2,000-bus case the
+    layout takes tens of seconds, every figure of the same network reuses it."""
+    from gridmodel.io import write_atomic
+    from gridmodel.resources import cache_dir
+
+    digest = hashlib.sha256(
+        b"|".join(
+            np.ascontiguousarray(a, dtype=np.int64).tobytes() for a in (buses, from_bus, to_bus)
+        )
+    ).hexdigest()[:16]
+    path = cache_dir() / "layouts" / f"spring-{digest}.npy"
+    if path.is_file():
+        xy = np.load(path)
+        if xy.shape == (len(buses), 2):
+            return dict(zip(buses.tolist(), xy, strict=True))
+    graph = nx.Graph()
+    graph.add_nodes_from(buses.tolist())
+    graph.add_edges_from(zip(from_bus.tolist(), to_bus.tolist(), strict=True))
+    pos = nx.spring_layout(graph, seed=0, iterations=60)
+    xy = np.array([pos[b] for b in buses.tolist()])
+
+    def writer(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:  # a file object: np.save would add ".npy" to a path
+            np.save(fh, xy)
+
+    write_atomic(path, writer)
+    return pos
+
+
 def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
     """Branches coloured by loading at one hour; buses placed by a spring layout of the topology
     (the ACTIVSg cases ship no coordinates), campus buses marked."""
-    graph = nx.Graph()
-    graph.add_nodes_from(ds.bus.to_numpy().tolist())
-    graph.add_edges_from(
-        zip(ds.from_bus.to_numpy().tolist(), ds.to_bus.to_numpy().tolist(), strict=True)
-    )
-    pos = nx.spring_layout(graph, seed=0, iterations=60)
+    pos = schematic_layout(ds.bus.to_numpy(), ds.from_bus.to_numpy(), ds.to_bus.to_numpy())
     loading = ds.loading_percent.isel(time=hour_row).to_numpy()
     fig, ax = figure((7.2, 6.0))
     order = np.argsort(np.nan_to_num(loading))
@@ -107,7 +135,7 @@ def voltage_heatmap(ds: xr.Dataset, area: str, folder: Path):
         rasterized=True,
     )
     ax.set_xlabel(f"Bus of the {area} area (by nominal voltage, high to low)")
-    ax.set_ylabel("Hour of the study")
+    ax.set_ylabel("Hour of the study (h)")
     bar = fig.colorbar(mesh, ax=ax)
     bar.set_label("Voltage magnitude (pu)")
     ax.set_title(f"Bus voltages in the {area} area")
