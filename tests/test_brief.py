@@ -566,3 +566,34 @@ def test_failed_pdf_leaves_no_half_written_brief(tmp_path, default_brief):
     assert "Chromium not found" in result.output
     assert (out / "brief.html").read_text().startswith("<!DOCTYPE html>")
     assert not (out / "brief.pdf").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# One figure style
+
+
+def test_style_check_flags_figures_that_leave_the_house_style():
+    """The check behind FigureStyleWarning (an error in the tests, so every figure any test
+    draws follows the style): a figure of the wrong width, with an unlabelled axis, an axis
+    without a unit and a colour outside the palette is flagged on each count; a conforming
+    one is not."""
+    from gridmodel.report.style import ONE_COLUMN_IN, PALETTE, figure, house_style, style_problems
+
+    with house_style():
+        fig, ax = figure((5.0, 3.0))
+        ax.plot([0, 1], [0, 1], color="#ff0000")
+        ax.set_ylabel("Loading")
+        problems = " | ".join(style_problems(fig))
+        fig, ax = figure(ONE_COLUMN_IN)
+        ax.plot([0, 1], [0, 1], color=PALETTE[0])
+        ax.set_xlabel("Hour (h)")
+        ax.set_ylabel("Loading (%)")
+        ax.set_title("Conforming")
+        assert style_problems(fig) == []
+    for expected in ("width 5 in", "x axis has no label", "'Loading' has no unit", "not in the palette"):  # fmt: skip
+        assert expected in problems
+    fig, ax = figure(ONE_COLUMN_IN)  # labels made outside the style take matplotlib's sizes
+    ax.set_title("Too large")
+    ax.set_xlabel("Hour (h)")
+    ax.set_ylabel("Loading (%)")
+    assert any("font sizes" in p for p in style_problems(fig))
