@@ -1,7 +1,8 @@
 """Command line. Every command is parse → study → stage(s) → write, into ``--out DIR/<stage>/``.
 
-Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure
-(or an hour whose power flow did not converge, in a brief); 5 the brief's PDF could not be written.
+Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure;
+5 a partial result (a brief: hours whose power flow did not converge); 6 the brief could not be
+written (its PDF failed).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ app = typer.Typer(
 console = Console()
 log = logging.getLogger("gridmodel")
 
-EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL, EXIT_BROWSER = 0, 2, 3, 4, 5
+EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL, EXIT_BROWSER = 0, 2, 3, 4, 6
 
 ScenarioArg = Annotated[
     Path | None, typer.Argument(help="Scenario YAML (or a bundled name); the default if omitted.")

@@ -514,13 +514,13 @@ def _case118(tmp_path: Path, extra: dict, campus_mw: list[float]) -> Path:
 
 
 def test_nonconverged_hours_are_reported_prominently_and_exit_nonzero(tmp_path):
-    """One hour of three does not converge: the brief leads with it (exit 4), the other hours'
-    findings - N-1 at the peak included - still match the result files."""
+    """One hour of three does not converge: the brief leads with it (exit 5, a partial result),
+    the other hours' findings - N-1 included - still match the result files."""
     n1 = {"study": {"contingencies": {"hours": [0], "set": "all_branches"}, "hosting_capacity": None}}  # fmt: skip
     path = _case118(tmp_path, n1, [100.0, 150.0, 5000.0])
     out = tmp_path / "out"
     result = runner.invoke(app, ["brief", str(path), "--out", str(out), "--no-pdf"])
-    assert result.exit_code == 4, result.output
+    assert result.exit_code == 5, result.output
     page = read_brief(out / "brief.html")
     assert "problems" in page.status_class and "did not converge" in page.status_text
     bad = [n for n in page.numbers if n["key"] == "stress.nonconverged_hours" and n["section"] == "status"]  # fmt: skip
@@ -556,7 +556,7 @@ def test_failed_pdf_leaves_no_half_written_brief(tmp_path, default_brief):
     (out / "brief.html").write_text("earlier brief")
     env = {**os.environ, "GRIDMODEL_CHROMIUM": shutil.which("false") or "/bin/false"}
     result = runner.invoke(app, ["brief", str(path), "--out", str(out), "--pdf"], env=env)
-    assert result.exit_code == 5, result.output
+    assert result.exit_code == 6, result.output
     assert (out / "brief.html").read_text() == "earlier brief"
     assert not (out / "brief.pdf").exists() and not list(out.glob(".brief*"))
     # without Chromium and without --pdf: the HTML alone, and a message saying why

@@ -295,6 +295,17 @@ def build_brief(
             if tree is None:
                 section.unavailable.append(failures.get(stage, "no result"))
                 continue
+            for note in str(tree.attrs.get("partial", "")).splitlines():
+                if note.strip():  # what the stage itself lists as not solved
+                    problems.append(
+                        Finding(
+                            stage,
+                            "partial",
+                            f"Partial {stage} result: {note.strip()}",
+                            {},
+                            "problem",
+                        )
+                    )
             section.provenance = {
                 k: str(tree.attrs.get(k, "")) for k in ("input_hash", "created", "scenario_hash")
             }

@@ -50,16 +50,16 @@ class BriefRun:
         return not self.brief.problems
 
     def exit_code(self) -> int:
-        """0 complete; 3 a stage infeasible; 2 a stage refused its input; 4 otherwise (a power
-        flow that did not converge, a numerical failure)."""
+        """0 complete; 3 a stage infeasible; 2 a stage refused its input; 4 a numerical failure;
+        5 a partial result (hours whose power flow did not converge, what a stage lists as not
+        solved)."""
         if self.complete:
             return 0
         kinds = [type(e) for e in self.failures.values()]
-        if InfeasibleError in kinds:
-            return 3
-        if ScenarioError in kinds:
-            return 2
-        return 4
+        for kind, code in ((InfeasibleError, 3), (ScenarioError, 2), (NumericalError, 4)):
+            if kind in kinds:
+                return code
+        return 5
 
 
 def run_study(study: Study) -> tuple[dict, dict[str, Exception]]:
