@@ -34,8 +34,9 @@ PEAK_DAY = {"period.start_hour": 5355, "period.hours": 24}  # holds the 2016 pea
 LIBRARY = {
     "default": {
         **PEAK_DAY,
-        "study.contingencies": None,  # 3,206 outages: screened in the case118 test below
-        "study.hosting_capacity.hours": 2,
+        # N-1 (3,206 outages) and the hosting-capacity search: in the case118 tests below
+        "study.contingencies": None,
+        "study.hosting_capacity": None,
         "events.lost_mw": [600, 1200, 2750],
         "events.trajectories_mw": [1200],
         "events.window_s": 20,
@@ -216,6 +217,7 @@ def _stress_numbers(stress: Path) -> dict[str, float]:
     if (stress / "hosting_capacity.csv").exists():
         hosting = csv(stress / "hosting_capacity.csv").set_index("criterion").hosting_capacity_mw
         exp["stress.hosting_capacity_n0_mw"] = hosting.get("N-0", np.nan)
+        exp["stress.hosting_capacity_n1_mw"] = hosting.get("N-1", np.nan)
     exp |= {
         "stress.hours": summary["hours studied"],
         "stress.nonconverged_hours": summary["hours not converged"],
@@ -377,7 +379,7 @@ def test_every_number_in_the_findings_equals_the_result_files(default_brief):
     done, out = default_brief
     assert done.exit_code() == 0, [p.text() for p in done.brief.problems]
     keys = assert_numbers_match_files(done.html, out)
-    assert len(keys) >= 20
+    assert len(keys) >= 18
     for key in ("bills.scenario_change_usd_per_month", "bills.no_show_protected_change_usd_per_month",  # fmt: skip
                 "stress.branches_overloaded", "events.sweep_zenith_hz.ercot",
                 "optimize.grid_only_cost_usd_per_yr"):  # fmt: skip
@@ -535,6 +537,8 @@ def test_infeasible_stage_still_gives_a_brief_that_says_so(tmp_path):
     islanded = {
         "optimize": {"campus": {"technologies": ["battery"],
                                 "grid": {"outage_hours": [[0, 8784]]}}},
+        "study": {"contingencies": None,
+                  "hosting_capacity": {"site": "bus-9-345", "hours": 2, "max_mw": 2000}},
     }  # fmt: skip
     path = _case118(tmp_path, islanded, [100.0, 120.0])
     out = tmp_path / "out"
@@ -544,6 +548,8 @@ def test_infeasible_stage_still_gives_a_brief_that_says_so(tmp_path):
     assert "problems" in page.status_class and "infeasible" in page.status_text
     assert (out / "stress" / "results.nc").exists() and not (out / "optimize").exists()
     assert "infeasible" in result.output
+    keys = assert_numbers_match_files(out / "brief.html", out)
+    assert {"stress.hosting_capacity_n0_mw", "stress.hosting_capacity_n1_mw"} <= keys
 
 
 def test_failed_pdf_leaves_no_half_written_brief(tmp_path, default_brief):

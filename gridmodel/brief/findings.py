@@ -4,7 +4,8 @@ Each function reads one or more stage results (xarray DataTrees as :mod:`gridmod
 stores them) and returns :class:`~gridmodel.brief.numbers.Finding` objects; none computes a
 model quantity the stage did not store, beyond counting, summing and picking extremes.
 A finding with ``level="problem"`` (a non-converged hour, a stage that failed) is shown in the
-brief's status box and makes ``gridmodel brief`` exit non-zero.
+brief's status box and makes ``gridmodel brief`` exit non-zero; ``level="warning"`` (the
+no-campus twin not converging) is shown there too, with exit 0.
 """
 
 from __future__ import annotations

@@ -34,10 +34,12 @@ def capacity_mix(tree: xr.DataTree, folder: Path) -> list[Path]:
     techs = sorted({t for b in bars.values() for t, v in b.items() if v > 1e-6})
     fig, ax = figure()
     left = np.zeros(len(bars))
+    rows = np.arange(len(bars))
     for i, tech in enumerate(techs):
         values = np.array([b.get(tech, 0.0) for b in bars.values()])
-        ax.barh(list(bars), values, left=left, color=PALETTE[i % len(PALETTE)], label=tech)
+        ax.barh(rows, values, left=left, color=PALETTE[i % len(PALETTE)], label=tech)
         left += values
+    ax.set_yticks(rows, list(bars))  # the rows named even when nothing is built
     ax.set_xlabel("New capacity (MW; battery as power)")
     ax.set_ylabel("Where it is built")
     ax.set_title("Capacity built")
