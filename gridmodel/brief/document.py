@@ -24,7 +24,13 @@ from markupsafe import Markup
 import gridmodel
 from gridmodel import output
 from gridmodel.brief.assumptions import Assumption, assumptions
-from gridmodel.brief.figures import CHAIN_STEM, chain_figure, chain_text, stage_figure_text
+from gridmodel.brief.figures import (
+    CHAIN_STEM,
+    chain_figure,
+    chain_text,
+    figure_rank,
+    stage_figure_text,
+)
 from gridmodel.brief.findings import FINDINGS
 from gridmodel.brief.methods import DOCS, LIMITS, METHODS, TITLES
 from gridmodel.brief.numbers import Finding
@@ -125,7 +131,7 @@ def stage_figures(stage: str, tree: xr.DataTree, root: Path | None, scratch: Pat
     if folder is None or not any(folder.glob("*.svg")):
         folder = scratch / stage
         output.draw_figures(stage, tree, folder)
-    return sorted(folder.glob("*.svg"))
+    return sorted(folder.glob("*.svg"), key=lambda p: figure_rank(stage, p.stem))
 
 
 def fmt(value) -> str:
@@ -138,6 +144,8 @@ def fmt(value) -> str:
         v = float(value)
         if not np.isfinite(v):
             return "\u2013"
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,d}"
         if abs(v) >= 1000:
             return f"{v:,.0f}"
         if abs(v) >= 100:

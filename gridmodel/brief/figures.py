@@ -481,6 +481,28 @@ TEXTS: dict[str, Callable[[str, xr.DataTree], FigureText | None]] = {
 }
 
 
+#: The order a reader meets each stage's figures in (stems, or their prefix for per-campus
+#: figures); a figure not listed comes after, by name.
+ORDER = {
+    "stress": ("loading_duration", "network_loading_map", "voltage_heatmap", "hosting_capacity"),
+    "events": ("fault_cascade", "frequency_trajectories", "frequency_extreme_vs_mw",
+               "oscillation_screen"),
+    "optimize": ("cost_breakdown", "capacity_mix", "peak_week_dispatch"),
+    "bills": ("bill_waterfall", "bill_trajectories", "bill_fan_chart", "allocation_methods"),
+    "profile": ("profile_multiscale_", "profile_timeline_", "profile_spectrum_"),
+    "headroom": ("headroom_against_rate", "curtailment_event_durations"),
+}  # fmt: skip
+
+
+def figure_rank(stage: str, stem: str) -> tuple[int, str]:
+    """Sort key of a stage figure: its place in :data:`ORDER`, then its name."""
+    known = ORDER.get(stage, ())
+    places = [
+        k for k, s in enumerate(known) if stem == s or (s.endswith("_") and stem.startswith(s))
+    ]
+    return (places[0] if places else len(known), stem)
+
+
 def stage_figure_text(stage: str, stem: str, tree: xr.DataTree) -> FigureText:
     """Caption and alt text of the stage figure ``stem`` (a plain one for an unknown figure)."""
     known = TEXTS.get(stage)
