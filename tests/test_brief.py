@@ -57,9 +57,7 @@ LIBRARY = {
         "events.window_s": 20,
         "events.lost_mw": [1000, 2000],
         "events.trajectories_mw": [1000],
-        "events.oscillation.points": 20,
-        "events.oscillation.smoothing_floors": [0.0, 0.9],
-        "events.oscillation.time_domain_check": False,
+        "events.oscillation": None,  # screened in gpu-smoothing-on-off
     },
     "forecast-campuses-never-arrive": {"bills.monte_carlo.draws": 20},
     "gpu-smoothing-on-off": {
