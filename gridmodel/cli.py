@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure;
 5 a partial result (written whole, with what could not be solved listed: hours whose power flow
-did not converge, outages that could not be screened).
+did not converge, outages that could not be screened, a stage of a brief that failed); 6 the brief
+could not be written (its PDF failed).
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ app = typer.Typer(
 console = Console()
 log = logging.getLogger("gridmodel")
 
-EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL, EXIT_PARTIAL = 0, 2, 3, 4, 5
+EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL, EXIT_PARTIAL, EXIT_BROWSER = (
+    0,
+    2,
+    3,
+    4,
+    5,
+    6,
+)
 
 ScenarioArg = Annotated[
     Path | None, typer.Argument(help="Scenario YAML (or a bundled name); the default if omitted.")
@@ -299,6 +307,45 @@ def optimize(scenario: ScenarioArg = None, out: OutOpt = Path("results")) -> Non
 def bills(scenario: ScenarioArg = None, out: OutOpt = Path("results")) -> None:
     """Residential bill impacts: revenue requirement, cost allocation, tariffs, uncertainty."""
     run_stages(scenario, out, ["bills"])
+
+
+@app.command()
+def brief(
+    scenario: ScenarioArg = None,
+    out: OutOpt = Path("results"),
+    pdf: Annotated[
+        bool | None,
+        typer.Option("--pdf/--no-pdf", help="PDF by headless Chromium: required / skipped (default: when Chromium is found)."),
+    ] = None,
+    hours: HoursOpt = None,
+) -> None:  # fmt: skip
+    """Policy brief: every stage the scenario asks for (reused when unchanged), then one
+    self-contained HTML file and its PDF in OUT. Exits non-zero when a stage failed or an hour
+    did not converge (the brief says so)."""
+    from gridmodel.brief.browser import BrowserError
+    from gridmodel.brief.run import make_brief
+
+    try:
+        with _progress() as progress:
+            done = make_brief(scenario, out, pdf, {"period.hours": hours} if hours else None,
+                              _progress_callback(progress))  # fmt: skip
+    except ScenarioError as err:
+        raise _fail(EXIT_INVALID, "error", err) from None
+    except BrowserError as err:
+        raise _fail(EXIT_BROWSER, "brief not written", err) from None
+    for problem in done.brief.problems:
+        console.print(f"[bold red]problem:[/] {problem.text()}", highlight=False)
+    for warning in done.brief.warnings:
+        console.print(f"[yellow]warning:[/] {warning.text()}", highlight=False)
+    for finding in done.brief.findings:
+        console.print(f"- {finding.text()}", highlight=False)
+    if done.pdf_note:
+        console.print(f"[yellow]{done.pdf_note}[/]", highlight=False)
+    files = ", ".join(str(p) for p in (done.html, done.pdf) if p is not None)
+    reused = [s for s in done.study.plan() if s not in done.study.ran and s not in done.failures]
+    note = f" ({', '.join(reused)} unchanged, reused)" if reused else ""
+    console.print(f"Brief → {files} in {done.seconds:.0f} s{note}", highlight=False)
+    raise typer.Exit(done.exit_code())
 
 
 @app.command()

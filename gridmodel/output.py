@@ -166,7 +166,7 @@ def draw_figures(stage: str, tree: xr.DataTree, folder: Path) -> list[Path]:
         optimize_figures,
         stress_figures,
     )
-    from gridmodel.report.style import figure_metadata
+    from gridmodel.report.style import figure_metadata, house_style
 
     draw = {
         "profile": load_figures.draw,
@@ -176,7 +176,7 @@ def draw_figures(stage: str, tree: xr.DataTree, folder: Path) -> list[Path]:
         "bills": bill_figures.draw,
         "headroom": headroom_figures.draw,
     }[stage]
-    with figure_metadata(provenance_line(tree.attrs)):
+    with figure_metadata(provenance_line(tree.attrs)), house_style():
         return draw(tree, Path(folder))
 
 
@@ -248,14 +248,18 @@ def read_stage(root: Path, stage: str) -> xr.DataTree:
 
 def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
     """(input hash, package version) of the stored result of ``stage``, or None."""
+    import h5py
+
     path = Path(root) / stage / STAGE_FILES[stage]
     if not path.is_file():
         return None
-    try:
-        with xr.open_datatree(path, engine="h5netcdf") as tree:
-            return str(tree.attrs.get("input_hash")), str(tree.attrs.get("gridmodel_version"))
+    try:  # the root attributes alone (opening the whole tree reads every group's metadata)
+        with h5py.File(path, "r") as fh:
+            found = [fh.attrs.get(k) for k in ("input_hash", "gridmodel_version")]
     except (OSError, ValueError):
         return None
+    key, version = (v.decode() if isinstance(v, bytes) else str(v) for v in found)
+    return key, version
 
 
 def remove_stage(root: Path, stage: str) -> None:
@@ -288,6 +292,8 @@ def redraw(root: Path) -> list[Path]:
 
 
 MANIFEST = "manifest.json"
+#: The files of a brief beside the stage folders of its result set.
+BRIEF_FILES = ("brief.html", "brief.pdf")
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -336,7 +342,7 @@ def check_out_folder(out: Path, expected_bytes: int = 0) -> None:
     written, or whose disk lacks the space the results need (ScenarioError naming it)."""
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: is a file, not a folder")
-    ours = {MANIFEST, *STAGE_FILES}
+    ours = {MANIFEST, *STAGE_FILES, *BRIEF_FILES}
     foreign = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.is_dir() else []
     if foreign:
         raise ScenarioError(

@@ -229,7 +229,7 @@ def test_measured_total_drives_the_network_and_the_year_follows(tmp_path, defaul
     path, _, _ = _injected_raw_file(tmp_path)
     growth = {"kind": "measured", "factor": 1.1, "measured": {
         "data_dir": str(tmp_path), "year": 2023, "total": {"files": ["raw.csv"]}}}  # fmt: skip
-    scenario = _measured_scenario(default_data, growth)
+    scenario = _measured_scenario(default_data, growth, period={"start_hour": 0})
     table = area_loads_mw(texas, scenario.load_growth)
     cleaned = measured_demand(
         DemandSeries(files=[path]), MeasuredSource(time_zone="America/Chicago"), [2023]

@@ -325,16 +325,17 @@ CONVERSION = "3"  # bump when the conversion changes, so cached networks are reb
 
 
 def cache_key(desc: NetworkDescriptor) -> str:
-    import lightsim2grid
-    import pandapower
+    # installed versions from the package metadata: importing pandapower to read its version
+    # costs seconds, and every stage key needs this one
+    from importlib.metadata import version
 
     text = "|".join(
         [
             descriptor_path(desc.name).read_text(),
             gridmodel.__version__,
             CONVERSION,
-            pandapower.__version__,
-            lightsim2grid.__version__,
+            version("pandapower"),
+            version("lightsim2grid"),
         ]
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]

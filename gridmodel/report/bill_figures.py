@@ -59,6 +59,7 @@ def bill_waterfall(cases: xr.Dataset, year_index: int, folder: Path) -> list[Pat
     span = max(abs(level - base), 1.0)
     ax.set_ylim(min(base, level) - 1.5 * span, max(base, level) + 1.5 * span)
     ax.set_ylabel("Residential bill, cost of service ($/month)")
+    ax.set_xlabel("Bill component")
     ax.set_title(f"Residential bill change by component, {year}")
     return save(fig, folder, "bill_waterfall")
 

@@ -109,7 +109,7 @@ def oscillation_screen(osc: xr.Dataset, modes: pd.DataFrame, folder: Path) -> li
         f, osc.f_gen_mhz_per_mw, color=PALETTE[0], label="largest machine speed (mHz/MW)"
     )
     axes[0].semilogy(f, osc.v_bus_pct_per_mw * 10, color=PALETTE[1], ls="--", label="bus voltage (0.1 %/MW)")  # fmt: skip
-    axes[0].set_ylabel("Oscillation per MW of swing")
+    axes[0].set_ylabel("Oscillation per MW of swing (mHz/MW; 0.1 %/MW)")
     axes[0].set_title(f"Response per MW (ANDES {osc.attrs['case']}, bus {osc.attrs['bus']})")
     if "floor" in osc.coords:
         for i, floor in enumerate(osc.floor.values):

@@ -75,7 +75,7 @@ def timeline(events: pd.DataFrame, jobs: int, name: str, start_s: float, folder:
         ax.axvspan(x0, x0 + row.duration_s / 86400.0, color=PALETTE[4], alpha=0.3,
                    label="curtailment" if k == 0 else None)  # fmt: skip
     ax.set_xlabel("Time from start of period (days)")
-    ax.set_ylabel("Training job")
+    ax.set_ylabel("Training job (number)")
     ax.set_yticks(range(max(1, jobs)))
     ax.set_title(f"{name}: interruptions, checkpoints and campaigns", loc="left")
     ax.legend(frameon=False, fontsize=6, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))

@@ -34,11 +34,14 @@ def capacity_mix(tree: xr.DataTree, folder: Path) -> list[Path]:
     techs = sorted({t for b in bars.values() for t, v in b.items() if v > 1e-6})
     fig, ax = figure()
     left = np.zeros(len(bars))
+    rows = np.arange(len(bars))
     for i, tech in enumerate(techs):
         values = np.array([b.get(tech, 0.0) for b in bars.values()])
-        ax.barh(list(bars), values, left=left, color=PALETTE[i % len(PALETTE)], label=tech)
+        ax.barh(rows, values, left=left, color=PALETTE[i % len(PALETTE)], label=tech)
         left += values
+    ax.set_yticks(rows, list(bars))  # the rows named even when nothing is built
     ax.set_xlabel("New capacity (MW; battery as power)")
+    ax.set_ylabel("Where it is built")
     ax.set_title("Capacity built")
     if techs:
         ax.legend(frameon=False, loc="lower right")
@@ -106,6 +109,7 @@ def cost_breakdown(tree: xr.DataTree, folder: Path) -> list[Path]:
         bottom += values
         shown += 1
     ax.set_ylabel("Annual cost (million $ / yr, 2023 $)")
+    ax.set_xlabel("Supply case")
     ax.set_title("Campus supply cost")
     ax.legend(frameon=False, fontsize="small")
     return save(fig, folder, "cost_breakdown")

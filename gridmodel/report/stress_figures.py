@@ -47,7 +47,7 @@ def loading_duration(ds: xr.Dataset, n: int, limit: float, folder: Path):
     hours = np.arange(1, ds.sizes["time"] + 1)
     share = hours / hours[-1] * 100.0
     for k, b in enumerate(worst):
-        colour = f"C{k % 8}"
+        colour = PALETTE[k % len(PALETTE)]
         series = np.sort(ds.loading_percent.sel(branch=b).to_numpy())[::-1]
         label = branch_label(ds, b)
         ax.plot(share, series, color=colour, lw=1.2, label=label)
