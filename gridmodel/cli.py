@@ -1,6 +1,7 @@
 """Command line. Every command is parse → study → stage(s) → write, into ``--out DIR/<stage>/``.
 
-Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure.
+Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure;
+5 a sweep finished with failed members (recorded in its ``failures.csv``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ app = typer.Typer(
 console = Console()
 log = logging.getLogger("gridmodel")
 
-EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL = 0, 2, 3, 4
+EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL, EXIT_MEMBERS_FAILED = 0, 2, 3, 4, 5
 
 ScenarioArg = Annotated[
     Path | None, typer.Argument(help="Scenario YAML (or a bundled name); the default if omitted.")
@@ -239,8 +240,8 @@ def figures(folder: Annotated[Path, typer.Argument(help="A folder written by a c
     """Redraw every figure of the stage results stored in FOLDER, from the files alone."""
     from gridmodel import output
 
-    if not output.stored_stages(folder):
-        raise _fail(EXIT_INVALID, "error", ValueError(f"{folder} holds no stage result"))
+    if not output.stored_stages(folder) and not (folder / output.SWEEP_FOLDER).is_dir():
+        raise _fail(EXIT_INVALID, "error", ValueError(f"{folder} holds no stage or sweep result"))
     written = output.redraw(folder)
     console.print(f"Redrew {len(written)} figure files under {folder}")
 
@@ -257,6 +258,39 @@ def headroom(
     """Curtailment-enabled headroom of a balancing area from measured hourly demand."""
     changes = {"headroom.data_dir": str(data_dir.resolve())} if data_dir else None
     run_stages(scenario, out, ["headroom"], changes)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML (a base scenario and its axes).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (members/ and sweep/).")] = Path("results"),
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes of the local cluster (default: one per core).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786) instead of a local cluster.")] = None,
+) -> None:  # fmt: skip
+    """Scenario sweep or Monte Carlo on Dask: every member validated, run (or resumed) and combined."""
+    from gridmodel.sweep import dask_client, load_sweep, run_sweep
+
+    started = time.perf_counter()
+    try:
+        plan = load_sweep(sweep_file)
+        n = len(plan.distinct)
+        console.print(f"Sweep {plan.sweep.name}: {len(plan.members)} members ({n} distinct), stages {', '.join(plan.stages)}", highlight=False)  # fmt: skip
+        with dask_client(workers, scheduler) as client:
+            console.print(f"Dask dashboard: {client.dashboard_link}", highlight=False)
+            with _progress() as progress:
+                ds = run_sweep(plan, out, client, _progress_callback(progress))
+    except ScenarioError as err:
+        raise _fail(EXIT_INVALID, "error", err) from None
+    status = ds.status.to_numpy()
+    computed = int(sum(bool(s) for s in ds.stages_run.to_numpy()))
+    console.print(
+        f"{int((status == 'ok').sum())} members done ({computed} computed, the rest read back), "
+        f"{int((status != 'ok').sum())} failed → {out}/sweep/ in {time.perf_counter() - started:.0f} s",
+        highlight=False,
+    )
+    if (status != "ok").any():
+        console.print(f"[bold red]failed members:[/] see {out}/sweep/failures.csv", highlight=False)
+        raise typer.Exit(EXIT_MEMBERS_FAILED)
 
 
 @app.command()

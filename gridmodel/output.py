@@ -250,16 +250,71 @@ def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
         return None
 
 
+# ---------------------------------------------------------------------------------------------
+# Sweeps
+
+SWEEP_FOLDER = "sweep"
+SWEEP_FILES = {"netcdf": "sweep.nc", "zarr": "sweep.zarr"}
+
+
+def write_sweep(ds: xr.Dataset, root: Path, store: str = "netcdf", figures: bool = True) -> Path:
+    """Write a sweep's combined result into ``root/sweep/``: ``sweep.nc`` (or ``sweep.zarr``,
+    chunked along ``member``), ``members.csv`` and ``failures.csv``, and its figures; the folder
+    is built beside it and moved into place whole. ``ds.attrs`` carry the provenance."""
+    from gridmodel.report import sweep_figures
+    from gridmodel.report.style import figure_metadata
+    from gridmodel.sweep.tables import sweep_tables
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{SWEEP_FOLDER}.staging-", dir=root))
+    ds = ds.assign_attrs(created=datetime.now(UTC).isoformat(timespec="seconds"))
+    try:
+        path = staging / SWEEP_FILES[store]
+        if store == "zarr":
+            ds.chunk({"member": min(ds.sizes["member"], 1000)}).to_zarr(path, mode="w")
+        else:
+            ds.to_netcdf(path, engine="h5netcdf")
+        for name, frame in sweep_tables(ds).items():
+            write_csv(frame, staging / f"{name}.csv", ds.attrs)
+        if figures:
+            with figure_metadata(provenance_line(ds.attrs)):
+                sweep_figures.draw(ds, staging / "figures")
+        install(staging, root / SWEEP_FOLDER)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return root / SWEEP_FOLDER
+
+
+def read_sweep(root: Path) -> xr.Dataset:
+    """A sweep result stored by :func:`write_sweep` under ``root``."""
+    folder = Path(root) / SWEEP_FOLDER
+    for store, name in SWEEP_FILES.items():
+        if (folder / name).exists():
+            if store == "zarr":
+                return xr.open_zarr(folder / name)
+            return xr.open_dataset(folder / name, engine="h5netcdf")
+    raise FileNotFoundError(f"{root} holds no sweep result")
+
+
 def stored_stages(root: Path) -> list[str]:
     """Stages with a stored result under ``root``, in chain order."""
     return [s for s in STAGE_FILES if (Path(root) / s / STAGE_FILES[s]).is_file()]
 
 
 def redraw(root: Path) -> list[Path]:
-    """Redraw the figures of every stored stage result under ``root`` from its files."""
+    """Redraw the figures of every stored stage result (and sweep result) under ``root`` from
+    its files."""
     written = []
     for stage in stored_stages(root):
         with read_stage(root, stage) as tree:
             folder = Path(root) / stage / "figures"
             written += draw_figures(stage, tree, folder)
+    if any((Path(root) / SWEEP_FOLDER / name).exists() for name in SWEEP_FILES.values()):
+        from gridmodel.report import sweep_figures
+        from gridmodel.report.style import figure_metadata
+
+        with read_sweep(root) as ds, figure_metadata(provenance_line(ds.attrs)):
+            written += sweep_figures.draw(ds, Path(root) / SWEEP_FOLDER / "figures")
     return written

@@ -49,15 +49,19 @@ def loading_duration(ds: xr.Dataset, n: int, limit: float, folder: Path):
     return save(fig, folder, "loading_duration")
 
 
-def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
-    """Branches coloured by loading at one hour; buses placed by a spring layout of the topology
-    (the ACTIVSg cases ship no coordinates), campus buses marked."""
+def schematic_layout(buses, from_bus, to_bus) -> dict:
+    """Bus positions {case bus: (x, y)} from a spring layout of the topology (the ACTIVSg cases
+    ship no coordinates); the same network always gets the same layout."""
     graph = nx.Graph()
-    graph.add_nodes_from(ds.bus.to_numpy().tolist())
-    graph.add_edges_from(
-        zip(ds.from_bus.to_numpy().tolist(), ds.to_bus.to_numpy().tolist(), strict=True)
-    )
-    pos = nx.spring_layout(graph, seed=0, iterations=60)
+    graph.add_nodes_from(np.asarray(buses).tolist())
+    graph.add_edges_from(zip(np.asarray(from_bus).tolist(), np.asarray(to_bus).tolist(), strict=True))  # fmt: skip
+    return nx.spring_layout(graph, seed=0, iterations=60)
+
+
+def network_map(ds: xr.Dataset, hour_row: int, folder: Path):
+    """Branches coloured by loading at one hour; buses placed by :func:`schematic_layout`,
+    campus buses marked."""
+    pos = schematic_layout(ds.bus.to_numpy(), ds.from_bus.to_numpy(), ds.to_bus.to_numpy())
     loading = ds.loading_percent.isel(time=hour_row).to_numpy()
     fig, ax = figure((7.2, 6.0))
     order = np.argsort(np.nan_to_num(loading))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, get_args
 
@@ -45,14 +46,18 @@ def annotation_types(ann) -> list:
     return [ann] if not args else [a for arg in args for a in annotation_types(arg)]
 
 
-def _format_errors(err: ValidationError, source: str) -> str:
-    lines = [f"{source}: invalid scenario"]
+def format_errors(
+    err: ValidationError, source: str, model: type[BaseModel] = Scenario, what: str = "scenario"
+) -> str:
+    """A validation error as one line per wrong field, naming the field, the value and (for an
+    unknown field) the allowed ones."""
+    lines = [f"{source}: invalid {what}"]
     for e in err.errors():
         loc = tuple(e["loc"])
         name = ".".join(str(p) for p in loc) or "(top level)"
         value = e.get("input")
         if e["type"] == "extra_forbidden":
-            parent = _model_at(Scenario, loc[:-1])
+            parent = _model_at(model, loc[:-1])
             allowed = ", ".join(parent.model_fields) if parent else "see docs/scenarios.md"
             lines.append(
                 f"  - field '{name}' is not allowed (value {value!r}); allowed fields: {allowed}"
@@ -104,7 +109,7 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None =
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format_errors(err, source)) from None
+        raise ScenarioError(format_errors(err, source)) from None
     return scenario if base_dir is None else with_paths_from(scenario, base_dir)
 
 
@@ -138,11 +143,18 @@ def load_scenario(path: str | Path | None = None, changes: dict | None = None) -
     """Read and validate a scenario YAML file (the bundled default when ``path`` is None);
     ``changes`` ({dotted.field: value}) replace fields before validation."""
     path = scenario_path(path)
-    data = read_mapping(path)
-    for dotted, value in (changes or {}).items():
-        if isinstance(data, dict):
-            set_field(data, dotted, value)
+    data = with_changes(read_mapping(path), changes)
     return parse_scenario(data, source=str(path), base_dir=path.parent)
+
+
+def with_changes(data: Any, changes: dict | None) -> Any:
+    """A copy of the scenario mapping ``data`` with ``changes`` ({dotted.field: value}) set."""
+    if not changes or not isinstance(data, dict):
+        return data
+    data = copy.deepcopy(data)
+    for dotted, value in changes.items():
+        set_field(data, dotted, copy.deepcopy(value))
+    return data
 
 
 def set_field(data: dict, dotted: str, value: Any) -> None:
@@ -161,3 +173,36 @@ def set_field(data: dict, dotted: str, value: Any) -> None:
         node[int(last)] = value
     else:
         node[last] = value
+
+
+def check_field_path(scenario: BaseModel, dotted: str) -> None:
+    """ScenarioError unless ``dotted`` names a field of the validated ``scenario`` (list items by
+    index). Inside a section the scenario leaves empty, or a free mapping, the rest of the path is
+    left to the validation of the changed scenario."""
+    node: Any = scenario
+    done: list[str] = []
+    for part in dotted.split("."):
+        where = f"'{'.'.join(done)}'" if done else "the scenario"
+        if isinstance(node, BaseModel):
+            fields = type(node).model_fields
+            if part not in fields:
+                raise ScenarioError(
+                    f"'{dotted}' is not a scenario field: {where} has no field '{part}' "
+                    f"(fields: {', '.join(fields)})"
+                )
+            node = getattr(node, part)
+        elif isinstance(node, list | tuple):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(
+                    f"'{dotted}' is not a scenario field: {where} is a list of {len(node)} "
+                    f"item(s) and '{part}' is not an index of it"
+                )
+            node = node[int(part)]
+        elif node is None or isinstance(node, dict):
+            return
+        else:
+            raise ScenarioError(
+                f"'{dotted}' is not a scenario field: {where} is a value ({node!r}) with no "
+                f"field '{part}'"
+            )
+        done.append(part)
