@@ -282,7 +282,7 @@ def sweep(
     except ScenarioError as err:
         raise _fail(EXIT_INVALID, "error", err) from None
     status = ds.status.to_numpy()
-    computed = int(sum(bool(s) for s in ds.stages_run.to_numpy()))
+    computed = len({m for m, s in zip(ds.member_id.values, ds.stages_run.values, strict=True) if s})
     console.print(
         f"{int((status == 'ok').sum())} members done ({computed} computed, the rest read back), "
         f"{int((status != 'ok').sum())} failed → {out}/sweep/ in {time.perf_counter() - started:.0f} s",

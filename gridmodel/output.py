@@ -243,9 +243,11 @@ def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
     path = Path(root) / stage / STAGE_FILES[stage]
     if not path.is_file():
         return None
-    try:
-        with xr.open_datatree(path, engine="h5netcdf") as tree:
-            return str(tree.attrs.get("input_hash")), str(tree.attrs.get("gridmodel_version"))
+    import h5netcdf
+
+    try:  # the root attributes only: opening every group would cost far more
+        with h5netcdf.File(path, "r") as fh:
+            return str(fh.attrs.get("input_hash")), str(fh.attrs.get("gridmodel_version"))
     except (OSError, ValueError):
         return None
 

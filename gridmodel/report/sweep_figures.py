@@ -112,7 +112,7 @@ def bill_tornado(ds: xr.Dataset, folder: Path) -> list[Path]:
 
 
 def _site_axis(ds: xr.Dataset) -> str | None:
-    sites = set(ds.site.to_numpy().tolist())
+    sites = set(ds.network_site.to_numpy().tolist())
     names = [a for a in axes(ds) if set(ds[a].to_numpy().tolist()) <= sites]
     return names[0] if names else None
 
@@ -120,7 +120,7 @@ def _site_axis(ds: xr.Dataset) -> str | None:
 def _by_site(ds: xr.Dataset, axis: str, metric: xr.DataArray) -> pd.Series:
     """Median of ``metric`` over the members at each site, in the order of ``ds.site``."""
     series = pd.Series(metric.to_numpy()).groupby(ds[axis].to_numpy()).median()
-    return series.reindex(ds.site.to_numpy())
+    return series.reindex(ds.network_site.to_numpy())
 
 
 def _site_metrics(ds: xr.Dataset, axis: str) -> dict[str, tuple[pd.Series, str]]:
@@ -150,10 +150,10 @@ def siting_map(ds: xr.Dataset, axis: str, folder: Path) -> list[Path]:
                                                  ds.network_to_bus.to_numpy().tolist(), strict=True)]  # fmt: skip
     fig, ax = figure((7.2, 6.0))
     ax.add_collection(LineCollection(segments, colors="#999999", linewidths=0.4, zorder=1))
-    xy = np.array([pos[int(b)] for b in ds.site_bus.to_numpy()])
+    xy = np.array([pos[int(b)] for b in ds.network_site_bus.to_numpy()])
     points = ax.scatter(xy[:, 0], xy[:, 1], c=values.to_numpy(), cmap=SEQUENTIAL_CMAP, s=90,
                         edgecolors="black", linewidths=0.6, zorder=3)  # fmt: skip
-    for (x, y_), name in zip(xy, ds.site.to_numpy(), strict=True):
+    for (x, y_), name in zip(xy, ds.network_site.to_numpy(), strict=True):
         ax.annotate(str(name), (x, y_), xytext=(5, 5), textcoords="offset points", fontsize="x-small")  # fmt: skip
     ax.autoscale()
     ax.set_axis_off()
@@ -172,7 +172,7 @@ def site_bars(ds: xr.Dataset, axis: str, folder: Path) -> list[Path]:
     panels += [("bill", [("bill", metrics["bill"])])] if "bill" in metrics else []
     panels = [(kind, items) for kind, items in panels if items]
     fig, axs = figure((TWO_COLUMN_IN[0], 2.6 * len(panels)), nrows=len(panels), squeeze=False)
-    sites = [str(s) for s in ds.site.to_numpy()]
+    sites = [str(s) for s in ds.network_site.to_numpy()]
     x = np.arange(len(sites))
     for ax, (_, items) in zip(axs[:, 0], panels, strict=True):
         width = 0.8 / len(items)
@@ -215,7 +215,8 @@ def stress_response(ds: xr.Dataset, folder: Path) -> list[Path]:
         ax.set_xlabel(f"{x_axis} ({ds[x_axis].attrs.get('path', '')})")
         ax.set_ylabel(label)
     if group:
-        axs[0, -1].legend(title=group, frameon=False, fontsize="x-small")
+        axs[0, -1].legend(title=group, frameon=False, fontsize="x-small", loc="upper left",
+                          bbox_to_anchor=(1.02, 1.0))  # fmt: skip
     fig.suptitle("Grid stress across the sweep")
     return save(fig, folder, "stress_response")
 
@@ -230,7 +231,7 @@ def draw(ds: xr.Dataset, folder: Path) -> list[Path]:
         written += bill_fan(ds, folder)
     if _bill_change(ds) is not None:
         written += bill_tornado(ds, folder)
-    if "site" in ds.dims:
+    if "network_site" in ds.dims:
         axis = _site_axis(ds)
         if axis is not None:
             written += siting_map(ds, axis, folder) + site_bars(ds, axis, folder)

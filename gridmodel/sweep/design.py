@@ -8,6 +8,7 @@ same member keeps its folder ``DIR/members/<id>/`` when the sweep is edited or r
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import itertools
 import json
 from dataclasses import dataclass
@@ -168,6 +169,8 @@ def load_sweep(path: str | Path) -> SweepPlan:
     for k, axis in enumerate(sweep.axes):
         _check_paths(base, axis.paths, f"{path}: field 'axes.{k}.path'")
 
+    if sweep.format == "zarr" and importlib.util.find_spec("zarr") is None:
+        raise ScenarioError(f"{path}: field 'format': 'zarr' needs the zarr package (pip install zarr)")  # fmt: skip
     stages = list(sweep.stages) if sweep.stages is not None else Study(base).asked()
     if not stages:
         raise ScenarioError(

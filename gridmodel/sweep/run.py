@@ -42,6 +42,7 @@ class MemberResult:
     error_type: str = ""
     traceback: str = ""
     ran: list[str] = field(default_factory=list)  # stages computed (the rest read back)
+    timings: dict[str, float] = field(default_factory=dict)  # the study's own timings (s)
     seconds: float = 0.0
     worker: str = ""
 
@@ -72,7 +73,7 @@ def run_member(member_id: str, scenario, folder: Path, stages: list[str], figure
         finally:
             for tree in results.values():
                 tree.close()
-        return MemberResult(member_id, True, metrics, ran=list(study.ran),
+        return MemberResult(member_id, True, metrics, ran=list(study.ran), timings=study.timings,
                             seconds=time.perf_counter() - started, worker=where)  # fmt: skip
     except Exception as err:  # a member's failure is its result: the sweep goes on
         return MemberResult(
@@ -200,12 +201,12 @@ def _site_layout(plan: SweepPlan, shared: Shared) -> xr.Dataset | None:
     branches = network.branches
     return xr.Dataset(
         {
-            "site_bus": ("site", [network.descriptor.site(s).bus for s in sites],
-                         {"long_name": "case bus number of the site"}),
+            "network_site_bus": ("network_site", [network.descriptor.site(s).bus for s in sites],
+                                 {"long_name": "case bus number of the site"}),
             "network_from_bus": ("network_branch", branches.from_bus.to_numpy(int)),
             "network_to_bus": ("network_branch", branches.to_bus.to_numpy(int)),
         },  # fmt: skip
-        coords={"site": np.asarray(sites, dtype=str),
+        coords={"network_site": np.asarray(sites, dtype=str),
                 "network_bus": network.buses.bus.to_numpy(int)},  # fmt: skip
         attrs={"network": name},
     )
@@ -247,6 +248,7 @@ def combine(plan: SweepPlan, results: dict[str, MemberResult], shared: Shared) -
             "design": sweep.design.kind,
             "design_seed": sweep.design.seed,
             "stages": ",".join(plan.stages),
+            "network": ",".join(sorted({m.scenario.network for m in plan.members})),
             "axes": ",".join(a.label for a in sweep.axes),
             "gridmodel_version": gridmodel.__version__,
             "stage": "sweep",
