@@ -125,8 +125,9 @@ class Sweep(Section):
     axes: list[Axis] = param(description="The swept parameters.", min_length=1)
     design: Design = param(default_factory=Design, description="How members are drawn.")
     stages: list[str] | None = param(
-        None, description="Stages each member runs (and what they need); empty = those the base "
-        "scenario asks for."  # fmt: skip
+        None,
+        description="Stages each member runs (and what they need); empty = those the base "
+        "scenario asks for.",  # fmt: skip
     )
     format: Literal["netcdf", "zarr"] = param(
         "netcdf",
@@ -148,4 +149,3 @@ class Sweep(Section):
         if len(set(paths)) != len(paths):
             raise ValueError(f"a field is set by two axes: {paths}")
         return self
-

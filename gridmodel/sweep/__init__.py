@@ -1,8 +1,8 @@
 """Scenario sweeps and Monte Carlo over scenario fields, run on a Dask cluster.
 
-    plan = load_sweep("scenarios/ohio-bill-drivers-sweep.yaml")   # every member validated
-    with dask_client(workers=2) as client:
-        ds = run_sweep(plan, "results", client)                    # DIR/members/, DIR/sweep/
+plan = load_sweep("scenarios/ohio-bill-drivers-sweep.yaml")   # every member validated
+with dask_client(workers=2) as client:
+    ds = run_sweep(plan, "results", client)                    # DIR/members/, DIR/sweep/
 """
 
 from __future__ import annotations

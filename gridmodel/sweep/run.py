@@ -201,13 +201,18 @@ def _site_layout(plan: SweepPlan, shared: Shared) -> xr.Dataset | None:
     branches = network.branches
     return xr.Dataset(
         {
-            "network_site_bus": ("network_site", [network.descriptor.site(s).bus for s in sites],
-                                 {"long_name": "case bus number of the site"}),
+            "network_site_bus": (
+                "network_site",
+                [network.descriptor.site(s).bus for s in sites],
+                {"long_name": "case bus number of the site"},
+            ),
             "network_from_bus": ("network_branch", branches.from_bus.to_numpy(int)),
             "network_to_bus": ("network_branch", branches.to_bus.to_numpy(int)),
         },  # fmt: skip
-        coords={"network_site": np.asarray(sites, dtype=str),
-                "network_bus": network.buses.bus.to_numpy(int)},  # fmt: skip
+        coords={
+            "network_site": np.asarray(sites, dtype=str),
+            "network_bus": network.buses.bus.to_numpy(int),
+        },  # fmt: skip
         attrs={"network": name},
     )
 
@@ -244,7 +249,9 @@ def combine(plan: SweepPlan, results: dict[str, MemberResult], shared: Shared) -
             "scenario_hash": _text_hash(plan.text),
             "sweep_text": plan.text,
             "base_scenario": plan.base.name,
-            "base_scenario_text": yaml.safe_dump(plan.base.model_dump(mode="json"), sort_keys=False),
+            "base_scenario_text": yaml.safe_dump(
+                plan.base.model_dump(mode="json"), sort_keys=False
+            ),
             "design": sweep.design.kind,
             "design_seed": sweep.design.seed,
             "stages": ",".join(plan.stages),
@@ -282,8 +289,14 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         return
     n = workers or max(1, len(os.sched_getaffinity(0)))
     with (
-        LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                     dashboard_address="127.0.0.1:0", env={"GRIDMODEL_THREADS": "1"}) as cluster,  # fmt: skip
+        LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            env={"GRIDMODEL_THREADS": "1"},
+        ) as cluster,  # fmt: skip
         Client(cluster) as client,
     ):
         yield client
