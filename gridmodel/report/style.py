@@ -12,7 +12,7 @@ import contextvars
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib as mpl
+import matplotlib.style as mpl_style
 from matplotlib.figure import Figure
 
 from gridmodel.io import write_atomic
@@ -41,7 +41,7 @@ def figure_metadata(description: str):
 
 def figure(size: tuple[float, float] = TWO_COLUMN_IN, **kwargs):
     """A new figure and axes in the house style (``kwargs`` go to ``Figure.subplots``)."""
-    with mpl.style.context(STYLE):
+    with mpl_style.context(STYLE):
         fig = Figure(figsize=size)
         return fig, fig.subplots(**kwargs)
 
@@ -50,7 +50,7 @@ def save(fig, folder: Path, stem: str) -> list[Path]:
     """Write ``stem`` as PNG, SVG and PDF atomically into ``folder``."""
     paths = []
     description = _description.get()
-    with mpl.style.context(STYLE):
+    with mpl_style.context(STYLE):
         for ext in FORMATS:
             path = Path(folder) / f"{stem}.{ext}"
             meta = {"Subject" if ext == "pdf" else "Description": description}

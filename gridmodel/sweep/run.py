@@ -14,6 +14,7 @@ picks up whatever was not finished.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -131,10 +132,10 @@ def share(client, members: list[Member]) -> Shared:
     """:func:`build_shared` and scatter the results to every worker."""
     networks, inputs, key_of = build_shared(members)
     shared = Shared(key_of=key_of, loaded=networks)
-    for name, network in networks.items():
-        shared.networks[name] = client.scatter(network, broadcast=True, hash=False)
-    for key, built in inputs.items():
-        shared.inputs[key] = client.scatter(built, broadcast=True, hash=False)
+    # every worker holds a copy: a worker's death loses none of them
+    if networks:
+        shared.networks = client.scatter(networks, broadcast=True, hash=False)
+        shared.inputs = client.scatter(inputs, broadcast=True, hash=False)
     return shared
 
 
@@ -296,6 +297,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
             env={"GRIDMODEL_THREADS": "1"},
+            silence_logs=logging.ERROR,
         ) as cluster,  # fmt: skip
         Client(cluster) as client,
     ):
