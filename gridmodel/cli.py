@@ -1,7 +1,6 @@
 """Command line. Every command is parse → study → stage(s) → write, into ``--out DIR/<stage>/``.
 
-Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure;
-5 a sweep finished with failed members (recorded in its ``failures.csv``).
+Exit codes: 0 done; 2 invalid scenario or usage; 3 infeasible optimisation; 4 numerical failure.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ app = typer.Typer(
 console = Console()
 log = logging.getLogger("gridmodel")
 
-EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL, EXIT_MEMBERS_FAILED = 0, 2, 3, 4, 5
+EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NUMERICAL = 0, 2, 3, 4
 
 ScenarioArg = Annotated[
     Path | None, typer.Argument(help="Scenario YAML (or a bundled name); the default if omitted.")
@@ -260,6 +259,9 @@ def headroom(
     run_stages(scenario, out, ["headroom"], changes)
 
 
+EXIT_MEMBERS_FAILED = 6  # a sweep finished with failed members (listed in its failures.csv)
+
+
 @app.command()
 def sweep(
     sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML (a base scenario and its axes).")],
@@ -267,7 +269,9 @@ def sweep(
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes of the local cluster (default: one per core).")] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786) instead of a local cluster.")] = None,
 ) -> None:  # fmt: skip
-    """Scenario sweep or Monte Carlo on Dask: every member validated, run (or resumed) and combined."""
+    """Scenario sweep or Monte Carlo on Dask: every member validated, run (or resumed) and combined.
+
+    Exit code 6 when some members failed (the others are done; see DIR/sweep/failures.csv)."""
     from gridmodel.sweep import dask_client, load_sweep, run_sweep
 
     started = time.perf_counter()

@@ -145,6 +145,54 @@ def tables(stage: str, tree: xr.DataTree) -> dict[str, pd.DataFrame]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Sweeps
+
+SWEEP_FOLDER = "sweep"
+SWEEP_FILES = {"netcdf": "sweep.nc", "zarr": "sweep.zarr"}
+
+
+def write_sweep(ds: xr.Dataset, root: Path, tables: dict[str, pd.DataFrame],
+                store: str = "netcdf", figures: bool = True) -> Path:  # fmt: skip
+    """Write a sweep's combined result into ``root/sweep/``: ``sweep.nc`` (or ``sweep.zarr``,
+    chunked along ``member``), its ``tables`` as CSV (by file stem) and its figures; the folder
+    is built beside it and moved into place whole. ``ds.attrs`` carry the provenance."""
+    from gridmodel.report import sweep_figures
+    from gridmodel.report.style import figure_metadata
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{SWEEP_FOLDER}.staging-", dir=root))
+    ds = ds.assign_attrs(created=datetime.now(UTC).isoformat(timespec="seconds"))
+    try:
+        path = staging / SWEEP_FILES[store]
+        if store == "zarr":
+            ds.chunk({"member": min(ds.sizes["member"], 1000)}).to_zarr(path, mode="w")
+        else:
+            ds.to_netcdf(path, engine="h5netcdf")
+        for name, frame in tables.items():
+            write_csv(frame, staging / f"{name}.csv", ds.attrs)
+        if figures:
+            with figure_metadata(provenance_line(ds.attrs)):
+                sweep_figures.draw(ds, staging / "figures")
+        install(staging, root / SWEEP_FOLDER)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return root / SWEEP_FOLDER
+
+
+def read_sweep(root: Path) -> xr.Dataset:
+    """A sweep result stored by :func:`write_sweep` under ``root``."""
+    folder = Path(root) / SWEEP_FOLDER
+    for store, name in SWEEP_FILES.items():
+        if (folder / name).exists():
+            if store == "zarr":
+                return xr.open_zarr(folder / name)
+            return xr.open_dataset(folder / name, engine="h5netcdf")
+    raise FileNotFoundError(f"{root} holds no sweep result")
+
+
+# ---------------------------------------------------------------------------------------------
 # Figures
 
 
@@ -250,54 +298,6 @@ def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
             return str(fh.attrs.get("input_hash")), str(fh.attrs.get("gridmodel_version"))
     except (OSError, ValueError):
         return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Sweeps
-
-SWEEP_FOLDER = "sweep"
-SWEEP_FILES = {"netcdf": "sweep.nc", "zarr": "sweep.zarr"}
-
-
-def write_sweep(ds: xr.Dataset, root: Path, store: str = "netcdf", figures: bool = True) -> Path:
-    """Write a sweep's combined result into ``root/sweep/``: ``sweep.nc`` (or ``sweep.zarr``,
-    chunked along ``member``), ``members.csv`` and ``failures.csv``, and its figures; the folder
-    is built beside it and moved into place whole. ``ds.attrs`` carry the provenance."""
-    from gridmodel.report import sweep_figures
-    from gridmodel.report.style import figure_metadata
-    from gridmodel.sweep.tables import sweep_tables
-
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{SWEEP_FOLDER}.staging-", dir=root))
-    ds = ds.assign_attrs(created=datetime.now(UTC).isoformat(timespec="seconds"))
-    try:
-        path = staging / SWEEP_FILES[store]
-        if store == "zarr":
-            ds.chunk({"member": min(ds.sizes["member"], 1000)}).to_zarr(path, mode="w")
-        else:
-            ds.to_netcdf(path, engine="h5netcdf")
-        for name, frame in sweep_tables(ds).items():
-            write_csv(frame, staging / f"{name}.csv", ds.attrs)
-        if figures:
-            with figure_metadata(provenance_line(ds.attrs)):
-                sweep_figures.draw(ds, staging / "figures")
-        install(staging, root / SWEEP_FOLDER)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return root / SWEEP_FOLDER
-
-
-def read_sweep(root: Path) -> xr.Dataset:
-    """A sweep result stored by :func:`write_sweep` under ``root``."""
-    folder = Path(root) / SWEEP_FOLDER
-    for store, name in SWEEP_FILES.items():
-        if (folder / name).exists():
-            if store == "zarr":
-                return xr.open_zarr(folder / name)
-            return xr.open_dataset(folder / name, engine="h5netcdf")
-    raise FileNotFoundError(f"{root} holds no sweep result")
 
 
 def stored_stages(root: Path) -> list[str]:

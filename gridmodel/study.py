@@ -305,11 +305,10 @@ class Study:
             self.run(name)
         return {name: self.results[name] for name in self.plan(stages)}
 
-    def stored(self, stage: str) -> bool:
-        """The cache holds a result of ``stage`` with its current key."""
-        if self.cache is None:
-            return False
-        return output.stored_key(self.cache, stage) == (self.key(stage), gridmodel.__version__)
-
     def _cached(self, stage: str) -> xr.DataTree | None:
-        return output.read_stage(self.cache, stage) if self.stored(stage) else None
+        if self.cache is None:
+            return None
+        stored = output.stored_key(self.cache, stage)
+        if stored != (self.key(stage), gridmodel.__version__):
+            return None
+        return output.read_stage(self.cache, stage)

@@ -188,10 +188,10 @@ def test_bills_sweep_shares_inputs_and_records_a_failing_member(client, bills_se
     ok = [r for r in results.values() if r.ok]
     assert len(ok) == 2 and all("inputs" not in r.timings for r in ok)  # none rebuilt its inputs
 
-    # through the command line, on the same cluster: exit 5, the failures recorded
+    # through the command line, on the same cluster: exit 6, the failures recorded
     address = client.scheduler.address
     result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--scheduler", address])
-    assert result.exit_code == 5, result.output
+    assert result.exit_code == 6, result.output
     ds = xr.open_dataset(out / "sweep" / "sweep.nc")
     failed = ds.status.to_numpy() == "failed"
     assert failed.sum() == 2

@@ -21,11 +21,15 @@ from gridmodel.report.style import (
     figure,
     save,
 )
-from gridmodel.sweep.tables import axes
 
 BILL = "bills_scenario_usd_per_month"
 BASELINE = "bills_baseline_usd_per_month"
 BILL_CASE = "scenario"
+
+
+def axes(ds: xr.Dataset) -> list[str]:
+    """The sweep's axis names (coordinates along ``member``), as its attributes list them."""
+    return [a for a in str(ds.attrs.get("axes", "")).split(",") if a]
 
 
 def _ok(ds: xr.Dataset) -> xr.Dataset:

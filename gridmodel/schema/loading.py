@@ -46,11 +46,11 @@ def annotation_types(ann) -> list:
     return [ann] if not args else [a for arg in args for a in annotation_types(arg)]
 
 
-def format_errors(
+def _format_errors(
     err: ValidationError, source: str, model: type[BaseModel] = Scenario, what: str = "scenario"
 ) -> str:
-    """A validation error as one line per wrong field, naming the field, the value and (for an
-    unknown field) the allowed ones."""
+    """One line per wrong field of ``model`` (the scenario, or a sweep file): its name, what is
+    wrong or allowed, and the value given."""
     lines = [f"{source}: invalid {what}"]
     for e in err.errors():
         loc = tuple(e["loc"])
@@ -109,7 +109,7 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None =
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(format_errors(err, source)) from None
+        raise ScenarioError(_format_errors(err, source)) from None
     return scenario if base_dir is None else with_paths_from(scenario, base_dir)
 
 

@@ -132,7 +132,7 @@ class Sweep(Section):
     format: Literal["netcdf", "zarr"] = param(
         "netcdf",
         description="Store of the combined result: NetCDF-4 (`sweep.nc`), or Zarr (`sweep.zarr`, "
-        "chunked along `member`, for sweeps of many members).",
+        "chunked along `member`, for sweeps of many members; needs the `zarr` package).",
     )
     member_figures: bool = param(
         False,

@@ -14,6 +14,7 @@ import xarray as xr
 from gridmodel.progress import Progress, no_progress
 from gridmodel.sweep.design import Member, SweepPlan, load_sweep
 from gridmodel.sweep.run import MemberResult, combine, dask_client, run_members
+from gridmodel.sweep.tables import sweep_tables
 
 
 def run_sweep(plan: SweepPlan, out: str | Path, client, progress: Progress = no_progress,
@@ -24,7 +25,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, client, progress: Progress = no_
 
     results, shared = run_members(plan, Path(out), client, progress)
     ds = combine(plan, results, shared)
-    output.write_sweep(ds, Path(out), store=plan.sweep.format, figures=figures)
+    output.write_sweep(ds, Path(out), sweep_tables(ds), store=plan.sweep.format, figures=figures)
     return output.read_sweep(Path(out))
 
 

@@ -22,8 +22,8 @@ from scipy.stats import qmc
 
 from gridmodel.schema import Scenario, ScenarioError, parse_scenario
 from gridmodel.schema.loading import (
+    _format_errors,
     check_field_path,
-    format_errors,
     read_mapping,
     scenario_path,
     with_changes,
@@ -129,7 +129,7 @@ def read_sweep(path: str | Path) -> tuple[Sweep, str]:
     try:
         return Sweep.model_validate(data), text
     except ValidationError as err:
-        raise ScenarioError(format_errors(err, str(path), Sweep, "sweep")) from None
+        raise ScenarioError(_format_errors(err, str(path), Sweep, "sweep")) from None
 
 
 def _base_mapping(sweep: Sweep, path: Path) -> tuple[dict, str, Path]:

@@ -90,11 +90,18 @@ def run_member(member_id: str, scenario, folder: Path, stages: list[str], figure
 
 
 def finished(member: Member, out: Path, stages: list[str]) -> bool:
-    """Every stage the member needs is stored in its folder with its current key."""
+    """Every stage the member needs is stored in its folder with its current key (the rule the
+    study's cache reads a result back by)."""
+    import gridmodel
+    from gridmodel import output
     from gridmodel.study import Study
 
-    study = Study(member.scenario, cache=member_folder(out, member.id))
-    return all(study.stored(stage) for stage in study.plan(stages))
+    study = Study(member.scenario)
+    folder = member_folder(out, member.id)
+    return all(
+        output.stored_key(folder, stage) == (study.key(stage), gridmodel.__version__)
+        for stage in study.plan(stages)
+    )
 
 
 @dataclass

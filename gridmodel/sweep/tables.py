@@ -5,10 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-
-def axes(ds: xr.Dataset) -> list[str]:
-    """The sweep's axis names (coordinates along ``member``)."""
-    return [a for a in str(ds.attrs.get("axes", "")).split(",") if a]
+from gridmodel.report.sweep_figures import axes
 
 
 def members_table(ds: xr.Dataset) -> pd.DataFrame:
