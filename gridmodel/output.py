@@ -166,7 +166,9 @@ def write_sweep(ds: xr.Dataset, root: Path, tables: dict[str, pd.DataFrame],
     try:
         path = staging / SWEEP_FILES[store]
         if store == "zarr":
-            ds.chunk({"member": min(ds.sizes["member"], 1000)}).to_zarr(path, mode="w")
+            # Zarr format 2: read by every Zarr implementation, text arrays included
+            chunked = ds.chunk({"member": min(ds.sizes["member"], 1000)})
+            chunked.to_zarr(path, mode="w", zarr_format=2, consolidated=True)
         else:
             ds.to_netcdf(path, engine="h5netcdf")
         for name, frame in tables.items():
