@@ -2,18 +2,20 @@
 scheduling overhead per member.
 
 1. Speed-up: 16 members of the bundled bill-drivers sweep (ohio-capacity-bills, bills with a
-   400-draw Monte Carlo over materialisation: a few seconds each). Serial: the members' tasks
+   200-draw Monte Carlo over materialisation: a few seconds each). Serial: the members' tasks
    (`run_member`) called one after another in this process, with the same shared network and
    inputs; Dask: the same members through `run_members` on a LocalCluster of two single-threaded
-   worker processes (started and warmed up before the clock starts). Goal >= 1.7x.
+   worker processes (started and warmed up before the clock starts); the two are run alternately
+   (`--repeat` times) and the best time of each is compared. Goal >= 1.7x.
 2. Overhead: 200 trivial members (no stage: a study is opened, nothing runs) through the same
    `run_members` path. The scheduling overhead per member is the sweep's wall time per member
    minus what the member costs in this process, divided over the two workers. Goal < 50 ms.
 
-    python benchmarks/sweep_speedup.py [--members 16] [--draws 400] [--trivial 200]
+    python benchmarks/sweep_speedup.py [--members 16] [--draws 200] [--trivial 200] [--repeat 2]
 
-The machine's load average is printed with the numbers: other processes on the two cores slow
-the two workers more than the serial run.
+The machine's load average is printed with the numbers, and a control: the speed-up two plain
+processes reach over one on CPU-bound numpy work at the same time (other processes on the two
+cores cap what any two-worker run can reach).
 """
 
 from __future__ import annotations
@@ -76,11 +78,36 @@ def on_dask(plan, out: Path, client) -> float:
     return time.perf_counter() - started
 
 
+def _busy(n: int) -> float:
+    """CPU-bound numpy work with no gridmodel and no Dask in it (the machine's own ceiling)."""
+    import numpy as np
+
+    rng, total = np.random.default_rng(0), 0.0
+    for _ in range(n):
+        total += float(np.sort(rng.random(20_000))[100])
+    return total
+
+
+def ceiling(n: int = 20_000) -> float:
+    """Speed-up two plain processes reach over one on the same CPU-bound work, now: what the
+    machine (and the other load on it) allows any two-worker run."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    _busy(2 * n)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_busy, [n, n])
+    return one / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=16)
-    parser.add_argument("--draws", type=int, default=400)
+    parser.add_argument("--draws", type=int, default=200)
     parser.add_argument("--trivial", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
     from gridmodel.sweep import dask_client, load_sweep
@@ -102,8 +129,12 @@ def main() -> None:
             client.run(__import__, "gridmodel.sweep.run")
             on_dask(warm, tmp / "warm-dask", client)  # workers import and solve once
 
-            t_dask = on_dask(plan, tmp / "dask", client)
-            t_serial = serial(plan, tmp / "serial")
+            # alternated, best of each: the machine's other load disturbs both alike
+            limit = [ceiling()]
+            runs = [(on_dask(plan, tmp / f"dask{r}", client), serial(plan, tmp / f"serial{r}"))
+                    for r in range(args.repeat)]  # fmt: skip
+            limit.append(ceiling())
+            t_dask, t_serial = min(r[0] for r in runs), min(r[1] for r in runs)
 
             t_trivial_serial = serial(trivial, tmp / "trivial-serial")
             t_trivial_dask = on_dask(trivial, tmp / "trivial-dask", client)
@@ -113,7 +144,13 @@ def main() -> None:
     print(f"\nspeed-up, {n} bill members ({args.draws} Monte Carlo draws each):")
     print(f"  serial (one process)      {t_serial:7.1f} s   {t_serial / n:6.2f} s/member")
     print(f"  Dask, 2 workers           {t_dask:7.1f} s   (cluster start {startup:.1f} s, not counted)")  # fmt: skip
-    print(f"  speed-up                  {t_serial / t_dask:7.2f}x   (goal >= 1.7x)")
+    print(
+        f"  speed-up                  {t_serial / t_dask:7.2f}x   (goal >= 1.7x; best of {args.repeat})"
+    )
+    print(f"  two plain processes reach {limit[0]:.2f}x before and {limit[1]:.2f}x after on this "
+          "machine now (numpy work, no Dask): the ceiling of any two-worker run")  # fmt: skip
+    for k, (d, s) in enumerate(runs):
+        print(f"    run {k}: serial {s:6.1f} s, Dask {d:6.1f} s, ratio {s / d:.2f}")
     m = len(trivial.distinct)
     per_member = (t_trivial_dask - t_trivial_serial / 2) / m * 2
     print(f"\nscheduling overhead, {m} trivial members:")
