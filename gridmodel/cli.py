@@ -350,9 +350,9 @@ def brief(
 
 @app.command()
 def figures(folder: Annotated[Path, typer.Argument(help="A folder written by a command.")]) -> None:
-    """Redraw every figure of the stage results stored in FOLDER, from the files alone."""
-    if not output.stored_stages(folder):
-        raise _fail(EXIT_INVALID, "error", ValueError(f"{folder} holds no stage result"))
+    """Redraw every figure of the stage or sweep results stored in FOLDER, from the files alone."""
+    if not output.stored_stages(folder) and not (folder / output.SWEEP_FOLDER).is_dir():
+        raise _fail(EXIT_INVALID, "error", ValueError(f"{folder} holds no stage or sweep result"))
     written = output.redraw(folder)
     console.print(f"Redrew {len(written)} figure files under {folder}")
 
@@ -369,6 +369,42 @@ def headroom(
     """Curtailment-enabled headroom of a balancing area from measured hourly demand."""
     changes = {"headroom.data_dir": str(data_dir.resolve())} if data_dir else None
     run_stages(scenario, out, ["headroom"], changes)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML (a base scenario and its axes).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (members/ and sweep/).")] = Path("results"),
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes of the local cluster (default: one per core).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786) instead of a local cluster.")] = None,
+) -> None:  # fmt: skip
+    """Scenario sweep or Monte Carlo on Dask: every member validated, run (or resumed) and combined.
+
+    Exit code 5 (partial) when some members failed: the others are done and combined, the failed
+    ones are listed in DIR/sweep/failures.csv and run again by the next call."""
+    from gridmodel.sweep import dask_client, load_sweep, run_sweep
+
+    started = time.perf_counter()
+    try:
+        plan = load_sweep(sweep_file)
+        n = len(plan.distinct)
+        console.print(f"Sweep {plan.sweep.name}: {len(plan.members)} members ({n} distinct), stages {', '.join(plan.stages)}", highlight=False)  # fmt: skip
+        with dask_client(workers, scheduler) as client:
+            console.print(f"Dask dashboard: {client.dashboard_link}", highlight=False)
+            with _progress() as progress:
+                ds = run_sweep(plan, out, client, _progress_callback(progress))
+    except ScenarioError as err:
+        raise _fail(EXIT_INVALID, "error", err) from None
+    status = ds.status.to_numpy()
+    computed = len({m for m, s in zip(ds.member_id.values, ds.stages_run.values, strict=True) if s})
+    console.print(
+        f"{int((status == 'ok').sum())} members done ({computed} computed, the rest read back), "
+        f"{int((status != 'ok').sum())} failed → {out}/sweep/ in {time.perf_counter() - started:.0f} s",
+        highlight=False,
+    )
+    if (status != "ok").any():
+        console.print(f"[bold red]failed members:[/] see {out}/sweep/failures.csv", highlight=False)
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @app.command()

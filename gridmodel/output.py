@@ -153,6 +153,52 @@ def tables(stage: str, tree: xr.DataTree) -> dict[str, pd.DataFrame]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Sweeps
+
+SWEEP_FOLDER = "sweep"
+SWEEP_FILES = {"netcdf": "sweep.nc", "zarr": "sweep.zarr"}
+
+
+def write_sweep(ds: xr.Dataset, root: Path, tables: dict[str, pd.DataFrame],
+                store: str = "netcdf", figures: bool = True) -> Path:  # fmt: skip
+    """Write a sweep's combined result into ``root/sweep/``: ``sweep.nc`` (or ``sweep.zarr``,
+    chunked along ``member``), its ``tables`` as CSV (by file stem) and its figures; the folder
+    is built beside it and moved into place whole. ``ds.attrs`` carry the provenance."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{SWEEP_FOLDER}.staging-", dir=root))
+    ds = ds.assign_attrs(created=datetime.now(UTC).isoformat(timespec="seconds"))
+    try:
+        path = staging / SWEEP_FILES[store]
+        if store == "zarr":
+            # Zarr format 2: read by every Zarr implementation, text arrays included
+            chunked = ds.chunk({"member": min(ds.sizes["member"], 1000)})
+            chunked.to_zarr(path, mode="w", zarr_format=2, consolidated=True)
+        else:
+            ds.to_netcdf(path, engine="h5netcdf")
+        for name, frame in tables.items():
+            write_csv(frame, staging / f"{name}.csv", ds.attrs)
+        if figures:
+            draw_sweep_figures(ds, staging / "figures")
+        install(staging, root / SWEEP_FOLDER)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return root / SWEEP_FOLDER
+
+
+def read_sweep(root: Path) -> xr.Dataset:
+    """A sweep result stored by :func:`write_sweep` under ``root``."""
+    folder = Path(root) / SWEEP_FOLDER
+    for store, name in SWEEP_FILES.items():
+        if (folder / name).exists():
+            if store == "zarr":
+                return xr.open_zarr(folder / name)
+            return xr.open_dataset(folder / name, engine="h5netcdf")
+    raise FileNotFoundError(f"{root} holds no sweep result")
+
+
+# ---------------------------------------------------------------------------------------------
 # Figures
 
 
@@ -178,6 +224,15 @@ def draw_figures(stage: str, tree: xr.DataTree, folder: Path) -> list[Path]:
     }[stage]
     with figure_metadata(provenance_line(tree.attrs)), house_style():
         return draw(tree, Path(folder))
+
+
+def draw_sweep_figures(ds: xr.Dataset, folder: Path) -> list[Path]:
+    """Every figure of a combined sweep result into ``folder``, from the stored data only."""
+    from gridmodel.report import sweep_figures
+    from gridmodel.report.style import figure_metadata, house_style
+
+    with figure_metadata(provenance_line(ds.attrs)), house_style():
+        return sweep_figures.draw(ds, Path(folder))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,13 +328,16 @@ def stored_stages(root: Path) -> list[str]:
 
 
 def redraw(root: Path) -> list[Path]:
-    """Redraw the figures of every stored stage result under ``root`` from its files (and list
-    their new checksums in the manifest)."""
+    """Redraw the figures of every stored stage result (and sweep result) under ``root`` from
+    its files (and list their new checksums in the manifest)."""
     written = []
     for stage in stored_stages(root):
         with read_stage(root, stage) as tree:
             folder = Path(root) / stage / "figures"
             written += draw_figures(stage, tree, folder)
+    if any((Path(root) / SWEEP_FOLDER / name).exists() for name in SWEEP_FILES.values()):
+        with read_sweep(root) as ds:
+            written += draw_sweep_figures(ds, Path(root) / SWEEP_FOLDER / "figures")
     manifest = Path(root) / MANIFEST
     if manifest.is_file():
         old = json.loads(manifest.read_text())

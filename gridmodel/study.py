@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import xarray as xr
@@ -26,6 +26,7 @@ import xarray as xr
 import gridmodel
 from gridmodel import output
 from gridmodel.inputs import StudyInputs, build_inputs
+from gridmodel.networks import Network
 from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import Scenario, ScenarioError, load_scenario, parse_scenario
 
@@ -187,15 +188,31 @@ def _sections_digest(scenario: Scenario, sections: tuple[str, ...]) -> dict:
     return {"sections": data, "files": files}
 
 
+def input_key(scenario: Scenario) -> str:
+    """Hash of what the study inputs are built from: the network and the input sections (the
+    period, load growth, campuses and seed, with the files they name). Scenarios with one key
+    share one :class:`StudyInputs`."""
+    payload = {
+        "network": _network_key(scenario.network),
+        "inputs": _sections_digest(scenario, INPUT_SECTIONS),
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class Study:
     """A scenario's study: inputs built once (lazily), stages run on demand and cached.
 
     ``cache``: a folder; each stage's result is written to ``cache/<stage>/`` with its figures
     and tables, and read back when its key has not changed.
+    ``network``: the scenario's network already loaded (else loaded when the inputs are built);
+    ``inputs``: study inputs already built for a scenario of the same :func:`input_key` (a sweep
+    builds them once for all its members that share them).
     """
 
     def __init__(self, scenario: Scenario, cache: str | Path | None = None,
-                 progress: Progress = no_progress, figures: bool = True):  # fmt: skip
+                 progress: Progress = no_progress, figures: bool = True,
+                 network: Network | None = None, inputs: StudyInputs | None = None):  # fmt: skip
         self.scenario = scenario
         self.cache = None if cache is None else Path(cache)
         self.progress = progress
@@ -203,7 +220,14 @@ class Study:
         self.results: dict[str, xr.DataTree] = {}
         self.ran: list[str] = []
         self.timings: dict[str, float] = {}  # s: "inputs", each stage run, "write <stage>"
-        self._inputs: StudyInputs | None = None
+        if inputs is not None:
+            if input_key(inputs.scenario) != input_key(scenario):
+                raise ValueError(
+                    "inputs were built for another network, period, load growth, campuses or seed"
+                )
+            inputs = replace(inputs, scenario=scenario)
+        self._network = network
+        self._inputs = inputs
         self._keys: dict[str, str] = {}
 
     @classmethod
@@ -224,7 +248,7 @@ class Study:
         """The study inputs (network, hourly loads, campus profiles), built on first use."""
         if self._inputs is None:
             started = time.perf_counter()
-            self._inputs = build_inputs(self.scenario)
+            self._inputs = build_inputs(self.scenario, self._network)
             self.timings["inputs"] = time.perf_counter() - started
         return self._inputs
 

@@ -34,12 +34,15 @@ class SolverOptions:
 
     max_iter: int = 30
     tolerance_mva: float = 1e-6
-    threads: int = 0  # 0 = every core the process may use
+    threads: int = 0  # 0 = $GRIDMODEL_THREADS, else every core the process may use
     chunk_hours: int = 192
     enforce_q_lims: bool = False
 
     def n_threads(self) -> int:
-        return self.threads or max(1, len(os.sched_getaffinity(0)))
+        """Threads of the solve: ``threads``, else ``$GRIDMODEL_THREADS`` (a sweep's workers run
+        one member per core and set it to 1), else every core the process may use."""
+        env = os.environ.get("GRIDMODEL_THREADS", "")
+        return self.threads or (int(env) if env else 0) or max(1, len(os.sched_getaffinity(0)))
 
 
 def loading_percent(p_from, q_from, p_to, q_to, rate_mva) -> np.ndarray:

@@ -12,6 +12,7 @@ from pydantic_core import PydanticUndefined
 
 from gridmodel import schema as sc
 from gridmodel.schema.loading import annotation_types
+from gridmodel.schema.sweep import Sweep
 
 
 def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
@@ -50,7 +51,22 @@ def markdown() -> str:
         "Generated from `gridmodel/schema/` by `python -m gridmodel.schema.docs`; do not edit.",
         "",
     ]
-    for model in _models(sc.Scenario):
+    lines += _tables(sc.Scenario)
+    lines += [
+        "# Sweep file",
+        "",
+        "A sweep file (`gridmodel sweep SWEEP.yaml`, see `docs/sweeps.md`): a base scenario and "
+        "axes over its fields.",
+        "",
+    ]
+    lines += _tables(Sweep)
+    return "\n".join(lines)
+
+
+def _tables(root: type[BaseModel]) -> list[str]:
+    """One table of fields per model reached from ``root``."""
+    lines = []
+    for model in _models(root):
         lines += [f"## {model.__name__}", "", (model.__doc__ or "").strip(), ""]
         lines += ["| field | default | unit | description | source |", "|---|---|---|---|---|"]
         for name, field in model.model_fields.items():
@@ -60,7 +76,7 @@ def markdown() -> str:
                 f"| `{name}` | {_default(field)} | {extra.get('unit', '')} | {desc} | {extra.get('source', '')} |"
             )
         lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, get_args
 
@@ -51,15 +52,18 @@ def shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[: limit - 15]}... ({len(text):,} chars)"
 
 
-def _format_errors(err: ValidationError, source: str) -> str:
-    """One line per wrong field: its name, what is wrong or allowed, and the value given."""
+def _format_errors(
+    err: ValidationError, source: str, model: type[BaseModel] = Scenario, what: str = "scenario"
+) -> str:
+    """One line per wrong field of ``model`` (the scenario, or a sweep file): its name, what is
+    wrong or allowed, and the value given."""
     lines = []
     for e in err.errors():
         loc = tuple(e["loc"])
         name = ".".join(str(p) for p in loc) or "(top level)"
         value = e.get("input")
         if e["type"] == "extra_forbidden":
-            parent = _model_at(Scenario, loc[:-1])
+            parent = _model_at(model, loc[:-1])
             allowed = ", ".join(parent.model_fields) if parent else "see docs/scenarios.md"
             lines.append(
                 f"field '{name}' is not allowed (value {shown(value)}); allowed fields: {allowed}"
@@ -68,8 +72,8 @@ def _format_errors(err: ValidationError, source: str) -> str:
             msg = e["msg"].removeprefix("Value error, ")
             lines.append(f"field '{name}': {msg} (value {shown(value)})")
     if len(lines) == 1:
-        return f"{source}: invalid scenario: {lines[0]}"
-    return "\n".join([f"{source}: invalid scenario", *(f"  - {line}" for line in lines)])
+        return f"{source}: invalid {what}: {lines[0]}"
+    return "\n".join([f"{source}: invalid {what}", *(f"  - {line}" for line in lines)])
 
 
 def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) -> Any:
@@ -214,11 +218,18 @@ def load_scenario(path: str | Path | None = None, changes: dict | None = None) -
     """Read and validate a scenario YAML file (the bundled default when ``path`` is None);
     ``changes`` ({dotted.field: value}) replace fields before validation."""
     path = scenario_path(path)
-    data = read_mapping(path)
-    for dotted, value in (changes or {}).items():
-        if isinstance(data, dict):
-            set_field(data, dotted, value)
+    data = with_changes(read_mapping(path), changes)
     return parse_scenario(data, source=str(path), base_dir=path.parent)
+
+
+def with_changes(data: Any, changes: dict | None) -> Any:
+    """A copy of the scenario mapping ``data`` with ``changes`` ({dotted.field: value}) set."""
+    if not changes or not isinstance(data, dict):
+        return data
+    data = copy.deepcopy(data)
+    for dotted, value in changes.items():
+        set_field(data, dotted, copy.deepcopy(value))
+    return data
 
 
 def set_field(data: dict, dotted: str, value: Any) -> None:
@@ -239,3 +250,36 @@ def set_field(data: dict, dotted: str, value: Any) -> None:
         node[int(last)] = value
     else:
         node[last] = value
+
+
+def check_field_path(scenario: BaseModel, dotted: str) -> None:
+    """ScenarioError unless ``dotted`` names a field of the validated ``scenario`` (list items by
+    index). Inside a section the scenario leaves empty, or a free mapping, the rest of the path is
+    left to the validation of the changed scenario."""
+    node: Any = scenario
+    done: list[str] = []
+    for part in dotted.split("."):
+        where = f"'{'.'.join(done)}'" if done else "the scenario"
+        if isinstance(node, BaseModel):
+            fields = type(node).model_fields
+            if part not in fields:
+                raise ScenarioError(
+                    f"'{dotted}' is not a scenario field: {where} has no field '{part}' "
+                    f"(fields: {', '.join(fields)})"
+                )
+            node = getattr(node, part)
+        elif isinstance(node, list | tuple):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(
+                    f"'{dotted}' is not a scenario field: {where} is a list of {len(node)} "
+                    f"item(s) and '{part}' is not an index of it"
+                )
+            node = node[int(part)]
+        elif node is None or isinstance(node, dict):
+            return
+        else:
+            raise ScenarioError(
+                f"'{dotted}' is not a scenario field: {where} is a value ({node!r}) with no "
+                f"field '{part}'"
+            )
+        done.append(part)

@@ -1,0 +1,196 @@
+"""A sweep file read and expanded into members, every member's scenario validated.
+
+A member is the base scenario with the sweep's fixed ``changes`` and one value of every axis set
+(:func:`gridmodel.schema.loading.with_changes`). Its id is the hash of its axis values, so the
+same member keeps its folder ``DIR/members/<id>/`` when the sweep is edited or re-run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+from scipy.stats import qmc
+
+from gridmodel.schema import Scenario, ScenarioError, parse_scenario
+from gridmodel.schema.loading import (
+    _format_errors,
+    check_field_path,
+    read_mapping,
+    scenario_path,
+    with_changes,
+)
+from gridmodel.schema.sweep import Axis, Design, Sweep
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a sweep: its axis values, the field changes they make and its scenario."""
+
+    id: str
+    values: dict[str, Any]  # axis name -> value
+    changes: dict[str, Any]  # dotted field path -> value (the fixed changes and the axes)
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A validated sweep: the file, its base scenario, its members (in design order; a member
+    drawn twice appears twice with one id) and the stages each runs."""
+
+    sweep: Sweep
+    source: Path
+    text: str
+    base: Scenario
+    members: list[Member]
+    stages: list[str]
+
+    @property
+    def distinct(self) -> dict[str, Member]:
+        """Each member once, by id."""
+        return {m.id: m for m in self.members}
+
+
+def _native(value: Any) -> Any:
+    """numpy scalars as Python ones (for YAML, JSON and pydantic)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def grid_values(axis: Axis, k: int) -> list[Any]:
+    """The values an axis takes in a grid: its ``values``, or ``steps`` evenly spaced over its
+    ``range`` (ends included)."""
+    if axis.values is not None:
+        return list(axis.values)
+    if axis.steps is None:
+        raise ScenarioError(f"field 'axes.{k}.steps': a `range` in a grid design needs `steps`")
+    values = np.linspace(axis.range[0], axis.range[1], axis.steps)
+    return [int(round(v)) if axis.integer else float(v) for v in values]
+
+
+def sampled_value(axis: Axis, u: float) -> Any:
+    """The value of an axis at the unit-interval coordinate ``u`` of a sample: one of its
+    ``values`` (equal probabilities), or ``low + u (high - low)`` over its ``range`` (integers:
+    each whole number of [low, high] equally likely)."""
+    if axis.values is not None:
+        return axis.values[min(int(u * len(axis.values)), len(axis.values) - 1)]
+    low, high = axis.range
+    if axis.integer:
+        return int(min(np.floor(low + u * (np.floor(high) - np.ceil(low) + 1)), np.floor(high)))
+    return float(low + u * (high - low))
+
+
+def unit_sample(design: Design, n_axes: int) -> np.ndarray:
+    """``samples`` x ``n_axes`` points in [0, 1): a Latin hypercube (one point in each of the
+    ``samples`` strata of every axis) or independent uniform draws, from the design's seed."""
+    rng = np.random.default_rng(design.seed)
+    if design.kind == "latin_hypercube":
+        return qmc.LatinHypercube(d=n_axes, rng=rng).random(design.samples)
+    return rng.random((design.samples, n_axes))
+
+
+def design_points(sweep: Sweep) -> list[tuple]:
+    """Every member's axis values, in design order."""
+    if sweep.design.kind == "grid":
+        return list(itertools.product(*(grid_values(a, k) for k, a in enumerate(sweep.axes))))
+    u = unit_sample(sweep.design, len(sweep.axes))
+    return [tuple(sampled_value(a, x) for a, x in zip(sweep.axes, row, strict=True)) for row in u]
+
+
+def member_id(values: dict[str, Any]) -> str:
+    """A member's folder name: the hash of its axis values."""
+    text = json.dumps(values, sort_keys=True, default=str)
+    return "m-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _describe(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def read_sweep(path: str | Path) -> tuple[Sweep, str]:
+    """The sweep file at ``path``, validated (ScenarioError naming the wrong field)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"sweep file {path} not found")
+    text = path.read_text()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a sweep must be a mapping of fields")
+    try:
+        return Sweep.model_validate(data), text
+    except ValidationError as err:
+        raise ScenarioError(_format_errors(err, str(path), Sweep, "sweep")) from None
+
+
+def _base_mapping(sweep: Sweep, path: Path) -> tuple[dict, str, Path]:
+    """The base scenario's raw mapping, the name its errors carry and the folder its relative
+    file paths are read from."""
+    if isinstance(sweep.scenario, dict):
+        return sweep.scenario, f"{path} (scenario)", path.parent
+    local = Path(sweep.scenario)
+    local = local if local.is_absolute() else path.parent / local
+    try:
+        base = scenario_path(local if local.exists() else sweep.scenario)
+    except ScenarioError as err:
+        raise ScenarioError(f"{path}: field 'scenario': {err}") from None
+    return read_mapping(base), str(base), base.parent
+
+
+def _check_paths(scenario: Scenario, paths: list[str], where: str) -> None:
+    for dotted in paths:
+        try:
+            check_field_path(scenario, dotted)
+        except ScenarioError as err:
+            raise ScenarioError(f"{where}: {err}") from None
+
+
+def load_sweep(path: str | Path) -> SweepPlan:
+    """Read a sweep file and validate every member's scenario before any runs: a wrong axis path
+    or value, an unknown network or stage raises ScenarioError naming it."""
+    from gridmodel.study import Study
+
+    path = Path(path)
+    sweep, text = read_sweep(path)
+    data, source, base_dir = _base_mapping(sweep, path)
+    raw = parse_scenario(data, source=source, base_dir=base_dir)
+    _check_paths(raw, list(sweep.changes), f"{path}: field 'changes'")
+    fixed = with_changes(data, sweep.changes)
+    base = parse_scenario(fixed, source=f"{source} with the sweep's changes", base_dir=base_dir)
+    for k, axis in enumerate(sweep.axes):
+        _check_paths(base, axis.paths, f"{path}: field 'axes.{k}.path'")
+
+    if sweep.format == "zarr" and importlib.util.find_spec("zarr") is None:
+        raise ScenarioError(f"{path}: field 'format': 'zarr' needs the zarr package (pip install zarr)")  # fmt: skip
+    stages = list(sweep.stages) if sweep.stages is not None else Study(base).asked()
+    if not stages:
+        raise ScenarioError(
+            f"{path}: the base scenario asks for no stage; write `stages` or a stage's section"
+        )
+    members, seen = [], {}
+    for point in design_points(sweep):
+        values = {a.label: _native(v) for a, v in zip(sweep.axes, point, strict=True)}
+        mid = member_id(values)
+        if mid not in seen:
+            changes = {p: v for a, v in zip(sweep.axes, values.values(), strict=True) for p in a.paths}  # fmt: skip
+            where = f"{path}: member {mid} ({_describe(values)})"
+            try:
+                named = with_changes(fixed, {**changes, "name": f"{sweep.name}-{mid}"})
+                scenario = parse_scenario(named, source=where, base_dir=base_dir)
+                study = Study(scenario)
+                for stage in study.plan(stages):
+                    study.key(stage)  # the network and every stage named are known
+            except ScenarioError as err:
+                raise ScenarioError(str(err) if str(err).startswith(where) else f"{where}: {err}") from None  # fmt: skip
+            seen[mid] = Member(mid, values, {**sweep.changes, **changes}, scenario)
+        members.append(seen[mid])
+    return SweepPlan(sweep, path, text, base, members, stages)
