@@ -548,7 +548,7 @@ def test_bad_out_folders_are_refused(tmp_path):
     [
         (["run", "--hours", "0"], "--hours"),
         (["profile", "--resolution", "7s"], "resolution"),
-        (["figures", "EMPTY"], "holds no stage result"),
+        (["figures", "EMPTY"], "holds no stage or sweep result"),
         (["run", "--no-such-option"], "--no-such-option"),
     ],
 )
