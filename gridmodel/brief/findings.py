@@ -279,6 +279,13 @@ def _hosting_finding(tree, ts) -> Finding:
     over = f"the {hours} highest-load hours" if isinstance(hours, int) else "the hours screened"
     crit = [str(c) for c in h.criterion.values]
     mw = dict(zip(crit, h.hosting_capacity_mw.to_numpy().astype(float), strict=True))
+    mw = {c: v for c, v in mw.items() if np.isfinite(v)}
+    if not mw:
+        return sentence(
+            "stress", "hosting_capacity",
+            "The hosting capacity of the site was not searched: the committed units cannot serve "
+            f"demand with the campus at the search's top size in any of {over} ({hsrc}).",
+        )  # fmt: skip
     parts = ["The site could host "]
     if "N-0" in mw:
         parts += [

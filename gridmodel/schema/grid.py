@@ -99,9 +99,9 @@ class Dispatch(Section):
     allow_unserved_energy: bool = param(
         False,
         description="Accept hours in which the committed fleet cannot serve demand (or the "
-        "slack leaves the fleet's limits) in the stages that use the run: hosting capacity and "
-        "`bills`. The power flow still serves that demand through the slack; by default those "
-        "stages refuse such a run and name the hours.",
+        "slack leaves the fleet's limits) where the run is used: the hosting-capacity search "
+        "and `bills`. The power flow still serves that demand through the slack; by default the "
+        "search leaves those hours out (and names them) and `bills` refuses such a run.",
     )
     voll_usd_per_mwh: float = param(
         5000.0,

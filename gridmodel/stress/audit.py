@@ -233,6 +233,11 @@ def charged_to_campus(table: pd.DataFrame) -> pd.DataFrame:
 
 def hosting_sentence(hosting_mw: float, campus_mw: float, criterion: str = "N-0") -> str:
     """The site's hosting capacity against the campus, in words."""
+    if not np.isfinite(hosting_mw):
+        return (
+            f"no {criterion} hosting capacity: the committed units cannot serve demand in any "
+            "hour of the search with the campus at its top size"
+        )
     head = f"the site hosts {hosting_mw:,.0f} MW without new {criterion} violations"
     if campus_mw <= 0:
         return head

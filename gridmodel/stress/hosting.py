@@ -86,6 +86,15 @@ def _sized(case: StudyCase, inj: Injections, campus: int, top_mw: float):
     return lambda mw: with_campus_mw(case, inj, campus, mw * shape, commit)
 
 
+def feasible_rows(
+    case: StudyCase, inj: Injections, campus: int, rows: np.ndarray, top_mw: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` split into the hours whose dispatch is feasible with the campus at ``top_mw``
+    (committed for it, as the search commits) and those whose committed units cannot serve it."""
+    ok = _sized(case, inj.take(rows), campus, top_mw)(top_mw).dispatch_feasible.astype(bool)
+    return rows[ok], rows[~ok]
+
+
 def n0_violation_check(
     case: StudyCase,
     inj: Injections,

@@ -33,6 +33,7 @@ from gridmodel.stress.feasibility import hours_text, infeasible_hours, with_feas
 from gridmodel.stress.hosting import (
     HostingResult,
     Limits,
+    feasible_rows,
     hosting_capacity,
     n0_violation_check,
     n1_violation_check,
@@ -181,18 +182,6 @@ def without_campus(ts: xr.Dataset) -> xr.Dataset:
     return xr.Dataset(data, coords=ts.coords, attrs=ts.attrs)
 
 
-def refuse_infeasible(scenario: Scenario, used_hours, infeasible) -> None:
-    """ScenarioError naming the ``used_hours`` (of the load year) whose dispatch is infeasible,
-    unless the scenario allows unserved energy."""
-    bad = sorted(set(map(int, used_hours)) & set(map(int, infeasible)))
-    if bad and not scenario.dispatch.allow_unserved_energy:
-        raise ScenarioError(
-            "field 'study.hosting_capacity': the committed units cannot serve demand (or carry "
-            f"the slack) in hour(s) {hours_text(bad)} of the load year, which the search would "
-            "use; add capacity, shorten the hours, or set 'dispatch.allow_unserved_energy: true'"
-        )
-
-
 def _hosting_table(results: list[HostingResult]) -> xr.Dataset:
     frame = pd.DataFrame(
         [
@@ -229,11 +218,6 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
         enforce_q_lims=spec.enforce_q_lims,
     )
     n = len(inj.hour)
-
-    hc = spec.hosting_capacity
-    if hc is not None:
-        used = inj.hour[resolve_hours(hc.hours, inj.load_p.sum(axis=1))]
-        refuse_infeasible(scenario, used, inj.hour[~inj.dispatch_feasible])
 
     progress("AC power flow", 0, n)
     ds = solve_timeseries(case, inj, options, progress=lambda k: progress("AC power flow", k, n))
@@ -294,21 +278,27 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
         )
         groups["contingencies"] = table_dataset(table, "contingency")
 
+    hc = spec.hosting_capacity
     if hc is not None:
         campus = hosting_campus(study)
         rows = resolve_hours(hc.hours, load)
-        refuse_infeasible(scenario, ds.hour.values[rows], infeasible_hours(ds))
+        left_out = np.zeros(0, int)
+        if not scenario.dispatch.allow_unserved_energy:
+            rows, left_out = feasible_rows(case, inj, campus, rows, hc.max_mw)
         steps = 2 if hc.n1 else 1
         progress("Hosting capacity", 0, steps)
-        n0 = hosting_capacity(
-            n0_violation_check(case, inj, campus, rows, limits, options, hc.max_mw),
-            "N-0",
-            hc.max_mw,
-            hc.tolerance_percent,
-        )
+        if len(rows):
+            n0 = hosting_capacity(
+                n0_violation_check(case, inj, campus, rows, limits, options, hc.max_mw),
+                "N-0",
+                hc.max_mw,
+                hc.tolerance_percent,
+            )
+        else:  # no hour the fleet can serve at the search's top size: nothing to search
+            n0 = HostingResult("N-0", float("nan"), None, [])
         hosting = [n0]
         progress("Hosting capacity", 1, steps)
-        if hc.n1:
+        if hc.n1 and len(rows):
             # the N-1 capacity is at most the N-0 one: search below it, screening there
             top = max(n0.mw, 1.0)
             n1_check = n1_violation_check(
@@ -317,7 +307,10 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
             hosting.append(hosting_capacity(n1_check, "N-1", top, hc.tolerance_percent))
             progress("Hosting capacity", 1, steps)
         groups["hosting_capacity"] = _hosting_table(hosting).assign_attrs(
-            campus=case.campus_names[campus], site_bus=int(case.campus_buses[campus])
+            campus=case.campus_names[campus],
+            site_bus=int(case.campus_buses[campus]),
+            hours_searched=ds.hour.values[rows].astype(int),
+            hours_left_out=ds.hour.values[left_out].astype(int),
         )
     root = xr.Dataset(
         attrs={
@@ -352,6 +345,14 @@ def partial_notes(groups: dict[str, xr.Dataset], allow_unserved_energy: bool) ->
         notes.append(
             f"{bad} of {ts.sizes['time']} hours of the AC power flow did not converge "
             "(nonconverged_hours.csv); the statistics use the other hours"
+        )
+    hosting = groups.get("hosting_capacity")
+    left_out = np.atleast_1d(hosting.attrs["hours_left_out"]) if hosting is not None else []
+    if len(left_out):
+        notes.append(
+            f"the hosting-capacity search left out {len(left_out)} hour(s) whose committed units "
+            f"cannot serve demand with the campus at the search's top size: "
+            f"{hours_text(left_out)} (hosting_capacity attribute hours_left_out)"
         )
     table = groups.get("contingencies")
     if table is not None and "converged" in table:
