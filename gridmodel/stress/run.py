@@ -276,7 +276,9 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
             ds.vm_pu.to_numpy()[n1_rows],
             n1_limits,
         )
-        groups["contingencies"] = table_dataset(table, "contingency")
+        groups["contingencies"] = table_dataset(table, "contingency").assign_attrs(
+            outages=len(outages)
+        )
 
     hc = spec.hosting_capacity
     if hc is not None:
@@ -356,11 +358,20 @@ def partial_notes(groups: dict[str, xr.Dataset], allow_unserved_energy: bool) ->
         )
     table = groups.get("contingencies")
     if table is not None and "converged" in table:
-        unscreened = int((~table.converged.values.astype(bool)).sum())
-        if unscreened:
+        failed = ~table.converged.values.astype(bool)
+        whole = failed & (table.outage.values.astype(str) == "base case")
+        if whole.any():
             notes.append(
-                f"{unscreened} outage(s) could not be screened: the post-contingency power flow "
-                "did not converge (contingencies.csv, converged = false)"
+                f"N-1 screening at hour(s) {hours_text(table.hour.values[whole])} could not "
+                f"start: the hour's own power flow did not converge, so none of its "
+                f"{table.attrs['outages']} outages was screened (contingencies.csv, outage = "
+                "base case)"
+            )
+        if (failed & ~whole).any():
+            notes.append(
+                f"{int((failed & ~whole).sum())} outage(s) could not be screened: the "
+                "post-contingency power flow did not converge (contingencies.csv, converged = "
+                "false)"
             )
     return notes
 
