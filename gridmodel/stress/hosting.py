@@ -4,8 +4,10 @@ A violation is charged to the campus when the campus causes it: a branch above i
 loading the campus raised by at least ``Limits.worsening_percent`` of its rating (PJM's 5 %
 contribution cut-off: a system-wide redispatch nudges every branch, and a branch that the
 background grid already holds at its limit is not the campus's doing); a bus outside its voltage
-limits that the campus moved outward by at least ``Limits.worsening_vm_pu``; or a power flow (or
-contingency) that converged without the campus and does not with it.
+limits that the campus moved outward by at least ``Limits.worsening_vm_pu``; a power flow (or
+contingency) that converged without the campus and does not with it; or an hour whose committed
+units serve demand without the campus and cannot with it (supply: the fleet, not the network,
+is the limit). Hours the fleet cannot serve even without the campus are left out of the search.
 
 The search is a bisection on campus MW between 0 and an upper size; the campus keeps its hourly
 shape (MW scaled). Units are committed once, for the campus at the upper size, and re-dispatched
@@ -52,23 +54,28 @@ class Limits:
 @dataclass(frozen=True)
 class HostingResult:
     """``mw``: largest size found without a new violation; ``mw_violating``: smallest size found
-    with one (None when even ``max_mw`` has none); ``evaluations``: (MW, violated) pairs tried."""
+    with one (None when even ``max_mw`` has none); ``limited_by``: the kinds of violation at
+    ``mw_violating``; ``evaluations``: (MW, violated) pairs tried."""
 
     criterion: str
     mw: float
     mw_violating: float | None
     evaluations: list[tuple[float, bool]]
+    limited_by: tuple[str, ...] = ()
 
 
 def new_violations(
     loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits
-) -> int:
-    """Count of new violations (see module docstring); arrays share leading dims, last = element."""
+) -> tuple[str, ...]:
+    """The kinds of new violation (see module docstring) among ``branch loading``, ``bus voltage``
+    and ``convergence``; arrays share leading dims, last = element."""
     ok = converged[..., None]
-    over = limits.new_overload(loading, base_loading) & ok
-    volt = limits.new_voltage(vm, base_vm) & ok
-    lost = base_converged & ~converged
-    return int(over.sum() + volt.sum() + lost.sum())
+    found = {
+        "branch loading": (limits.new_overload(loading, base_loading) & ok).any(),
+        "bus voltage": (limits.new_voltage(vm, base_vm) & ok).any(),
+        "convergence": (base_converged & ~converged).any(),
+    }
+    return tuple(kind for kind, hit in found.items() if hit)
 
 
 def _shape(case: StudyCase, inj: Injections, campus: int) -> np.ndarray:
@@ -89,9 +96,9 @@ def _sized(case: StudyCase, inj: Injections, campus: int, top_mw: float):
 def feasible_rows(
     case: StudyCase, inj: Injections, campus: int, rows: np.ndarray, top_mw: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``rows`` split into the hours whose dispatch is feasible with the campus at ``top_mw``
-    (committed for it, as the search commits) and those whose committed units cannot serve it."""
-    ok = _sized(case, inj.take(rows), campus, top_mw)(top_mw).dispatch_feasible.astype(bool)
+    """``rows`` split into the hours whose dispatch is feasible without the campus (committed
+    for it at ``top_mw``, as the search commits) and those the fleet cannot serve even so."""
+    ok = _sized(case, inj.take(rows), campus, top_mw)(0.0).dispatch_feasible.astype(bool)
     return rows[ok], rows[~ok]
 
 
@@ -104,7 +111,9 @@ def n0_violation_check(
     options: SolverOptions,
     top_mw: float,
 ):
-    """A function MW (<= top_mw) -> True if the campus at MW causes a new N-0 violation in ``rows``.
+    """A function MW (<= top_mw) -> the kinds of new N-0 violation the campus at MW causes in
+    ``rows`` (empty: none), ``supply`` among them when its dispatch is infeasible in an hour
+    that is feasible without it.
 
     Each evaluation starts every hour from its solution at the previously evaluated size.
     """
@@ -113,9 +122,10 @@ def n0_violation_check(
     last: dict[str, np.ndarray] = {}
 
     def solve_at(mw):
+        inj_mw = sized(mw)
         sol = solve(
             case,
-            sized(mw),
+            inj_mw,
             options,
             ("vm_pu", "loading_percent"),
             model=model,
@@ -123,12 +133,15 @@ def n0_violation_check(
             v_start=last.get("v"),
         )
         last["v"] = sol.v
-        return sol.store["loading_percent"], sol.store["vm_pu"], sol.converged
+        flows = sol.store["loading_percent"], sol.store["vm_pu"], sol.converged
+        return flows, inj_mw.dispatch_feasible.astype(bool)
 
-    base = solve_at(0.0)
+    base, base_feasible = solve_at(0.0)
 
-    def violates(mw: float) -> bool:
-        return new_violations(*solve_at(mw), *base, limits) > 0
+    def violates(mw: float) -> tuple[str, ...]:
+        flows, feasible = solve_at(mw)
+        supply = ("supply",) if (base_feasible & ~feasible).any() else ()
+        return new_violations(*flows, *base, limits) + supply
 
     return violates
 
@@ -143,7 +156,8 @@ def n1_violation_check(
     options: SolverOptions,
     top_mw: float,
 ):
-    """A function MW (<= top_mw) -> True if the campus at MW causes a new post-contingency violation.
+    """A function MW (<= top_mw) -> the kinds of new post-contingency violation the campus at MW
+    causes (empty: none).
 
     Contingencies are screened once at ``top_mw``: those with no new violation there are dropped,
     since a smaller campus stresses the grid less; the rest are re-solved at every size.
@@ -155,14 +169,21 @@ def n1_violation_check(
     def state(mw, outs) -> ContingencyResult:
         return run_contingencies(case, sized(mw), np.arange(len(rows)), outs, options, model)
 
-    def per_contingency(res: ContingencyResult, base: ContingencyResult) -> np.ndarray:
+    def per_contingency(res: ContingencyResult, base: ContingencyResult) -> dict[str, np.ndarray]:
+        """Kind of violation -> (contingency,) flags, any hour."""
         over = limits.new_overload(res.loading_percent, base.loading_percent).any(-1)
         volt = limits.new_voltage(res.vm_pu, base.vm_pu).any(-1)
-        bad = (res.converged & (over | volt)) | (base.converged & ~res.converged)
-        return bad.any(axis=0)
+        found = {
+            "post-contingency loading": res.converged & over,
+            "post-contingency voltage": res.converged & volt,
+            "post-contingency convergence": base.converged & ~res.converged,
+        }
+        return {kind: bad.any(axis=0) for kind, bad in found.items()}
 
     base_all = state(0.0, outages)
-    screened = per_contingency(state(top_mw, outages), base_all)
+    screened = np.logical_or.reduce(
+        list(per_contingency(state(top_mw, outages), base_all).values())
+    )
     keep = np.flatnonzero(screened)
     outs = [outages[k] for k in keep]
     base = ContingencyResult(
@@ -174,10 +195,11 @@ def n1_violation_check(
         base_all.base_converged,
     )
 
-    def violates(mw: float) -> bool:
+    def violates(mw: float) -> tuple[str, ...]:
         if not outs:
-            return False
-        return bool(per_contingency(state(mw, outs), base).any())
+            return ()
+        found = per_contingency(state(mw, outs), base)
+        return tuple(kind for kind, bad in found.items() if bad.any())
 
     return violates
 
@@ -185,11 +207,14 @@ def n1_violation_check(
 def hosting_capacity(
     violates, criterion: str, max_mw: float, tolerance_percent: float
 ) -> HostingResult:
-    """Bisection for the largest MW with ``violates(MW) is False`` (0 MW never violates)."""
+    """Bisection for the largest MW at which ``violates(MW)`` finds no violation kind (0 MW never
+    violates)."""
     evaluations: list[tuple[float, bool]] = []
+    kinds: dict[float, tuple[str, ...]] = {}
 
     def check(mw: float) -> bool:
-        evaluations.append((float(mw), bool(violates(mw))))
+        kinds[float(mw)] = tuple(violates(mw))
+        evaluations.append((float(mw), bool(kinds[float(mw)])))
         return evaluations[-1][1]
 
     if not check(max_mw):
@@ -201,4 +226,4 @@ def hosting_capacity(
             hi = mid
         else:
             lo = mid
-    return HostingResult(criterion, lo, hi, evaluations)
+    return HostingResult(criterion, lo, hi, evaluations, kinds[hi])

@@ -189,6 +189,7 @@ def _hosting_table(results: list[HostingResult]) -> xr.Dataset:
                 "criterion": h.criterion,
                 "hosting_capacity_mw": h.mw,
                 "first_violating_mw": np.nan if h.mw_violating is None else h.mw_violating,
+                "limited_by": "; ".join(h.limited_by),
                 "evaluations": len(h.evaluations),
             }
             for h in results
@@ -296,7 +297,7 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
                 hc.max_mw,
                 hc.tolerance_percent,
             )
-        else:  # no hour the fleet can serve at the search's top size: nothing to search
+        else:  # no hour the fleet can serve even without the campus: nothing to search
             n0 = HostingResult("N-0", float("nan"), None, [])
         hosting = [n0]
         progress("Hosting capacity", 1, steps)
@@ -353,7 +354,7 @@ def partial_notes(groups: dict[str, xr.Dataset], allow_unserved_energy: bool) ->
     if len(left_out):
         notes.append(
             f"the hosting-capacity search left out {len(left_out)} hour(s) whose committed units "
-            f"cannot serve demand with the campus at the search's top size: "
+            f"cannot serve demand even without the campus: "
             f"{hours_text(left_out)} (hosting_capacity attribute hours_left_out)"
         )
     table = groups.get("contingencies")
@@ -447,8 +448,13 @@ def summary_table(tree: xr.DataTree) -> pd.DataFrame:
         rows.append(("N-1 outages not converged", int((~done).sum()), ""))
     if "hosting_capacity" in tree:
         h = tree["hosting_capacity"].to_dataset()
-        for crit, mw in zip(h.criterion.values, h.hosting_capacity_mw.values, strict=True):
+        limits = h.limited_by.values if "limited_by" in h else [""] * h.sizes["criterion_row"]
+        for crit, mw, by in zip(
+            h.criterion.values, h.hosting_capacity_mw.values, limits, strict=True
+        ):
             rows.append((f"hosting capacity {crit}", float(mw), "MW"))
+            top = "the search's top size" if np.isfinite(mw) else "no hour searched"
+            rows.append((f"hosting capacity {crit} limited by", str(by) or top, ""))
             rows.append((f"verdict {crit}", hosting_sentence(float(mw), campus_mw, str(crit)), ""))
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
