@@ -52,6 +52,7 @@ def _version(value: bool) -> None:
 
 
 def _terminated(signum, frame) -> None:
+    output.TERMINATED.set()
     raise SystemExit(128 + signum)
 
 

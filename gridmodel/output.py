@@ -17,7 +17,9 @@ import json
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -420,6 +422,11 @@ def check_out_folder(out: Path, expected_bytes: int = 0) -> None:
         )
 
 
+#: Set by the CLI's termination handler: a result set is then never swapped in, even when library
+#: code the signal interrupted swallowed the exception it raised (e.g. inside a finaliser).
+TERMINATED = threading.Event()
+
+
 @contextmanager
 def result_set(out: Path, expected_bytes: int = 0) -> Iterator[Path]:
     """A staging folder beside ``out`` holding ``out``'s stage results (hard links, so nothing is
@@ -438,6 +445,8 @@ def result_set(out: Path, expected_bytes: int = 0) -> Iterator[Path]:
         staging.mkdir()
     try:
         yield staging
+        if TERMINATED.is_set():
+            raise SystemExit(128 + signal.SIGTERM)
         os.chmod(staging, 0o755)
         if not out.exists():
             os.replace(staging, out)

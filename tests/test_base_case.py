@@ -3,6 +3,7 @@ the refusal of infeasible runs downstream."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -386,10 +387,58 @@ def test_a_fleet_that_cannot_serve_demand_is_flagged_and_bills_refuses_it(tmp_pa
     assert res.exit_code == 0, res.output
 
 
-def test_hosting_capacity_refuses_infeasible_hours():
-    from gridmodel.inputs import build_inputs
-    from gridmodel.stress.run import stress
+OVERLOADED = {
+    "name": "overloaded",
+    "network": "illinois200",
+    "period": {"start_hour": 4790, "hours": 24},
+    "campuses": [{"name": "dc", "site": "springfield-230", "mw": 1050}],
+    "study": {
+        "contingencies": {"hours": ["peak"]},
+        "hosting_capacity": {"hours": 24, "max_mw": 900, "n1": False},
+    },
+}
 
-    data = dict(SHORT, study={"contingencies": None, "hosting_capacity": {"hours": 2}})
-    with pytest.raises(ScenarioError, match=r"study\.hosting_capacity.*\[480[0-3], 480[0-3]\]"):
-        stress(build_inputs(parse_scenario(data)))
+
+def test_a_run_past_what_the_grid_can_carry_completes_as_a_partial_result(tmp_path):
+    """1,050 MW at Springfield on the 200-bus Illinois grid: most hours do not converge, the
+    peak hour's own power flow among them, and the hosting search names what limits it. The
+    run completes (exit 5, status partial), and every
+    hour and outage it could not solve is named where the files say it is."""
+    path = tmp_path / "overloaded.yaml"
+    path.write_text(yaml.safe_dump(OVERLOADED))
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["run", str(path), "--out", str(out)])
+    assert res.exit_code == 5, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "partial"
+    notes = " ".join(manifest["notes"])
+
+    tree = xr.open_datatree(out / "stress" / "results.nc")
+    ts = tree["timeseries"].to_dataset()
+    hour = ts.hour.to_numpy()
+    converged = ts.converged.to_numpy().astype(bool)
+    assert 0 < (~converged).sum() < len(hour)  # the premise: some hours fail, not all
+    listed = pd.read_csv(out / "stress" / "nonconverged_hours.csv", comment="#")
+    assert sorted(listed.hour) == sorted(hour[~converged].tolist())
+    assert (
+        f"{(~converged).sum()} of {len(hour)} hours of the AC power flow did not converge" in notes
+    )
+    # N-1 at the peak could not start: its base case did not converge, and says so
+    peak = int(np.argmax(ts.load_mw.to_numpy()))
+    assert not converged[peak]
+    n1 = pd.read_csv(out / "stress" / "contingencies.csv", comment="#")
+    assert n1.outage.tolist() == ["base case"] and n1.hour.tolist() == [hour[peak]]
+    assert f"N-1 screening at hour(s) [{hour[peak]}] could not start" in notes
+    # the hosting search: every hour either searched or left out and named; a size found below
+    # the search's top, bracketed by a size with a new violation
+    h = tree["hosting_capacity"]
+    searched, left_out = h.attrs["hours_searched"], h.attrs["hours_left_out"]
+    assert sorted([*np.atleast_1d(searched), *np.atleast_1d(left_out)]) == sorted(hour.tolist())
+    assert (f"left out {len(left_out)} hour(s)" in notes) == bool(len(left_out))
+    found, violating = float(h.hosting_capacity_mw[0]), float(h.first_violating_mw[0])
+    assert 0 < found < violating <= 900
+    assert str(h.limited_by.values[0]) in ("branch loading", "bus voltage", "convergence", "supply")
+    summary = pd.read_csv(out / "stress" / "summary.csv", comment="#").set_index("metric").value
+    counted = converged & ts.dispatch_feasible.to_numpy().astype(bool)
+    assert int(summary["hours counted in the statistics"]) == counted.sum()
+    tree.close()

@@ -89,7 +89,8 @@ def test_a_terminated_run_leaves_the_old_set(tmp_path):
     old, new = _write(tmp_path, "old-set", 12), _write(tmp_path, "new-set", 24)
     out = tmp_path / "out"
     subprocess.run(_gridmodel("run", str(old), "--out", str(out)), capture_output=True, check=True)
-    proc = subprocess.Popen(_gridmodel("run", str(new), "--out", str(out)), text=True,
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(_gridmodel("run", str(new), "--out", str(out)), text=True, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     for line in proc.stdout:  # the stage has started: its staging folder is in place
         if "stress: running" in line:

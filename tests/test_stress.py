@@ -80,3 +80,26 @@ def test_contingency_flows_equal_pandapower_with_the_branch_out(summer_study, pe
         ok = np.isfinite(ref) & np.isfinite(ours)
         assert np.max(np.abs(ours[ok] - ref[ok])) < 1e-3
         assert ours[b] == 0.0
+
+
+def test_hosting_capacity_stops_where_the_fleet_cannot_serve_the_campus(summer_study):
+    """With the network's limits lifted, the search stops at the fleet: at the hosting capacity
+    every hour's committed units serve demand; just above it some hour falls short, and by no
+    more than the campus MW added between the two sizes (plus losses): supply is the limit."""
+    from gridmodel.stress.hosting import _sized
+
+    _, case, inj = summer_study
+    rows = resolve_hours(4, inj.load_p.sum(axis=1))
+    n_bus = len(case.network.buses)
+    lifted = Limits(1e9, np.zeros(n_bus), np.full(n_bus, 1e9))
+    top = 40000.0
+    violates = n0_violation_check(case, inj, 0, rows, lifted, SolverOptions(), top_mw=top)
+    result = hosting_capacity(violates, "N-0", top, 0.5)
+    assert result.mw_violating is not None and 0 < result.mw < top
+    assert "supply" in result.limited_by, result.limited_by
+    sized = _sized(case, inj.take(rows), 0, top)
+    at, above = sized(result.mw), sized(result.mw_violating)
+    assert at.dispatch_feasible.all()
+    assert not above.dispatch_feasible.all()
+    added = (result.mw_violating - result.mw) * (1.0 + case.loss_factor)
+    assert 0 < above.shortfall_mw.max() <= added + 1e-6

@@ -236,7 +236,7 @@ def hosting_sentence(hosting_mw: float, campus_mw: float, criterion: str = "N-0"
     if not np.isfinite(hosting_mw):
         return (
             f"no {criterion} hosting capacity: the committed units cannot serve demand in any "
-            "hour of the search with the campus at its top size"
+            "hour of the search, even without the campus"
         )
     head = f"the site hosts {hosting_mw:,.0f} MW without new {criterion} violations"
     if campus_mw <= 0:

@@ -4,8 +4,10 @@ A violation is charged to the campus when the campus causes it: a branch above i
 loading the campus raised by at least ``Limits.worsening_percent`` of its rating (PJM's 5 %
 contribution cut-off: a system-wide redispatch nudges every branch, and a branch that the
 background grid already holds at its limit is not the campus's doing); a bus outside its voltage
-limits that the campus moved outward by at least ``Limits.worsening_vm_pu``; or a power flow (or
-contingency) that converged without the campus and does not with it.
+limits that the campus moved outward by at least ``Limits.worsening_vm_pu``; a power flow (or
+contingency) that converged without the campus and does not with it; or an hour whose committed
+units serve demand without the campus and cannot with it (supply: the fleet, not the network,
+is the limit). Hours the fleet cannot serve even without the campus are left out of the search.
 
 The search is a bisection on campus MW between 0 and an upper size; the campus keeps its hourly
 shape (MW scaled). Units are committed once, for the campus at the upper size, and re-dispatched
@@ -52,58 +54,65 @@ class Limits:
 @dataclass(frozen=True)
 class HostingResult:
     """``mw``: largest size found without a new violation; ``mw_violating``: smallest size found
-    with one (None when even ``max_mw`` has none); ``evaluations``: (MW, violated) pairs tried."""
+    with one (None when even ``max_mw`` has none); ``limited_by``: the kinds of violation at
+    ``mw_violating``; ``evaluations``: (MW, violated) pairs tried."""
 
     criterion: str
     mw: float
     mw_violating: float | None
     evaluations: list[tuple[float, bool]]
+    limited_by: tuple[str, ...] = ()
+
+
+N0_KINDS = ("branch loading", "bus voltage", "convergence")
+N1_KINDS = (
+    "post-contingency loading",
+    "post-contingency voltage",
+    "post-contingency convergence",
+)
 
 
 @dataclass(frozen=True)
 class HourVerdict:
-    """Per row (hour): a new violation, and what it is: the newly overloaded branch with the
-    highest loading (branch row, -1: none), the bus moved furthest outside its limits (bus
-    position, -1: none), and whether the power flow was lost (converged without the campus,
-    not with it)."""
+    """Per row (an hour, or an hour and an outage): which new violations the campus causes
+    (``overload``, ``voltage``, ``lost``: converged without the campus, not with it; ``supply``:
+    dispatch feasible without it, not with it), the newly overloaded branch with the highest
+    loading (branch row, -1: none) and the bus moved furthest outside its limits (bus position,
+    -1: none). ``names``: the kinds reported for overload, voltage and lost."""
 
-    violated: np.ndarray
+    overload: np.ndarray
+    voltage: np.ndarray
+    lost: np.ndarray
+    supply: np.ndarray
     branch: np.ndarray
     bus: np.ndarray
-    lost: np.ndarray
+    names: tuple[str, str, str] = N0_KINDS
 
+    @property
+    def violated(self) -> np.ndarray:
+        return self.overload | self.voltage | self.lost | self.supply
 
-def violation_masks(loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits):
-    """New overloads and voltage violations (element masks) and lost power flows (rows) under
-    the rule of the module docstring; arrays share leading dims, last = element."""
-    ok = converged[..., None]
-    over = limits.new_overload(loading, base_loading) & ok
-    volt = limits.new_voltage(vm, base_vm) & ok
-    lost = base_converged & ~converged
-    return over, volt, lost
-
-
-def new_violations(
-    loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits
-) -> int:
-    """Count of new violations (see module docstring); arrays share leading dims, last = element."""
-    over, volt, lost = violation_masks(
-        loading, vm, converged, base_loading, base_vm, base_converged, limits
-    )
-    return int(over.sum() + volt.sum() + lost.sum())
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of violation found in any row (empty: none)."""
+        flags = (self.overload, self.voltage, self.lost, self.supply)
+        names = (*self.names, "supply")
+        return tuple(name for name, f in zip(names, flags, strict=True) if f.any())
 
 
 def hour_verdicts(
-    loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits
+    loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits, supply=None
 ) -> HourVerdict:
-    """:class:`HourVerdict` of every leading index (an hour, or an hour and an outage)."""
-    over, volt, lost = violation_masks(
-        loading, vm, converged, base_loading, base_vm, base_converged, limits
-    )
+    """:class:`HourVerdict` of every leading index under the rule of the module docstring;
+    arrays share leading dims, last = element; ``supply`` (leading dims) defaults to none."""
+    ok = converged[..., None]
+    over = limits.new_overload(loading, base_loading) & ok
+    volt = limits.new_voltage(vm, base_vm) & ok
     has_over, has_volt = over.any(-1), volt.any(-1)
     branch = np.where(has_over, np.argmax(np.where(over, loading, -np.inf), -1), -1)
     bus = np.where(has_volt, np.argmax(np.where(volt, np.abs(vm - base_vm), -np.inf), -1), -1)
-    return HourVerdict(has_over | has_volt | lost, branch, bus, lost)
+    lost = base_converged & ~converged
+    supply = np.zeros_like(lost) if supply is None else supply
+    return HourVerdict(has_over, has_volt, lost, supply, branch, bus)
 
 
 def _shape(case: StudyCase, inj: Injections, campus: int) -> np.ndarray:
@@ -142,11 +151,11 @@ def feasible_rows(
     top_mw: float,
     shape: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``rows`` split into the hours whose dispatch is feasible with the campus at ``top_mw``
-    (committed for it, as the search commits) and those whose committed units cannot serve it;
+    """``rows`` split into the hours whose dispatch is feasible without the campus (committed
+    for it at ``top_mw``, as the search commits) and those the fleet cannot serve even so;
     ``shape`` (per study row) defaults to the campus's own profile over its peak."""
     sub = None if shape is None else shape[rows]
-    ok = _sized(case, inj.take(rows), campus, top_mw, sub)(top_mw).dispatch_feasible.astype(bool)
+    ok = _sized(case, inj.take(rows), campus, top_mw, sub)(0.0).dispatch_feasible.astype(bool)
     return rows[ok], rows[~ok]
 
 
@@ -156,9 +165,9 @@ class HourlyN0:
     times its shape and returns their :class:`HourVerdict`.
 
     The base state (campus at 0 MW, committed for ``top_mw``) is solved once (or passed in as
-    ``base``: loading, vm, converged and voltages of a check of the same hours and commitment);
-    every later solve of a row starts from that row's solution at its previously evaluated size.
-    ``shape`` (per row) defaults to the campus's profile over ``rows`` divided by its peak.
+    ``base``: loading, vm, converged, voltages and dispatch feasibility of the same hours and
+    commitment); every later solve of a row starts from that row's solution at its previously
+    evaluated size. ``shape`` (per row) defaults to the campus's profile over its peak.
     """
 
     def __init__(
@@ -179,15 +188,17 @@ class HourlyN0:
         self.sized = _sized(case, inj.take(rows), campus, top_mw, shape)
         self.n = len(rows)
         if base is None:
-            sol = self._solve(np.zeros(self.n), np.arange(self.n), None)
-            base = (sol.store["loading_percent"], sol.store["vm_pu"], sol.converged, sol.v)
+            inj0 = self.sized(np.zeros(self.n))
+            sol = self._solve(inj0, None)
+            base = (sol.store["loading_percent"], sol.store["vm_pu"], sol.converged, sol.v,
+                    inj0.dispatch_feasible.astype(bool))  # fmt: skip
         self.base = base
         self.v = base[3].copy()
 
-    def _solve(self, mw, rows, v_start):
+    def _solve(self, inj: Injections, v_start):
         return solve(
             self.case,
-            self.sized(mw, rows),
+            inj,
             self.options,
             ("vm_pu", "loading_percent"),
             model=self.model,
@@ -197,12 +208,13 @@ class HourlyN0:
 
     def __call__(self, mw, rows=None) -> HourVerdict:
         rows = np.arange(self.n) if rows is None else np.asarray(rows)
-        sol = self._solve(np.broadcast_to(mw, rows.shape), rows, self.v[rows])
+        inj = self.sized(np.broadcast_to(mw, rows.shape), rows)
+        sol = self._solve(inj, self.v[rows])
         self.v[rows] = sol.v
-        base = [b[rows] for b in self.base[:3]]
-        return hour_verdicts(
-            sol.store["loading_percent"], sol.store["vm_pu"], sol.converged, *base, self.limits
-        )
+        loading, vm, converged, _, feasible = (b[rows] for b in self.base)
+        supply = feasible & ~inj.dispatch_feasible.astype(bool)
+        return hour_verdicts(sol.store["loading_percent"], sol.store["vm_pu"], sol.converged,
+                             loading, vm, converged, self.limits, supply)  # fmt: skip
 
 
 def n0_violation_check(
@@ -214,18 +226,17 @@ def n0_violation_check(
     options: SolverOptions,
     top_mw: float,
 ):
-    """A function MW (<= top_mw) -> True if the campus at MW causes a new N-0 violation in ``rows``.
-
-    Each evaluation starts every hour from its solution at the previously evaluated size.
-    """
+    """A function MW (<= top_mw) -> the kinds of new N-0 violation the campus at MW causes in
+    ``rows`` (empty: none), ``supply`` among them when its dispatch is infeasible in an hour
+    that is feasible without it (see :class:`HourlyN0`)."""
     check = HourlyN0(case, inj, campus, rows, limits, options, top_mw)
-    return lambda mw: bool(check(mw).violated.any())
+    return lambda mw: check(mw).kinds()
 
 
 class HourlyN1:
     """New post-contingency violations hour by hour (see :class:`HourlyN0`): ``check(mw, rows)``
-    returns, per row, whether some outage brings a violation the same outage does not bring
-    without the campus, and the branch it overloads (or the bus it moves).
+    returns, per row, the kinds of violation some outage brings that the same outage does not
+    bring without the campus, and the branch (or bus) of the first such outage.
 
     Outages are screened once at ``top_mw``: those with no new violation in any row there are
     dropped, since a smaller campus stresses the grid less; the rest are re-solved at every size.
@@ -269,8 +280,7 @@ class HourlyN1:
         )
 
     def _verdicts(self, res: ContingencyResult, base: ContingencyResult) -> HourVerdict:
-        """Verdict per (row, outage); an outage whose power flow converged without the campus
-        and not with it is a violation."""
+        """Verdict per (row, outage)."""
         return hour_verdicts(
             res.loading_percent,
             res.vm_pu,
@@ -283,9 +293,9 @@ class HourlyN1:
 
     def __call__(self, mw, rows=None) -> HourVerdict:
         rows = np.arange(self.n) if rows is None else np.asarray(rows)
+        none, no = np.full(len(rows), -1), np.zeros(len(rows), bool)
         if not self.outages:
-            none = np.full(len(rows), -1)
-            return HourVerdict(np.zeros(len(rows), bool), none, none, np.zeros(len(rows), bool))
+            return HourVerdict(no, no, no, no, none, none, N1_KINDS)
         res = self._state(np.broadcast_to(mw, rows.shape), rows, self.outages)
         base = ContingencyResult(
             self.base.rows[rows],
@@ -296,12 +306,10 @@ class HourlyN1:
             self.base.base_converged[rows],
         )
         per = self._verdicts(res, base)
-        # the outage that binds: the first with a new violation in the row
-        k = np.argmax(per.violated, axis=1)
+        k = np.argmax(per.violated, axis=1)  # the first outage with a new violation in the row
         at = np.arange(len(rows))
-        return HourVerdict(
-            per.violated.any(axis=1), per.branch[at, k], per.bus[at, k], per.lost[at, k]
-        )
+        return HourVerdict(per.overload.any(1), per.voltage.any(1), per.lost.any(1), no,
+                           per.branch[at, k], per.bus[at, k], N1_KINDS)  # fmt: skip
 
 
 def n1_violation_check(
@@ -314,20 +322,23 @@ def n1_violation_check(
     options: SolverOptions,
     top_mw: float,
 ):
-    """A function MW (<= top_mw) -> True if the campus at MW causes a new post-contingency
-    violation in ``rows`` (see :class:`HourlyN1`)."""
+    """A function MW (<= top_mw) -> the kinds of new post-contingency violation the campus at MW
+    causes in ``rows`` (empty: none; see :class:`HourlyN1`)."""
     check = HourlyN1(case, inj, campus, rows, outages, limits, options, top_mw)
-    return lambda mw: bool(check(mw).violated.any())
+    return lambda mw: check(mw).kinds()
 
 
 def hosting_capacity(
     violates, criterion: str, max_mw: float, tolerance_percent: float
 ) -> HostingResult:
-    """Bisection for the largest MW with ``violates(MW) is False`` (0 MW never violates)."""
+    """Bisection for the largest MW at which ``violates(MW)`` finds no violation kind (0 MW never
+    violates)."""
     evaluations: list[tuple[float, bool]] = []
+    kinds: dict[float, tuple[str, ...]] = {}
 
     def check(mw: float) -> bool:
-        evaluations.append((float(mw), bool(violates(mw))))
+        kinds[float(mw)] = tuple(violates(mw))
+        evaluations.append((float(mw), bool(kinds[float(mw)])))
         return evaluations[-1][1]
 
     if not check(max_mw):
@@ -339,4 +350,4 @@ def hosting_capacity(
             hi = mid
         else:
             lo = mid
-    return HostingResult(criterion, lo, hi, evaluations)
+    return HostingResult(criterion, lo, hi, evaluations, kinds[hi])

@@ -189,6 +189,7 @@ def _hosting_table(results: list[HostingResult]) -> xr.Dataset:
                 "criterion": h.criterion,
                 "hosting_capacity_mw": h.mw,
                 "first_violating_mw": np.nan if h.mw_violating is None else h.mw_violating,
+                "limited_by": "; ".join(h.limited_by),
                 "evaluations": len(h.evaluations),
             }
             for h in results
@@ -276,7 +277,9 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
             ds.vm_pu.to_numpy()[n1_rows],
             n1_limits,
         )
-        groups["contingencies"] = table_dataset(table, "contingency")
+        groups["contingencies"] = table_dataset(table, "contingency").assign_attrs(
+            outages=len(outages)
+        )
 
     hc = spec.hosting_capacity
     if hc is not None:
@@ -294,7 +297,7 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
                 hc.max_mw,
                 hc.tolerance_percent,
             )
-        else:  # no hour the fleet can serve at the search's top size: nothing to search
+        else:  # no hour the fleet can serve even without the campus: nothing to search
             n0 = HostingResult("N-0", float("nan"), None, [])
         hosting = [n0]
         progress("Hosting capacity", 1, steps)
@@ -351,16 +354,25 @@ def partial_notes(groups: dict[str, xr.Dataset], allow_unserved_energy: bool) ->
     if len(left_out):
         notes.append(
             f"the hosting-capacity search left out {len(left_out)} hour(s) whose committed units "
-            f"cannot serve demand with the campus at the search's top size: "
+            f"cannot serve demand even without the campus: "
             f"{hours_text(left_out)} (hosting_capacity attribute hours_left_out)"
         )
     table = groups.get("contingencies")
     if table is not None and "converged" in table:
-        unscreened = int((~table.converged.values.astype(bool)).sum())
-        if unscreened:
+        failed = ~table.converged.values.astype(bool)
+        whole = failed & (table.outage.values.astype(str) == "base case")
+        if whole.any():
             notes.append(
-                f"{unscreened} outage(s) could not be screened: the post-contingency power flow "
-                "did not converge (contingencies.csv, converged = false)"
+                f"N-1 screening at hour(s) {hours_text(table.hour.values[whole])} could not "
+                f"start: the hour's own power flow did not converge, so none of its "
+                f"{table.attrs['outages']} outages was screened (contingencies.csv, outage = "
+                "base case)"
+            )
+        if (failed & ~whole).any():
+            notes.append(
+                f"{int((failed & ~whole).sum())} outage(s) could not be screened: the "
+                "post-contingency power flow did not converge (contingencies.csv, converged = "
+                "false)"
             )
     return notes
 
@@ -436,8 +448,13 @@ def summary_table(tree: xr.DataTree) -> pd.DataFrame:
         rows.append(("N-1 outages not converged", int((~done).sum()), ""))
     if "hosting_capacity" in tree:
         h = tree["hosting_capacity"].to_dataset()
-        for crit, mw in zip(h.criterion.values, h.hosting_capacity_mw.values, strict=True):
+        limits = h.limited_by.values if "limited_by" in h else [""] * h.sizes["criterion_row"]
+        for crit, mw, by in zip(
+            h.criterion.values, h.hosting_capacity_mw.values, limits, strict=True
+        ):
             rows.append((f"hosting capacity {crit}", float(mw), "MW"))
+            top = "the search's top size" if np.isfinite(mw) else "no hour searched"
+            rows.append((f"hosting capacity {crit} limited by", str(by) or top, ""))
             rows.append((f"verdict {crit}", hosting_sentence(float(mw), campus_mw, str(crit)), ""))
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
