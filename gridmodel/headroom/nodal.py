@@ -47,13 +47,15 @@ SCREEN_HOURS = 48
 class HourlyCapacity:
     """Per hour: the largest campus peak solved without a new violation (``lo_mw``), the smallest
     solved with one (``hi_mw``, inf: none up to the top), and at ``hi_mw`` the binding branch
-    (row, -1: none), bus (position, -1: none) and lost power flow; hour solves spent."""
+    (row, -1: none), bus (position, -1: none), lost power flow and supply shortfall; hour
+    solves spent."""
 
     lo_mw: np.ndarray
     hi_mw: np.ndarray
     branch: np.ndarray
     bus: np.ndarray
     lost: np.ndarray
+    supply: np.ndarray
     solves: int = 0
 
     def update(self, rows: np.ndarray, mw: np.ndarray, verdict: HourVerdict) -> None:
@@ -64,6 +66,7 @@ class HourlyCapacity:
         self.branch[worse] = verdict.branch[bad]
         self.bus[worse] = verdict.bus[bad]
         self.lost[worse] = verdict.lost[bad]
+        self.supply[worse] = verdict.supply[bad]
         self.solves += len(rows)
 
 
@@ -80,9 +83,8 @@ def hourly_capacity(
     the campus peak at ``mw`` (one per row); ``upper(hi_mw)`` is the flexible capacity at the
     largest budget with those hourly capacities (an upper bound of every capacity reported)."""
     n = len(shape)
-    cap = HourlyCapacity(
-        np.zeros(n), np.full(n, np.inf), np.full(n, -1), np.full(n, -1), np.zeros(n, bool)
-    )
+    cap = HourlyCapacity(np.zeros(n), np.full(n, np.inf), np.full(n, -1), np.full(n, -1),
+                         np.zeros(n, bool), np.zeros(n, bool))  # fmt: skip
     tol = tolerance_percent / 100.0
     live = shape > 0
     cap.lo_mw[~live] = top_mw  # the campus draws nothing: the hour never binds
@@ -110,9 +112,10 @@ def hourly_capacity(
 
 
 def _wide(cap: HourlyCapacity, rows: np.ndarray, tol: float, top_mw: float) -> np.ndarray:
-    """Rows whose bracket is wider than the tolerance (an open bracket below the top is wide)."""
+    """Rows whose bracket is wider than the tolerance (an open bracket below the top is wide;
+    a bracket below ``tol·top_mw`` is closed: such an hour hosts nothing to that resolution)."""
     lo, hi = cap.lo_mw[rows], cap.hi_mw[rows]
-    return np.where(np.isfinite(hi), hi - lo > tol * hi, lo < top_mw)
+    return np.where(np.isfinite(hi), (hi - lo > tol * hi) & (hi > tol * top_mw), lo < top_mw)
 
 
 def _next_size(cap: HourlyCapacity, top_mw: float) -> np.ndarray:

@@ -20,6 +20,7 @@ from gridmodel.headroom.nodal import (
 from gridmodel.inputs import StudyInputs, hour_start
 from gridmodel.networks.layout import map_layout
 from gridmodel.powerflow.batch import SolverOptions
+from gridmodel.powerflow.injections import Injections, StudyCase
 from gridmodel.powerflow.newton import NewtonModel
 from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import Flexibility, ModelProfile, NodalHosting, ScenarioError
@@ -148,13 +149,63 @@ def check(study: StudyInputs) -> None:
 def _combined(n0: HourlyCapacity, n1: HourlyCapacity, at: np.ndarray) -> HourlyCapacity:
     """N-0 capacities with the N-1 ones of the hours ``at`` where those are lower."""
     out = HourlyCapacity(*(np.array(a, copy=True) for a in (n0.lo_mw, n0.hi_mw, n0.branch,
-                                                             n0.bus, n0.lost)), n0.solves)  # fmt: skip
+                                                             n0.bus, n0.lost, n0.supply)),
+                         n0.solves)  # fmt: skip
     lower = n1.hi_mw < out.hi_mw[at]
-    for name in ("hi_mw", "branch", "bus", "lost"):
+    for name in ("hi_mw", "branch", "bus", "lost", "supply"):
         getattr(out, name)[at[lower]] = getattr(n1, name)[lower]
     out.lo_mw[at] = np.minimum(out.lo_mw[at], n1.lo_mw)
     out.solves += n1.solves
     return out
+
+
+@dataclass(frozen=True)
+class SiteProblem:
+    """What every site's search shares: the case with a 0 MW campus load at each site (columns
+    ``first_site`` on), the hours studied (``rows``, feasible without the campus) and those
+    left out, the hosted campus's shape (per row of ``inj``), total load (MW), limits (N-0,
+    N-1), solver options and the Newton model."""
+
+    case: StudyCase
+    inj: Injections
+    first_site: int
+    rows: np.ndarray
+    infeasible: np.ndarray
+    shape: np.ndarray
+    load: np.ndarray
+    limits: Limits
+    n1_limits: Limits
+    options: SolverOptions
+    model: NewtonModel
+
+
+def site_problem(study: StudyInputs, sites: list[Site], campus: int) -> SiteProblem:
+    """The shared problem of :func:`nodal_hosting` (the grid-stress stage's case, dispatch,
+    limits and solver settings)."""
+    spec, scenario = _spec(study), study.scenario
+    case, inj = stress_case(study)
+    profile = inj.load_p[:, case.campus_load_index[campus]]
+    shape = profile / profile.max() if profile.max() > 0 else np.ones(len(profile))
+    names = [s.name for s in sites]
+    case, inj = with_site_loads(case, inj, campus, [s.bus for s in sites], names,
+                                dispatch_rule(scenario))  # fmt: skip
+    first_site = len(case.campus_names) - len(sites)
+    load = inj.load_p.sum(axis=1)
+    rows = _rows(spec.hours, load, f"{FIELD}.hours")
+    rows, infeasible = feasible_rows(case, inj, first_site, rows, spec.max_mw, shape)
+    st = scenario.study
+    vmin, vmax = voltage_bounds(case.network.buses, st)
+    cont = st.contingencies
+    factor = cont.rating_factor if cont else 1.0
+    return SiteProblem(
+        case, inj, first_site, rows, infeasible, shape, load,
+        Limits(st.loading_limit_percent, vmin, vmax, st.worsening_percent, st.worsening_vm_pu),
+        Limits(st.loading_limit_percent * factor, vmin, vmax, st.worsening_percent,
+               st.worsening_vm_pu),
+        SolverOptions(max_iter=st.max_iter, tolerance_mva=st.tolerance_mva,
+                      enforce_q_lims=st.enforce_q_lims),
+        NewtonModel.from_case(case),
+    )  # fmt: skip
 
 
 def nodal_hosting(study: StudyInputs, progress: Progress = no_progress) -> xr.Dataset:
@@ -172,34 +223,17 @@ def nodal_hosting(study: StudyInputs, progress: Progress = no_progress) -> xr.Da
     top = spec.max_mw
 
     progress("Nodal hosting: dispatch", 0, 1)
-    case, inj = stress_case(study)
-    profile = inj.load_p[:, case.campus_load_index[k]]
-    shape = profile / profile.max() if profile.max() > 0 else np.ones(len(profile))
-    names = [s.name for s in sites]
-    case, inj = with_site_loads(case, inj, k, [s.bus for s in sites], names, dispatch_rule(scenario))
-    first_site = len(case.campus_names) - len(sites)
-    load = inj.load_p.sum(axis=1)
-    rows = _rows(spec.hours, load, f"{FIELD}.hours")
-    rows, infeasible = feasible_rows(case, inj, first_site, rows, top, shape)
-
-    st = scenario.study
-    vmin, vmax = voltage_bounds(case.network.buses, st)
-    limits = Limits(st.loading_limit_percent, vmin, vmax, st.worsening_percent, st.worsening_vm_pu)
-    cont = st.contingencies
-    n1_limits = Limits(st.loading_limit_percent * (cont.rating_factor if cont else 1.0),
-                       vmin, vmax, st.worsening_percent, st.worsening_vm_pu)  # fmt: skip
-    options = SolverOptions(max_iter=st.max_iter, tolerance_mva=st.tolerance_mva,
-                            enforce_q_lims=st.enforce_q_lims)  # fmt: skip
-    model = NewtonModel.from_case(case)
+    p = site_problem(study, sites, k)
+    case, inj, rows, shape, load = p.case, p.inj, p.rows, p.shape, p.load
     fractions = [b / 100.0 for b in budgets]
-
+    cont = scenario.study.contingencies
     outages = outage_set(case, cont.set if cont else "all_branches")
     results: dict[str, list[SiteResult]] = {"N-0": [], "N-1": []}
     base = n1_at = None
-    for j in range(len(sites)):
-        col = first_site + j
-        progress(f"Nodal hosting: {names[j]}", j, len(sites))
-        n0 = HourlyN0(case, inj, col, rows, limits, options, top, shape[rows], base, model)
+    for j, site in enumerate(sites):
+        col = p.first_site + j
+        progress(f"Nodal hosting: {site.name}", j, len(sites))
+        n0 = HourlyN0(case, inj, col, rows, p.limits, p.options, top, shape[rows], base, p.model)
         if base is None:
             base = n0.base
             ok = np.flatnonzero(base[2])  # hours whose base power flow converged
@@ -211,29 +245,30 @@ def nodal_hosting(study: StudyInputs, progress: Progress = no_progress) -> xr.Da
         results["N-0"].append(search.capacities(hourly0))
         if len(n1_at):
             top1 = float(np.max(hourly0.lo_mw[n1_at]))
-            n1 = HourlyN1(case, inj, col, rows[ok][n1_at], outages, n1_limits, options, top1,
-                          s_ok[n1_at], model)  # fmt: skip
+            n1 = HourlyN1(case, inj, col, rows[ok][n1_at], outages, p.n1_limits, p.options,
+                          top1, s_ok[n1_at], p.model)  # fmt: skip
             n1_hourly = search.hourly(n1, at=n1_at, top_mw=top1)
             results["N-1"].append(search.capacities(_combined(hourly0, n1_hourly, n1_at)))
     progress("Nodal hosting", len(sites), len(sites))
     criteria = [c for c in ("N-0", "N-1") if results[c]]
     ds = _dataset(results, criteria, sites, budgets, search.hours, search.shape, case, study)
+    not_converged = inj.hour[rows][~base[2]].astype(int)
+    own = scenario.campuses[k].profile
     ds.attrs.update({
         "campus": case.campus_names[k],
-        "campus_peak_mw": float(profile.max()),
+        "campus_peak_mw": float(inj.load_p[:, case.campus_load_index[k]].max()),
         "flexibility_source": f"campuses.{k}.profile.flexibility"
-        if isinstance(scenario.campuses[k].profile, ModelProfile)
-        and scenario.campuses[k].profile.flexibility is not None else "schema defaults",
+        if isinstance(own, ModelProfile) and own.flexibility is not None else "schema defaults",
         "depth": flex.depth, "duration_h": flex.duration_h, "ramp_s": flex.ramp_s,
         "max_event_h": flex_limits.max_event_h,
         "max_mw": top, "tolerance_percent": spec.tolerance_percent,
         "screen_hours": SCREEN_HOURS,
         "dispatch_rule": case.dispatch_rule,
         "hours_studied": len(search.hours),
-        "hours_left_out_infeasible": inj.hour[infeasible].astype(int),
-        "hours_left_out_not_converged": inj.hour[rows][~base[2]].astype(int),
+        "hours_left_out_infeasible": inj.hour[p.infeasible].astype(int),
+        "hours_left_out_not_converged": not_converged,
         "n1_hours": search.hours[n1_at].astype(int),
-        "partial": "\n".join(_notes(inj.hour[infeasible], inj.hour[rows][~base[2]])),
+        "partial": "\n".join(_notes(inj.hour[p.infeasible], not_converged)),
     })  # fmt: skip
     return ds
 
@@ -298,6 +333,7 @@ def _dataset(results, criteria, sites, budgets, hours, shape, case, study) -> xr
     branch = np.full((n_c, n_s, n_t), -1)
     bus = np.full((n_c, n_s, n_t), -1)
     lost = np.zeros((n_c, n_s, n_t), bool)
+    supply = np.zeros((n_c, n_s, n_t), bool)
     solves = np.zeros((n_c, n_s), int)
     bus_no = case.network.buses.bus.to_numpy()
     for c, crit in enumerate(criteria):
@@ -305,6 +341,7 @@ def _dataset(results, criteria, sites, budgets, hours, shape, case, study) -> xr
             h = res.hourly
             hour_cap[c, j], hour_hi[c, j] = h.lo_mw, h.hi_mw
             branch[c, j], lost[c, j], solves[c, j] = h.branch, h.lost, h.solves
+            supply[c, j] = h.supply
             bus[c, j] = np.where(h.bus >= 0, bus_no[np.maximum(h.bus, 0)], -1)
             for b, (cap, up) in enumerate(zip(res.capacity, res.upper, strict=True)):
                 s = cap.schedule
@@ -324,9 +361,11 @@ def _dataset(results, criteria, sites, budgets, hours, shape, case, study) -> xr
              "curtailed_hours": "h", "events": "", "longest_event_h": "h", "ramp_mwh": "MWh",
              "curtailed_mwh": "MWh"}  # fmt: skip
     data = {name: (dims3, v, {"units": units[name]}) for name, v in per_budget.items()}
+    with np.errstate(divide="ignore", invalid="ignore"):  # a firm capacity of 0: no gain defined
+        gain = np.where(firm > 0, 100 * (per_budget["hosting_capacity_mw"] / firm - 1), np.nan)
     data |= {
-        "gain_percent": (dims3, 100 * (per_budget["hosting_capacity_mw"] / firm - 1),
-                         {"units": "%", "long_name": "flexible over firm hosting capacity - 1"}),
+        "gain_percent": (dims3, gain, {"units": "%", "long_name": "flexible over firm hosting "
+                                       "capacity - 1 (NaN: firm capacity 0)"}),
         "limited_by": (dims3, limited.astype(str)),
         "curtailed_mw": (("criterion", "site", "budget", "time"), curtailed, {"units": "MW"}),
         "hour_capacity_mw": (dimt, hour_cap, {"units": "MW", "long_name":
@@ -338,6 +377,8 @@ def _dataset(results, criteria, sites, budgets, hours, shape, case, study) -> xr
         "binding_bus": (dimt, bus, {"long_name": "case bus newly outside its voltage limits "
                                     "at hour_violating_mw (-1: none)"}),
         "binding_lost": (dimt, lost, {"long_name": "power flow lost at hour_violating_mw"}),
+        "binding_supply": (dimt, supply, {"long_name": "committed units short of demand at "
+                                          "hour_violating_mw, not without the campus"}),
         "hour_solves": (("criterion", "site"), solves, {"long_name": "hours solved by AC "
                                                         "power flow in the search"}),
         "campus_shape": ("time", shape, {"long_name": "campus load over its peak"}),
@@ -350,8 +391,11 @@ def _dataset(results, criteria, sites, budgets, hours, shape, case, study) -> xr
             "site_bus": ("site", np.array([s.bus for s in sites], dtype=int)),
             "site_kv": ("site", np.array([s.kv for s in sites]), {"units": "kV"}),
             "site_area": ("site", np.array([s.area for s in sites], dtype=str)),
-            "budget": ("budget", np.array(budgets), {"units": "%", "long_name": "curtailment "
-                                                     "budget, share of the campus's energy"}),
+            "budget": (
+                "budget",
+                np.array(budgets),
+                {"units": "%", "long_name": "curtailment budget, share of the campus's energy"},
+            ),
             "time": ("time", hour_start(case.load_year, hours), {"long_name": "start of the hour"}),
             "hour": ("time", hours.astype(int), {"long_name": "hour of the load year"}),
         },

@@ -43,6 +43,7 @@ def site_map(
     ax.autoscale()
     ax.set_axis_off()
     bar = fig.colorbar(points, ax=ax, shrink=0.7)
+    bar.formatter.set_useOffset(False)
     bar.set_label(label)
     layout = ds.network_bus_x.attrs.get("layout", "schematic layout")
     ax.set_title(f"{title} ({layout})")

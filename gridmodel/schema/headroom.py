@@ -94,8 +94,9 @@ class NodalHosting(Section):
     )
     budgets_percent: list[float] = param(
         [0.25, 0.5, 1.0],
-        description="Curtailment budgets: curtailed energy (ramps included) as a share of the "
-        "campus's energy over the hours studied; 0 (the firm hosting capacity) is always added.",
+        description="Curtailment budgets, each in (0, 100) %: curtailed energy (ramps included) "
+        "as a share of the campus's energy over the hours studied; the firm hosting capacity "
+        "(0 %) is always computed beside them.",
         unit="%",
         source=f"{DUKE}: 0.25 / 0.5 / 1 %",
         min_length=1,
@@ -111,11 +112,20 @@ class NodalHosting(Section):
         "limit times its `rating_factor`): N = the N highest-load hours, or hour specs; 0 = "
         "N-0 only.",
     )
-    max_mw: float = param(3000.0, description="Upper end of the search.", unit="MW", gt=0)
+    max_mw: float = param(
+        3000.0,
+        description="Upper end of the search.",
+        unit="MW",
+        source="above the 1 and 2 GW campuses of the ACTIVSg2000 siting study of Le Xie's group "
+        "(arXiv 2605.14714)",
+        gt=0,
+    )
     tolerance_percent: float = param(
         0.5,
-        description="Each hour's capacity is bracketed to this share of its size.",
+        description="Each hour's capacity is bracketed to this share of its size (an hour "
+        "hosting less than this share of `max_mw` counts as hosting nothing).",
         unit="%",
+        source="the grid-stress stage's `study.hosting_capacity.tolerance_percent`",
         gt=0,
         lt=50,
     )
@@ -123,9 +133,12 @@ class NodalHosting(Section):
     @field_validator("budgets_percent")
     @classmethod
     def _budgets(cls, v: list[float]) -> list[float]:
-        bad = [b for b in v if not 0 <= b < 100]
+        bad = [b for b in v if not 0 < b < 100]
         if bad:
-            raise ValueError(f"curtailment budgets must be in [0, 100) %, got {bad}")
+            raise ValueError(
+                f"curtailment budgets must lie in (0, 100) % (the firm capacity, 0 %, is always "
+                f"computed), got {bad}"
+            )
         if len(set(v)) != len(v):
             raise ValueError(f"curtailment budgets must be distinct, got {v}")
         return sorted(v)
