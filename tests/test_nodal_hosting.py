@@ -189,3 +189,30 @@ def test_headroom_command_writes_the_siting_frontier(tmp_path):
     for stem in ("siting_frontier", "feasible_sites", "siting_map"):
         for ext in ("png", "svg"):
             assert (out / "headroom" / "figures" / f"{stem}.{ext}").exists()
+    # the brief's finding quotes the best site's firm and flexible capacity from the table
+    from gridmodel.brief.findings import headroom_findings
+
+    tree = xr.open_datatree(out / "headroom" / "headroom.nc", engine="h5netcdf")
+    (finding,) = headroom_findings(tree)
+    tree.close()
+    best = table[(table.budget_percent == 1.0)].sort_values("hosting_capacity_mw").iloc[-1]
+    firm = table[(table.site == best.site) & (table.budget_percent == 0)].hosting_capacity_mw
+    values = sorted(n.value for n in finding.numbers.values())
+    assert values == pytest.approx(sorted([float(firm.iloc[0]), best.hosting_capacity_mw]))
+    assert best.site in finding.text()
+
+
+def test_sites_of_a_voltage_level_follow_the_named_sites(tmp_path):
+    """``kv`` adds every in-service bus of that level after the named sites, none twice."""
+    from gridmodel.headroom.siting import resolve_sites
+    from gridmodel.inputs import build_inputs
+
+    data = nodal_data(tmp_path, kv=345.0)
+    study = build_inputs(parse_scenario(data, base_dir=tmp_path))
+    sites = resolve_sites(study)
+    net = study.network.net
+    level = net.bus.index[(net.bus.vn_kv == 345.0) & net.bus.in_service]
+    level = [int(study.network.buses.bus.loc[i]) for i in level]
+    assert sites[0].name == SITE and sites[0].bus == 65
+    assert sorted(s.bus for s in sites) == sorted(level) and len(level) > 2
+    assert all(s.kv == 345.0 for s in sites)

@@ -103,7 +103,9 @@ def resolve_sites(study: StudyInputs) -> list[Site]:
             except KeyError as err:
                 raise ScenarioError(f"field '{FIELD}.sites': {err.args[0]}") from None
     if spec.kv is not None:
-        live = buses[(buses.vn_kv == spec.kv) & buses.in_service.astype(bool)]
+        in_service = network.net.bus.in_service.astype(bool)
+        level = buses[buses.vn_kv == spec.kv]
+        live = level[[bool(in_service.loc[network.bus_index(int(b))]) for b in level.bus]]
         if not len(live):
             levels = ", ".join(f"{v:g}" for v in sorted(buses.vn_kv.unique()))
             raise ScenarioError(

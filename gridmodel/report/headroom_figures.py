@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from matplotlib.ticker import MaxNLocator
 
 from gridmodel.report.maps import site_map
 from gridmodel.report.style import ONE_COLUMN_IN, PALETTE, TWO_COLUMN_IN, figure, save
@@ -94,6 +95,7 @@ def feasible_sites(ds: xr.Dataset, folder: Path, label: str) -> list[Path]:
         ax.step(size, count, where="post", color=PALETTE[b % len(PALETTE)], label=name)
     ax.set_xlabel("Campus peak (GW)")
     ax.set_ylabel("Sites that host it (count)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"{label}\nfeasible sites, {ds.criterion.values[0]}")
     ax.legend(frameon=False, fontsize=6)
     return save(fig, folder, "feasible_sites")
