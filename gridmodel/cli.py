@@ -239,6 +239,31 @@ def _print_overloads(tree, overloads) -> None:
 
 
 def _print_headroom(tree) -> None:
+    if "headroom" in tree:
+        _print_balancing(tree)
+    if "nodal" in tree:
+        _print_nodal(tree)
+
+
+def _print_nodal(tree) -> None:
+    """Firm and flexible hosting capacity by site and budget (GW) and the gain from flexibility."""
+    from gridmodel.headroom.tables import siting_table
+
+    frame = siting_table(tree)
+    wide = frame.pivot_table(index=["criterion", "site"], columns="budget_percent",
+                             values="hosting_capacity_mw", sort=False)  # fmt: skip
+    table = Table(title=f"Firm and flexible hosting capacity (GW): {tree.attrs.get('scenario')}")
+    budgets = list(wide.columns)
+    for col in ("criterion", "site", *[("firm" if b == 0 else f"{b:g} %") for b in budgets],
+                f"gain at {budgets[-1]:g} %"):  # fmt: skip
+        table.add_column(col, justify="right")
+    for (crit, site), row in wide.iterrows():
+        gain = 100 * (row.iloc[-1] / row.iloc[0] - 1) if row.iloc[0] > 0 else float("nan")
+        table.add_row(crit, site, *[f"{v / 1e3:,.3f}" for v in row], f"{gain:+.1f} %")
+    console.print(table)
+
+
+def _print_balancing(tree) -> None:
     from gridmodel.headroom.tables import summary_table
 
     ds = tree["headroom"]
@@ -367,7 +392,8 @@ def headroom(
         typer.Option("--data-dir", help="Folder of the demand files (replaces `data_dir`)."),
     ] = None,
 ) -> None:
-    """Curtailment-enabled headroom of a balancing area from measured hourly demand."""
+    """Curtailment-enabled headroom of a balancing area from measured hourly demand, and firm
+    and flexible hosting capacity at network sites (the siting frontier)."""
     changes = {"headroom.data_dir": str(data_dir.resolve())} if data_dir else None
     run_stages(scenario, out, ["headroom"], changes)
 

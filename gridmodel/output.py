@@ -130,13 +130,18 @@ def _profile_tables(tree: xr.DataTree) -> dict[str, pd.DataFrame]:
 
 
 def _headroom_tables(tree: xr.DataTree) -> dict[str, pd.DataFrame]:
-    from gridmodel.headroom.tables import by_year_table, summary_table
+    from gridmodel.headroom.tables import by_year_table, schedule_table, siting_table, summary_table
 
-    return {
-        "headroom": summary_table(tree),
-        "headroom_by_year": by_year_table(tree),
-        "cleaning_changes": dataset_table(tree["changes"].to_dataset()),
-    }
+    tables = {}
+    if "headroom" in tree:
+        tables |= {
+            "headroom": summary_table(tree),
+            "headroom_by_year": by_year_table(tree),
+            "cleaning_changes": dataset_table(tree["changes"].to_dataset()),
+        }
+    if "nodal" in tree:
+        tables |= {"siting_frontier": siting_table(tree), "curtailment_schedule": schedule_table(tree)}  # fmt: skip
+    return tables
 
 
 TABLES: dict[str, Callable[[xr.DataTree], dict[str, pd.DataFrame]]] = {

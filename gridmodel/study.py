@@ -140,7 +140,7 @@ STAGES: dict[str, Stage] = {
                       _check("gridmodel.optimize.run")),
     "bills": Stage("bills", _bills, ("bills", "optimize", "dispatch"), _bills_upstream, "bills",
                    _check("gridmodel.rates.run")),
-    "headroom": Stage("headroom", _headroom, ("headroom",), _none, "headroom",
+    "headroom": Stage("headroom", _headroom, ("headroom", "dispatch", "study"), _none, "headroom",
                       _check("gridmodel.headroom.run")),
 }  # fmt: skip
 

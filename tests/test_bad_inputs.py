@@ -425,6 +425,26 @@ CASES = {
         [("headroom.shape", {"campus": "elsewhere"})],
         ["headroom.shape.campus", "elsewhere"],
     ),
+    "nodal budget 0 %": (
+        "headroom",
+        [("headroom.nodal", {"budgets_percent": [0.0, 0.5]})],
+        ["headroom.nodal.budgets_percent", "0"],
+    ),
+    "nodal budget 100 %": (
+        "headroom",
+        [("headroom.nodal", {"budgets_percent": [100]})],
+        ["headroom.nodal.budgets_percent", "100"],
+    ),
+    "nodal unknown site": (
+        "headroom",
+        [("headroom.nodal", {"sites": ["nowhere-500"]})],
+        ["headroom.nodal.sites", "nowhere-500"],
+    ),
+    "nodal unknown campus": (
+        "headroom",
+        [("headroom.nodal", {"campus": "elsewhere"})],
+        ["headroom.nodal.campus", "elsewhere"],
+    ),
     # a stage the scenario does not have
     "study with no stage": (
         "study",

@@ -216,7 +216,16 @@ def key_tables(stage: str, tree: xr.DataTree) -> list[BriefTable]:
     if stage == "profile":
         return [_table("Campus load against proposed limits", tables["compliance"])]
     if stage == "headroom":
-        return [_table("Curtailment-enabled headroom", tables["headroom"])]
+        out = []
+        if "headroom" in tables:
+            out.append(_table("Curtailment-enabled headroom", tables["headroom"]))
+        if "siting_frontier" in tables:
+            frontier = tables["siting_frontier"].pivot_table(
+                index=["criterion", "site"], columns="budget_percent",
+                values="hosting_capacity_mw", sort=False,
+            ).rename(columns=lambda b: "firm MW" if b == 0 else f"{b:g} % MW").reset_index()  # fmt: skip
+            out.append(_table("Firm and flexible hosting capacity by site", frontier))
+        return out
     return [_table(name.replace("_", " "), frame) for name, frame in tables.items()]
 
 

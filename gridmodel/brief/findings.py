@@ -897,6 +897,35 @@ def profile_findings(tree: xr.DataTree) -> list[Finding]:
 
 
 def headroom_findings(tree: xr.DataTree) -> list[Finding]:
+    """The balancing area's headroom and the nodal siting frontier, whichever the result has."""
+    found = balancing_findings(tree) if "headroom" in tree else []
+    return found + (nodal_findings(tree) if "nodal" in tree else [])
+
+
+def nodal_findings(tree: xr.DataTree) -> list[Finding]:
+    """Firm and flexible N-0 hosting capacity: the best site, and the largest gain from
+    flexibility at the largest curtailment budget."""
+    ds = tree["nodal"].to_dataset().sel(criterion="N-0")
+    src = "headroom/siting_frontier.csv"
+    budget = float(ds.budget.values[-1])
+    firm = ds.hosting_capacity_mw.sel(budget=0.0).to_numpy()
+    flex = ds.hosting_capacity_mw.sel(budget=budget).to_numpy()
+    best = int(np.argmax(flex))
+    site = str(ds.site.values[best])
+    return [sentence(
+        "headroom", "nodal",
+        f"Of {ds.sizes['site']} sites, {site} hosts the largest campus without a new N-0 "
+        "violation: ",
+        quantity("headroom.nodal_firm_mw", firm[best], "MW",
+                 f"{src}: hosting_capacity_mw, N-0, {site}, budget 0"),
+        " firm and ",
+        quantity("headroom.nodal_flexible_mw", flex[best], "MW",
+                 f"{src}: hosting_capacity_mw, N-0, {site}, budget {budget:g}"),
+        f" if it curtails up to {budget:g} % of its energy where the network binds.",
+    )]  # fmt: skip
+
+
+def balancing_findings(tree: xr.DataTree) -> list[Finding]:
     """The balancing area's curtailment-enabled headroom at the lowest and highest limits."""
     ds = tree["headroom"].to_dataset()
     src = "headroom/headroom.csv"

@@ -80,23 +80,50 @@ def read_headroom_demand(spec: Headroom) -> MeasuredDemand:
         raise ScenarioError(f"field 'headroom.demand': {err}") from None
 
 
-def check(study: StudyInputs) -> None:
-    """Refuse, before any work, a headroom section whose files or shape cannot be used."""
+def _spec(study: StudyInputs) -> Headroom:
     spec = study.scenario.headroom
     if spec is None:
         raise ScenarioError("field 'headroom': the scenario has no `headroom` section")
-    new_load_shape(spec, study, read_headroom_demand(spec).to_dataarray())
+    return spec
+
+
+def check(study: StudyInputs) -> None:
+    """Refuse, before any work, a headroom section whose files, shape or sites cannot be used."""
+    spec = _spec(study)
+    if spec.demand is not None:
+        new_load_shape(spec, study, read_headroom_demand(spec).to_dataarray())
+    if spec.nodal is not None:
+        from gridmodel.headroom.siting import check as check_nodal
+
+        check_nodal(study)
 
 
 def headroom(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTree:
+    """The parts the scenario asks for: the balancing area's headroom from measured demand
+    (groups ``headroom``, ``demand``, ``changes``) and flexible hosting capacity at network
+    sites (group ``nodal``, :mod:`gridmodel.headroom.siting`)."""
+    spec = _spec(study)
+    groups = {}
+    if spec.demand is not None:
+        groups |= balancing_groups(study, spec, progress)
+    if spec.nodal is not None:
+        from gridmodel.headroom.siting import nodal_hosting
+
+        groups["nodal"] = nodal_hosting(study, progress)
+    root = xr.Dataset(attrs={"time_zone": spec.time_zone})
+    if spec.demand is not None:
+        root.attrs["demand_files"] = ", ".join(str(f) for f in spec.demand.files)
+    if "nodal" in groups:
+        root.attrs["partial"] = groups["nodal"].attrs["partial"]
+    return xr.DataTree.from_dict({"/": root, **{f"/{k}": v for k, v in groups.items()}})
+
+
+def balancing_groups(study: StudyInputs, spec: Headroom, progress: Progress) -> dict:
     """Measured demand → seasonal thresholds → headroom at each curtailment limit.
 
     Groups: ``headroom`` (by limit, year, ...), ``demand`` (hourly demand and threshold, MW),
     ``changes`` (every hour the cleaning changed).
     """
-    spec = study.scenario.headroom
-    if spec is None:
-        raise ScenarioError("field 'headroom': the scenario has no `headroom` section")
     progress("headroom", 0, 2)
     measured = read_headroom_demand(spec)
     demand = measured.to_dataarray()
@@ -120,14 +147,5 @@ def headroom(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTre
         })  # fmt: skip
     thresholds = seasonal_thresholds(demand, spec.seasons)
     hourly = xr.Dataset({"demand_mw": demand, "threshold_mw": thresholds.threshold_mw})
-    root = xr.Dataset(
-        attrs={
-            "time_zone": spec.time_zone,
-            "demand_files": ", ".join(str(f) for f in spec.demand.files),
-        }
-    )
-    progress("headroom", 1, 2)
-    changes = table_dataset(measured.changes, "change")
-    return xr.DataTree.from_dict(
-        {"/": root, "/headroom": ds, "/demand": hourly, "/changes": changes}
-    )
+    progress("headroom", 2, 2)
+    return {"headroom": ds, "demand": hourly, "changes": table_dataset(measured.changes, "change")}

@@ -24,6 +24,27 @@ from gridmodel.resources import cache_dir
 LAYOUT_VERSION = "1"  # bump when the layout changes, so cached positions are recomputed
 
 
+def map_layout(network):
+    """The network as a map in an xarray Dataset: bus positions (``network_bus_x``/``_y`` on
+    ``network_bus``, the case's numbers; attribute ``layout``) and each branch's end buses
+    (``network_from_bus``/``network_to_bus`` on ``network_branch``, the case's branch rows)."""
+    import xarray as xr
+
+    branches = network.branches
+    xy = network_positions(network)
+    geographic = geographic_positions(network.net) is not None
+    layout = {"layout": "case coordinates" if geographic else "schematic layout"}
+    return xr.Dataset(
+        {
+            "network_from_bus": ("network_branch", branches.from_bus.to_numpy(int)),
+            "network_to_bus": ("network_branch", branches.to_bus.to_numpy(int)),
+            "network_bus_x": ("network_bus", xy[:, 0], layout),
+            "network_bus_y": ("network_bus", xy[:, 1], layout),
+        },
+        coords={"network_bus": network.buses.bus.to_numpy(int)},
+    )
+
+
 def network_positions(network) -> np.ndarray:
     """(x, y) of every bus of ``network`` (rows of ``network.buses``); cached on disk."""
     buses, branches = network.buses, network.branches

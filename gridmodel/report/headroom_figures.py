@@ -1,4 +1,5 @@
-"""Figures of a headroom result: headroom against curtailment limit, curtailment events."""
+"""Figures of a headroom result: headroom against curtailment limit, curtailment events; firm
+and flexible hosting capacity by site, feasible sites against campus size, the siting map."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from matplotlib.ticker import MaxNLocator
 
-from gridmodel.report.style import ONE_COLUMN_IN, PALETTE, figure, save
+from gridmodel.report.maps import site_map
+from gridmodel.report.style import ONE_COLUMN_IN, PALETTE, TWO_COLUMN_IN, figure, save
 
 
 def headroom_against_rate(ds: xr.Dataset, folder: Path, label: str) -> list[Path]:
@@ -54,8 +57,70 @@ def curtailment_event_durations(ds: xr.Dataset, folder: Path, label: str) -> lis
     return save(fig, folder, "curtailment_event_durations")
 
 
+def siting_frontier(ds: xr.Dataset, folder: Path, label: str) -> list[Path]:
+    """Firm and flexible hosting capacity (GW) of every site, one bar per curtailment budget,
+    one panel per criterion (N-0, N-1)."""
+    crits = ds.criterion.values
+    fig, axes = figure((TWO_COLUMN_IN[0], 1.2 + 0.25 * ds.sizes["site"] * len(crits)),
+                       nrows=len(crits), sharex=True, squeeze=False)  # fmt: skip
+    n_b = ds.sizes["budget"]
+    height = 0.8 / n_b
+    y = np.arange(ds.sizes["site"])
+    for ax, crit in zip(axes[:, 0], crits, strict=True):
+        for b, budget in enumerate(ds.budget.values):
+            gw = ds.hosting_capacity_mw.sel(criterion=crit, budget=budget).values / 1e3
+            name = "firm" if budget == 0 else f"flexible, {budget:g} % budget"
+            ax.barh(y + (b - (n_b - 1) / 2) * height, gw, height=height,
+                    color=PALETTE[b % len(PALETTE)], label=name)  # fmt: skip
+        ax.set_yticks(y, ds.site.values)
+        ax.invert_yaxis()
+        ax.set_ylabel(f"Site ({crit})")
+    axes[-1, 0].set_xlabel("Hosting capacity, campus peak (GW)")
+    axes[0, 0].legend(frameon=False, fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes[0, 0].set_title(f"{label}\nfirm and flexible hosting capacity by site")
+    return save(fig, folder, "siting_frontier")
+
+
+def feasible_sites(ds: xr.Dataset, folder: Path, label: str) -> list[Path]:
+    """Number of sites that host a campus of at least a given size (N-0), firm and at each
+    curtailment budget: the set of feasible sites against campus size."""
+    fig, ax = figure(ONE_COLUMN_IN)
+    caps = ds.hosting_capacity_mw.sel(criterion=ds.criterion.values[0])
+    top = float(ds.attrs.get("max_mw", caps.max())) / 1e3
+    size = np.linspace(0.0, top, 601)
+    for b, budget in enumerate(ds.budget.values):
+        gw = caps.sel(budget=budget).values / 1e3
+        count = (gw[None, :] >= size[:, None]).sum(axis=1)
+        name = "firm" if budget == 0 else f"{budget:g} % budget"
+        ax.step(size, count, where="post", color=PALETTE[b % len(PALETTE)], label=name)
+    ax.set_xlabel("Campus peak (GW)")
+    ax.set_ylabel("Sites that host it (count)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"{label}\nfeasible sites, {ds.criterion.values[0]}")
+    ax.legend(frameon=False, fontsize=6)
+    return save(fig, folder, "feasible_sites")
+
+
+def siting_map(ds: xr.Dataset, folder: Path, label: str) -> list[Path]:
+    """The sites on the network, coloured by the gain from flexibility (N-0) at the largest
+    budget."""
+    budget = float(ds.budget.values[-1])
+    gain = ds.gain_percent.sel(criterion=ds.criterion.values[0], budget=budget).values
+    return site_map(ds, ds.site_bus.values, ds.site.values, gain,
+                    f"Flexible over firm hosting capacity at {budget:g} % budget (%)",
+                    f"{label}: gain from flexibility", folder, "siting_map")  # fmt: skip
+
+
 def draw(tree: xr.DataTree, folder: Path) -> list[Path]:
-    """Every figure of a stored headroom result."""
-    ds = tree["headroom"].to_dataset()
+    """Every figure of a stored headroom result (the balancing area's and the nodal part's)."""
     label = str(tree.attrs.get("scenario", ""))
-    return headroom_against_rate(ds, folder, label) + curtailment_event_durations(ds, folder, label)
+    paths = []
+    if "headroom" in tree:
+        ds = tree["headroom"].to_dataset()
+        paths += headroom_against_rate(ds, folder, label)
+        paths += curtailment_event_durations(ds, folder, label)
+    if "nodal" in tree:
+        ds = tree["nodal"].to_dataset()
+        paths += siting_frontier(ds, folder, label) + feasible_sites(ds, folder, label)
+        paths += siting_map(ds, folder, label)
+    return paths

@@ -13,9 +13,9 @@ import pandas as pd
 import xarray as xr
 from matplotlib.ticker import MaxNLocator
 
+from gridmodel.report.maps import site_map
 from gridmodel.report.style import (
     PALETTE,
-    SEQUENTIAL_CMAP,
     TWO_COLUMN_IN,
     figure,
     save,
@@ -143,30 +143,14 @@ def siting_map(ds: xr.Dataset, axis: str, folder: Path) -> list[Path]:
     """The swept sites on the network (the case's coordinates or a layout of its topology,
     :mod:`gridmodel.networks.layout`), coloured by their median hosting
     capacity (or bill change) over the members at each site."""
-    from matplotlib.collections import LineCollection
-
     metrics = _site_metrics(ds, axis)
     if not metrics:
         return []
     values, label = next(iter(metrics.values()))
-    xy = np.column_stack([ds.network_bus_x.to_numpy(), ds.network_bus_y.to_numpy()])
-    pos = dict(zip(ds.network_bus.to_numpy().tolist(), map(tuple, xy), strict=True))
-    segments = [[pos[f], pos[t]] for f, t in zip(ds.network_from_bus.to_numpy().tolist(),
-                                                 ds.network_to_bus.to_numpy().tolist(), strict=True)]  # fmt: skip
-    fig, ax = figure((7.2, 6.0))
-    ax.add_collection(LineCollection(segments, colors="#999999", linewidths=0.4, zorder=1))
-    xy = np.array([pos[int(b)] for b in ds.network_site_bus.to_numpy()])
-    points = ax.scatter(xy[:, 0], xy[:, 1], c=values.to_numpy(), cmap=SEQUENTIAL_CMAP, s=90,
-                        edgecolors="black", linewidths=0.6, zorder=3)  # fmt: skip
-    for (x, y_), name in zip(xy, ds.network_site.to_numpy(), strict=True):
-        ax.annotate(str(name), (x, y_), xytext=(5, 5), textcoords="offset points", fontsize="x-small")  # fmt: skip
-    ax.autoscale()
-    ax.set_axis_off()
-    bar = fig.colorbar(points, ax=ax, shrink=0.7)
-    bar.set_label(f"{label}, median over members")
-    layout = ds.network_bus_x.attrs.get("layout", "schematic layout")
-    ax.set_title(f"Swept sites on {ds.attrs.get('network', 'the network')} ({layout})")
-    return save(fig, folder, "siting_map")
+    title = f"Swept sites on {ds.attrs.get('network', 'the network')}"
+    return site_map(ds, ds.network_site_bus.to_numpy(), ds.network_site.to_numpy(),
+                    values.to_numpy(), f"{label}, median over members", title, folder,
+                    "siting_map")  # fmt: skip
 
 
 def site_bars(ds: xr.Dataset, axis: str, folder: Path) -> list[Path]:

@@ -25,7 +25,7 @@ from gridmodel.schema.campus import Campus, ConstantProfile, CsvProfile, ModelPr
 from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
 from gridmodel.schema.events import Events, FaultSequence, FrequencySystem, Oscillation
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
-from gridmodel.schema.headroom import Headroom, LoadShape, Seasons
+from gridmodel.schema.headroom import Headroom, LoadShape, NodalHosting, Seasons
 from gridmodel.schema.loading import default_scenario_path, load_scenario, parse_scenario
 from gridmodel.schema.loads import (
     Compliance,
@@ -74,6 +74,7 @@ __all__ = [
     "GpuSmoothing",
     "GridSupply",
     "Headroom",
+    "NodalHosting",
     "HostingCapacity",
     "Inference",
     "LargeLoad",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from gridmodel.schema.base import Section, param
 from gridmodel.schema.demand import DemandSeries, MeasuredSource
+from gridmodel.schema.study import HourSpec
 
 DUKE = (
     "Norris, Profeta, Patino-Echeverri, Cowie-Haskell, 'Rethinking Load Growth', Duke Nicholas "
@@ -71,10 +73,94 @@ class LoadShape(Section):
         return self
 
 
-class Headroom(MeasuredSource):
-    """Curtailment-enabled headroom of a balancing area (Norris et al. 2025, docs/headroom.md)."""
+class NodalHosting(Section):
+    """Flexible hosting capacity at network sites: the largest campus that curtails at most a
+    budget of its energy where the network binds, with no new N-0 (or N-1) violation. Limits,
+    solver settings and the attribution rule are the grid-stress stage's (`study`, `dispatch`)."""
 
-    demand: DemandSeries = param(description="The balancing area's hourly demand.")
+    campus: str | None = param(
+        None,
+        description="Campus of the scenario whose hourly shape and flexibility (its `model` "
+        "profile's `flexibility`, else the defaults of that section) are hosted; it is taken "
+        "off its own bus, the other campuses stay. Empty = the first campus.",
+    )
+    sites: Literal["campus", "candidates"] | list[str] = param(
+        "campus",
+        description="`campus`: the campus's own bus; `candidates`: every candidate site of the "
+        "network (`gridmodel networks`); or a list of site names.",
+    )
+    kv: float | None = param(
+        None, description="Also every in-service bus of this nominal voltage.", unit="kV", gt=0
+    )
+    budgets_percent: list[float] = param(
+        [0.25, 0.5, 1.0],
+        description="Curtailment budgets, each in (0, 100) %: curtailed energy (ramps included) "
+        "as a share of the campus's energy over the hours studied; the firm hosting capacity "
+        "(0 %) is always computed beside them.",
+        unit="%",
+        source=f"{DUKE}: 0.25 / 0.5 / 1 %",
+        min_length=1,
+    )
+    hours: int | list[HourSpec] | None = param(
+        None,
+        description="Hours studied: empty = every hour of the period; N = the N highest-load "
+        "hours; or a list of hour specs.",
+    )
+    n1_hours: int | list[HourSpec] = param(
+        0,
+        description="Hours also screened for N-1 (every outage of `study.contingencies.set`, "
+        "limit times its `rating_factor`): N = the N highest-load hours, or hour specs; 0 = "
+        "N-0 only.",
+    )
+    max_mw: float = param(
+        3000.0,
+        description="Upper end of the search.",
+        unit="MW",
+        source="above the 1 and 2 GW campuses of the ACTIVSg2000 siting study of Le Xie's group "
+        "(arXiv 2605.14714)",
+        gt=0,
+    )
+    tolerance_percent: float = param(
+        0.5,
+        description="Each hour's capacity is bracketed to this share of its size (an hour "
+        "hosting less than this share of `max_mw` counts as hosting nothing).",
+        unit="%",
+        source="the grid-stress stage's `study.hosting_capacity.tolerance_percent`",
+        gt=0,
+        lt=50,
+    )
+
+    @field_validator("budgets_percent")
+    @classmethod
+    def _budgets(cls, v: list[float]) -> list[float]:
+        bad = [b for b in v if not 0 < b < 100]
+        if bad:
+            raise ValueError(
+                f"curtailment budgets must lie in (0, 100) % (the firm capacity, 0 %, is always "
+                f"computed), got {bad}"
+            )
+        if len(set(v)) != len(v):
+            raise ValueError(f"curtailment budgets must be distinct, got {v}")
+        return sorted(v)
+
+    @field_validator("sites")
+    @classmethod
+    def _some_sites(cls, v):
+        if isinstance(v, list) and (not v or len(set(v)) != len(v)):
+            raise ValueError(f"give distinct site names, 'campus' or 'candidates'; got {v}")
+        return v
+
+
+class Headroom(MeasuredSource):
+    """Curtailment-enabled headroom of a balancing area (Norris et al. 2025) and flexible hosting
+    capacity at network sites (docs/headroom.md); at least one of `demand` and `nodal`."""
+
+    demand: DemandSeries | None = param(
+        None, description="The balancing area's hourly demand; empty = no balancing-area part."
+    )
+    nodal: NodalHosting | None = param(
+        None, description="Flexible hosting capacity at network sites; empty = none."
+    )
     years: list[int] | None = param(
         None,
         description="Local calendar years studied (thresholds and rates over these years); "
@@ -120,6 +206,15 @@ class Headroom(MeasuredSource):
         if len(set(v)) != len(v):
             raise ValueError(f"curtailment limits must be distinct, got {v}")
         return sorted(v)
+
+    @model_validator(mode="after")
+    def _some_part(self) -> Headroom:
+        if self.demand is None and self.nodal is None:
+            raise ValueError(
+                "give `demand` (balancing-area headroom) or `nodal` (flexible hosting capacity "
+                "at network sites), or both"
+            )
+        return self
 
     @field_validator("years")
     @classmethod

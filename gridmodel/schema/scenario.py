@@ -44,7 +44,9 @@ class Scenario(Section):
     bills: Bills | None = param(None, description="Bill impacts (`gridmodel bills`).")
     events: Events | None = param(None, description="Grid events (`gridmodel events`).")
     headroom: Headroom | None = param(
-        None, description="Balancing-area headroom (`gridmodel headroom`)."
+        None,
+        description="Balancing-area headroom and flexible hosting capacity at network sites "
+        "(`gridmodel headroom`).",
     )
     seed: int = param(0, description="Seed of every random draw in the run.", ge=0)
 

@@ -64,18 +64,55 @@ class HostingResult:
     limited_by: tuple[str, ...] = ()
 
 
-def new_violations(
-    loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits
-) -> tuple[str, ...]:
-    """The kinds of new violation (see module docstring) among ``branch loading``, ``bus voltage``
-    and ``convergence``; arrays share leading dims, last = element."""
+N0_KINDS = ("branch loading", "bus voltage", "convergence")
+N1_KINDS = (
+    "post-contingency loading",
+    "post-contingency voltage",
+    "post-contingency convergence",
+)
+
+
+@dataclass(frozen=True)
+class HourVerdict:
+    """Per row (an hour, or an hour and an outage): which new violations the campus causes
+    (``overload``, ``voltage``, ``lost``: converged without the campus, not with it; ``supply``:
+    dispatch feasible without it, not with it), the newly overloaded branch with the highest
+    loading (branch row, -1: none) and the bus moved furthest outside its limits (bus position,
+    -1: none). ``names``: the kinds reported for overload, voltage and lost."""
+
+    overload: np.ndarray
+    voltage: np.ndarray
+    lost: np.ndarray
+    supply: np.ndarray
+    branch: np.ndarray
+    bus: np.ndarray
+    names: tuple[str, str, str] = N0_KINDS
+
+    @property
+    def violated(self) -> np.ndarray:
+        return self.overload | self.voltage | self.lost | self.supply
+
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of violation found in any row (empty: none)."""
+        flags = (self.overload, self.voltage, self.lost, self.supply)
+        names = (*self.names, "supply")
+        return tuple(name for name, f in zip(names, flags, strict=True) if f.any())
+
+
+def hour_verdicts(
+    loading, vm, converged, base_loading, base_vm, base_converged, limits: Limits, supply=None
+) -> HourVerdict:
+    """:class:`HourVerdict` of every leading index under the rule of the module docstring;
+    arrays share leading dims, last = element; ``supply`` (leading dims) defaults to none."""
     ok = converged[..., None]
-    found = {
-        "branch loading": (limits.new_overload(loading, base_loading) & ok).any(),
-        "bus voltage": (limits.new_voltage(vm, base_vm) & ok).any(),
-        "convergence": (base_converged & ~converged).any(),
-    }
-    return tuple(kind for kind, hit in found.items() if hit)
+    over = limits.new_overload(loading, base_loading) & ok
+    volt = limits.new_voltage(vm, base_vm) & ok
+    has_over, has_volt = over.any(-1), volt.any(-1)
+    branch = np.where(has_over, np.argmax(np.where(over, loading, -np.inf), -1), -1)
+    bus = np.where(has_volt, np.argmax(np.where(volt, np.abs(vm - base_vm), -np.inf), -1), -1)
+    lost = base_converged & ~converged
+    supply = np.zeros_like(lost) if supply is None else supply
+    return HourVerdict(has_over, has_volt, lost, supply, branch, bus)
 
 
 def _shape(case: StudyCase, inj: Injections, campus: int) -> np.ndarray:
@@ -85,21 +122,99 @@ def _shape(case: StudyCase, inj: Injections, campus: int) -> np.ndarray:
     return p / peak if peak > 0 else np.ones_like(p)
 
 
-def _sized(case: StudyCase, inj: Injections, campus: int, top_mw: float):
-    """A function MW -> injections with the campus at MW, committed for the campus at top_mw."""
-    shape = _shape(case, inj, campus)
+def _sized(
+    case: StudyCase,
+    inj: Injections,
+    campus: int,
+    top_mw: float,
+    shape: np.ndarray | None = None,
+):
+    """A function (MW, rows=None) -> injections of ``rows`` (default: all) with the campus at
+    MW x its shape (MW: one value, or one per row), committed for the campus at top_mw."""
+    shape = _shape(case, inj, campus) if shape is None else shape
     others = inj.load_p.sum(axis=1) - inj.load_p[:, case.campus_load_index[campus]]
     commit = others + top_mw * shape
-    return lambda mw: with_campus_mw(case, inj, campus, mw * shape, commit)
+
+    def sized(mw, rows=None) -> Injections:
+        if rows is None:
+            return with_campus_mw(case, inj, campus, mw * shape, commit)
+        return with_campus_mw(case, inj.take(rows), campus, mw * shape[rows], commit[rows])
+
+    return sized
 
 
 def feasible_rows(
-    case: StudyCase, inj: Injections, campus: int, rows: np.ndarray, top_mw: float
+    case: StudyCase,
+    inj: Injections,
+    campus: int,
+    rows: np.ndarray,
+    top_mw: float,
+    shape: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``rows`` split into the hours whose dispatch is feasible without the campus (committed
-    for it at ``top_mw``, as the search commits) and those the fleet cannot serve even so."""
-    ok = _sized(case, inj.take(rows), campus, top_mw)(0.0).dispatch_feasible.astype(bool)
+    for it at ``top_mw``, as the search commits) and those the fleet cannot serve even so;
+    ``shape`` (per study row) defaults to the campus's own profile over its peak."""
+    sub = None if shape is None else shape[rows]
+    ok = _sized(case, inj.take(rows), campus, top_mw, sub)(0.0).dispatch_feasible.astype(bool)
     return rows[ok], rows[~ok]
+
+
+class HourlyN0:
+    """New N-0 violations hour by hour: ``check(mw, rows)`` solves ``rows`` (positions in
+    ``rows`` given here; default all) with the campus at ``mw`` (one value, or one per row)
+    times its shape and returns their :class:`HourVerdict`.
+
+    The base state (campus at 0 MW, committed for ``top_mw``) is solved once (or passed in as
+    ``base``: loading, vm, converged, voltages and dispatch feasibility of the same hours and
+    commitment); every later solve of a row starts from that row's solution at its previously
+    evaluated size. ``shape`` (per row) defaults to the campus's profile over its peak.
+    """
+
+    def __init__(
+        self,
+        case: StudyCase,
+        inj: Injections,
+        campus: int,
+        rows: np.ndarray,
+        limits: Limits,
+        options: SolverOptions,
+        top_mw: float,
+        shape: np.ndarray | None = None,
+        base: tuple | None = None,
+        model: NewtonModel | None = None,
+    ):
+        self.case, self.limits, self.options = case, limits, options
+        self.model = model or NewtonModel.from_case(case)
+        self.sized = _sized(case, inj.take(rows), campus, top_mw, shape)
+        self.n = len(rows)
+        if base is None:
+            inj0 = self.sized(np.zeros(self.n))
+            sol = self._solve(inj0, None)
+            base = (sol.store["loading_percent"], sol.store["vm_pu"], sol.converged, sol.v,
+                    inj0.dispatch_feasible.astype(bool))  # fmt: skip
+        self.base = base
+        self.v = base[3].copy()
+
+    def _solve(self, inj: Injections, v_start):
+        return solve(
+            self.case,
+            inj,
+            self.options,
+            ("vm_pu", "loading_percent"),
+            model=self.model,
+            keep_voltage=True,
+            v_start=v_start,
+        )
+
+    def __call__(self, mw, rows=None) -> HourVerdict:
+        rows = np.arange(self.n) if rows is None else np.asarray(rows)
+        inj = self.sized(np.broadcast_to(mw, rows.shape), rows)
+        sol = self._solve(inj, self.v[rows])
+        self.v[rows] = sol.v
+        loading, vm, converged, _, feasible = (b[rows] for b in self.base)
+        supply = feasible & ~inj.dispatch_feasible.astype(bool)
+        return hour_verdicts(sol.store["loading_percent"], sol.store["vm_pu"], sol.converged,
+                             loading, vm, converged, self.limits, supply)  # fmt: skip
 
 
 def n0_violation_check(
@@ -113,37 +228,88 @@ def n0_violation_check(
 ):
     """A function MW (<= top_mw) -> the kinds of new N-0 violation the campus at MW causes in
     ``rows`` (empty: none), ``supply`` among them when its dispatch is infeasible in an hour
-    that is feasible without it.
+    that is feasible without it (see :class:`HourlyN0`)."""
+    check = HourlyN0(case, inj, campus, rows, limits, options, top_mw)
+    return lambda mw: check(mw).kinds()
 
-    Each evaluation starts every hour from its solution at the previously evaluated size.
+
+class HourlyN1:
+    """New post-contingency violations hour by hour (see :class:`HourlyN0`): ``check(mw, rows)``
+    returns, per row, the kinds of violation some outage brings that the same outage does not
+    bring without the campus, and the branch (or bus) of the first such outage.
+
+    Outages are screened once at ``top_mw``: those with no new violation in any row there are
+    dropped, since a smaller campus stresses the grid less; the rest are re-solved at every size.
     """
-    model = NewtonModel.from_case(case)
-    sized = _sized(case, inj.take(rows), campus, top_mw)
-    last: dict[str, np.ndarray] = {}
 
-    def solve_at(mw):
-        inj_mw = sized(mw)
-        sol = solve(
-            case,
-            inj_mw,
-            options,
-            ("vm_pu", "loading_percent"),
-            model=model,
-            keep_voltage=True,
-            v_start=last.get("v"),
+    def __init__(
+        self,
+        case: StudyCase,
+        inj: Injections,
+        campus: int,
+        rows: np.ndarray,
+        outages: list[list[int]],
+        limits: Limits,
+        options: SolverOptions,
+        top_mw: float,
+        shape: np.ndarray | None = None,
+        model: NewtonModel | None = None,
+    ):
+        self.case, self.limits, self.options = case, limits, options
+        self.model = model or NewtonModel.from_case(case)
+        self.sized = _sized(case, inj.take(rows), campus, top_mw, shape)
+        self.n = len(rows)
+        every = np.arange(self.n)
+        base_all = self._state(np.zeros(self.n), every, outages)
+        screened = self._verdicts(self._state(np.full(self.n, top_mw), every, outages), base_all)
+        keep = np.flatnonzero(screened.violated.any(axis=0))
+        self.outages = [outages[k] for k in keep]
+        self.base = ContingencyResult(
+            base_all.rows,
+            self.outages,
+            base_all.loading_percent[:, keep],
+            base_all.vm_pu[:, keep],
+            base_all.converged[:, keep],
+            base_all.base_converged,
         )
-        last["v"] = sol.v
-        flows = sol.store["loading_percent"], sol.store["vm_pu"], sol.converged
-        return flows, inj_mw.dispatch_feasible.astype(bool)
 
-    base, base_feasible = solve_at(0.0)
+    def _state(self, mw, rows, outages) -> ContingencyResult:
+        inj = self.sized(mw, rows)
+        return run_contingencies(
+            self.case, inj, np.arange(len(rows)), outages, self.options, self.model
+        )
 
-    def violates(mw: float) -> tuple[str, ...]:
-        flows, feasible = solve_at(mw)
-        supply = ("supply",) if (base_feasible & ~feasible).any() else ()
-        return new_violations(*flows, *base, limits) + supply
+    def _verdicts(self, res: ContingencyResult, base: ContingencyResult) -> HourVerdict:
+        """Verdict per (row, outage)."""
+        return hour_verdicts(
+            res.loading_percent,
+            res.vm_pu,
+            res.converged,
+            base.loading_percent,
+            base.vm_pu,
+            base.converged,
+            self.limits,
+        )
 
-    return violates
+    def __call__(self, mw, rows=None) -> HourVerdict:
+        rows = np.arange(self.n) if rows is None else np.asarray(rows)
+        none, no = np.full(len(rows), -1), np.zeros(len(rows), bool)
+        if not self.outages:
+            return HourVerdict(no, no, no, no, none, none, N1_KINDS)
+        res = self._state(np.broadcast_to(mw, rows.shape), rows, self.outages)
+        base = ContingencyResult(
+            self.base.rows[rows],
+            self.outages,
+            self.base.loading_percent[rows],
+            self.base.vm_pu[rows],
+            self.base.converged[rows],
+            self.base.base_converged[rows],
+        )
+        per = self._verdicts(res, base)
+        k = np.argmax(per.violated, axis=1)  # the first outage with a new violation in the row
+        at = np.arange(len(rows))
+        return HourVerdict(per.overload.any(1), per.voltage.any(1), per.lost.any(1), no,
+                           per.branch[at, k], per.bus[at, k], N1_KINDS)  # fmt: skip
 
 
 def n1_violation_check(
@@ -157,51 +323,9 @@ def n1_violation_check(
     top_mw: float,
 ):
     """A function MW (<= top_mw) -> the kinds of new post-contingency violation the campus at MW
-    causes (empty: none).
-
-    Contingencies are screened once at ``top_mw``: those with no new violation there are dropped,
-    since a smaller campus stresses the grid less; the rest are re-solved at every size.
-    """
-    model = NewtonModel.from_case(case)
-    sub = inj.take(rows)
-    sized = _sized(case, sub, campus, top_mw)
-
-    def state(mw, outs) -> ContingencyResult:
-        return run_contingencies(case, sized(mw), np.arange(len(rows)), outs, options, model)
-
-    def per_contingency(res: ContingencyResult, base: ContingencyResult) -> dict[str, np.ndarray]:
-        """Kind of violation -> (contingency,) flags, any hour."""
-        over = limits.new_overload(res.loading_percent, base.loading_percent).any(-1)
-        volt = limits.new_voltage(res.vm_pu, base.vm_pu).any(-1)
-        found = {
-            "post-contingency loading": res.converged & over,
-            "post-contingency voltage": res.converged & volt,
-            "post-contingency convergence": base.converged & ~res.converged,
-        }
-        return {kind: bad.any(axis=0) for kind, bad in found.items()}
-
-    base_all = state(0.0, outages)
-    screened = np.logical_or.reduce(
-        list(per_contingency(state(top_mw, outages), base_all).values())
-    )
-    keep = np.flatnonzero(screened)
-    outs = [outages[k] for k in keep]
-    base = ContingencyResult(
-        base_all.rows,
-        outs,
-        base_all.loading_percent[:, keep],
-        base_all.vm_pu[:, keep],
-        base_all.converged[:, keep],
-        base_all.base_converged,
-    )
-
-    def violates(mw: float) -> tuple[str, ...]:
-        if not outs:
-            return ()
-        found = per_contingency(state(mw, outs), base)
-        return tuple(kind for kind, bad in found.items() if bad.any())
-
-    return violates
+    causes in ``rows`` (empty: none; see :class:`HourlyN1`)."""
+    check = HourlyN1(case, inj, campus, rows, outages, limits, options, top_mw)
+    return lambda mw: check(mw).kinds()
 
 
 def hosting_capacity(

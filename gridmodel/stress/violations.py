@@ -9,11 +9,12 @@ from gridmodel.schema import Study
 
 
 def voltage_bounds(ds: xr.Dataset, study: Study) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper voltage limit of every bus (pu): the case's VMIN/VMAX or the study's pair."""
+    """Lower and upper voltage limit of every bus (pu): the case's VMIN/VMAX or the study's pair;
+    ``ds`` holds ``min_vm_pu`` and ``max_vm_pu`` per bus (a result Dataset or the bus table)."""
     if study.voltage_limits == "case":
         return ds.min_vm_pu.to_numpy(), ds.max_vm_pu.to_numpy()
     lo, hi = study.voltage_limits
-    n = ds.sizes["bus"]
+    n = len(ds.min_vm_pu)
     return np.full(n, lo), np.full(n, hi)
 
 

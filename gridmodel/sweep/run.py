@@ -198,7 +198,7 @@ def _site_layout(plan: SweepPlan, shared: Shared) -> xr.Dataset | None:
     """The sites swept and the network's branches (for the siting map), when an axis sets a
     campus site and every member is on one network."""
     from gridmodel.inputs import scenario_network
-    from gridmodel.networks.layout import geographic_positions, network_positions
+    from gridmodel.networks.layout import map_layout
 
     site_axes = [a for a in plan.sweep.axes if any(p.endswith(".site") for p in a.paths)]
     names = {m.scenario.network for m in plan.members}
@@ -207,28 +207,13 @@ def _site_layout(plan: SweepPlan, shared: Shared) -> xr.Dataset | None:
     (name,) = names
     network = shared.loaded.get(name) or scenario_network(plan.base)
     sites = sorted({str(m.values[a.label]) for m in plan.members for a in site_axes})
-    branches = network.branches
-    xy = network_positions(network)
-    layout = {"layout": "case coordinates" if geographic_positions(network.net) is not None
-              else "schematic layout"}  # fmt: skip
-    return xr.Dataset(
-        {
-            "network_site_bus": (
-                "network_site",
-                [network.descriptor.site(s).bus for s in sites],
-                {"long_name": "case bus number of the site"},
-            ),
-            "network_from_bus": ("network_branch", branches.from_bus.to_numpy(int)),
-            "network_to_bus": ("network_branch", branches.to_bus.to_numpy(int)),
-            "network_bus_x": ("network_bus", xy[:, 0], layout),
-            "network_bus_y": ("network_bus", xy[:, 1], layout),
-        },  # fmt: skip
-        coords={
-            "network_site": np.asarray(sites, dtype=str),
-            "network_bus": network.buses.bus.to_numpy(int),
-        },  # fmt: skip
-        attrs={"network": name},
+    site_bus = xr.DataArray(
+        [network.descriptor.site(s).bus for s in sites],
+        dims="network_site",
+        coords={"network_site": np.asarray(sites, dtype=str)},
+        attrs={"long_name": "case bus number of the site"},
     )
+    return map_layout(network).assign(network_site_bus=site_bus).assign_attrs(network=name)
 
 
 def combine(plan: SweepPlan, results: dict[str, MemberResult], shared: Shared) -> xr.Dataset:
