@@ -69,6 +69,7 @@ LIBRARY = {
         "events.oscillation.points": 20,
         "events.oscillation.smoothing_floors": [0.0, 0.9],
     },
+    "texas2000-siting-frontier": {**PEAK_DAY, "headroom.nodal.sites": ["roscoe-500", "katy-500"]},
 }
 
 
