@@ -32,6 +32,18 @@ class ContingencyResult:
     converged: np.ndarray  # (hour, contingency)
     base_converged: np.ndarray  # (hour,)
 
+    def take(self, rows=slice(None), outages=slice(None)) -> ContingencyResult:
+        """The same result restricted to hour ``rows`` and contingency positions ``outages``."""
+        kept = np.arange(len(self.outages))[outages]
+        return ContingencyResult(
+            self.rows[rows],
+            [self.outages[k] for k in kept],
+            self.loading_percent[rows][:, outages],
+            self.vm_pu[rows][:, outages],
+            self.converged[rows][:, outages],
+            self.base_converged[rows],
+        )
+
 
 def outage_set(case: StudyCase, which: str) -> list[list[int]]:
     """Branch outages: every in-service branch alone, or the case's contingency table."""

@@ -262,16 +262,8 @@ class HourlyN1:
         every = np.arange(self.n)
         base_all = self._state(np.zeros(self.n), every, outages)
         screened = self._verdicts(self._state(np.full(self.n, top_mw), every, outages), base_all)
-        keep = np.flatnonzero(screened.violated.any(axis=0))
-        self.outages = [outages[k] for k in keep]
-        self.base = ContingencyResult(
-            base_all.rows,
-            self.outages,
-            base_all.loading_percent[:, keep],
-            base_all.vm_pu[:, keep],
-            base_all.converged[:, keep],
-            base_all.base_converged,
-        )
+        self.base = base_all.take(outages=np.flatnonzero(screened.violated.any(axis=0)))
+        self.outages = self.base.outages
 
     def _state(self, mw, rows, outages) -> ContingencyResult:
         inj = self.sized(mw, rows)
@@ -297,15 +289,7 @@ class HourlyN1:
         if not self.outages:
             return HourVerdict(no, no, no, no, none, none, N1_KINDS)
         res = self._state(np.broadcast_to(mw, rows.shape), rows, self.outages)
-        base = ContingencyResult(
-            self.base.rows[rows],
-            self.outages,
-            self.base.loading_percent[rows],
-            self.base.vm_pu[rows],
-            self.base.converged[rows],
-            self.base.base_converged[rows],
-        )
-        per = self._verdicts(res, base)
+        per = self._verdicts(res, self.base.take(rows))
         k = np.argmax(per.violated, axis=1)  # the first outage with a new violation in the row
         at = np.arange(len(rows))
         return HourVerdict(per.overload.any(1), per.voltage.any(1), per.lost.any(1), no,
