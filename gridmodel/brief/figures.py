@@ -36,21 +36,18 @@ class FigureText:
 # The chain figure
 
 
-def _not_studied(ax, what: str) -> None:
-    ax.text(
-        0.5,
-        0.5,
-        f"{what}\nnot studied\nin this scenario",
-        ha="center",
-        va="center",
-        transform=ax.transAxes,
-        fontsize=7,
-        color="0.4",
-    )
+def _empty_panel(ax, note: str, xlabel: str = " ", ylabel: str = " ") -> None:
+    """A panel with no data: ``note`` in its middle, the axis labels kept for the layout."""
+    ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, fontsize=7,
+            color="0.4")  # fmt: skip
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel(" ")
-    ax.set_ylabel(" ")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def _not_studied(ax, what: str) -> None:
+    _empty_panel(ax, f"{what}\nnot studied\nin this scenario")
 
 
 def _dates(ax) -> None:
@@ -163,20 +160,7 @@ def _built_panel(ax, results: dict) -> None:
 
 
 def _nothing_built(ax) -> None:
-    ax.text(
-        0.5,
-        0.5,
-        "nothing built\nfor the campus",
-        ha="center",
-        va="center",
-        transform=ax.transAxes,
-        fontsize=7,
-        color="0.4",
-    )
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("Built for the campus")
-    ax.set_ylabel("Capacity (MW)")
+    _empty_panel(ax, "nothing built\nfor the campus", "Built for the campus", "Capacity (MW)")
 
 
 def _bills_panel(ax, results: dict) -> None:
