@@ -60,7 +60,7 @@ def serial(plan, out: Path) -> float:
 
     started = time.perf_counter()
     todo = [m for m in plan.distinct.values() if not finished(m, out, plan.stages)]
-    networks, inputs, key_of = build_shared(todo)
+    networks, inputs, key_of = build_shared(todo, plan.stages)
     for member in plan.distinct.values():
         shared = (networks[member.scenario.network], inputs[key_of[member.id]]) if member.id in key_of else ()  # fmt: skip
         result = run_member(member.id, member.scenario, member_folder(out, member.id),

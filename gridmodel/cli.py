@@ -414,6 +414,7 @@ def sweep(
     started = time.perf_counter()
     try:
         plan = load_sweep(sweep_file)
+        output.check_out_folder(out, ours=output.SWEEP_PARTS)
         n = len(plan.distinct)
         console.print(f"Sweep {plan.sweep.name}: {len(plan.members)} members ({n} distinct), stages {', '.join(plan.stages)}", highlight=False)  # fmt: skip
         with dask_client(workers, scheduler) as client:

@@ -31,6 +31,7 @@ import yaml
 
 import gridmodel
 from gridmodel.io import dataset_table, write_atomic
+from gridmodel.resources import writable
 from gridmodel.schema import Scenario, ScenarioError
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,8 @@ def tables(stage: str, tree: xr.DataTree) -> dict[str, pd.DataFrame]:
 
 SWEEP_FOLDER = "sweep"
 SWEEP_FILES = {"netcdf": "sweep.nc", "zarr": "sweep.zarr"}
+#: What a sweep writes in its folder: each member's stage results, and the combined result.
+SWEEP_PARTS = ("members", SWEEP_FOLDER)
 
 
 def write_sweep(ds: xr.Dataset, root: Path, tables: dict[str, pd.DataFrame],
@@ -308,8 +311,9 @@ def read_stage(root: Path, stage: str) -> xr.DataTree:
     return xr.open_datatree(Path(root) / stage / STAGE_FILES[stage], engine="h5netcdf")
 
 
-def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
-    """(input hash, package version) of the stored result of ``stage``, or None."""
+def stored_provenance(root: Path, stage: str) -> dict[str, str] | None:
+    """The provenance attributes (:data:`PROVENANCE`) of the stored result of ``stage``, or None
+    when there is none or it cannot be read."""
     import h5py
 
     path = Path(root) / stage / STAGE_FILES[stage]
@@ -317,11 +321,16 @@ def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
         return None
     try:  # the root attributes alone (opening the whole tree reads every group's metadata)
         with h5py.File(path, "r") as fh:
-            found = [fh.attrs.get(k) for k in ("input_hash", "gridmodel_version")]
+            found = {k: fh.attrs.get(k) for k in PROVENANCE}
     except (OSError, ValueError):
         return None
-    key, version = (v.decode() if isinstance(v, bytes) else str(v) for v in found)
-    return key, version
+    return {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in found.items()}
+
+
+def stored_key(root: Path, stage: str) -> tuple[str, str] | None:
+    """(input hash, package version) of the stored result of ``stage``, or None."""
+    found = stored_provenance(root, stage)
+    return None if found is None else (found["input_hash"], found["gridmodel_version"])
 
 
 def remove_stage(root: Path, stage: str) -> None:
@@ -336,19 +345,20 @@ def stored_stages(root: Path) -> list[str]:
 
 def redraw(root: Path) -> list[Path]:
     """Redraw the figures of every stored stage result (and sweep result) under ``root`` from
-    its files (and list their new checksums in the manifest)."""
+    its files (and list their new checksums in the manifest), holding the folder's lock."""
     written = []
-    for stage in stored_stages(root):
-        with read_stage(root, stage) as tree:
-            folder = Path(root) / stage / "figures"
-            written += draw_figures(stage, tree, folder)
-    if any((Path(root) / SWEEP_FOLDER / name).exists() for name in SWEEP_FILES.values()):
-        with read_sweep(root) as ds:
-            written += draw_sweep_figures(ds, Path(root) / SWEEP_FOLDER / "figures")
-    manifest = Path(root) / MANIFEST
-    if manifest.is_file():
-        old = json.loads(manifest.read_text())
-        write_manifest(root, old["scenario"], old["scenario_hash"], old["status"], old["notes"])
+    with out_lock(Path(root).resolve()):
+        for stage in stored_stages(root):
+            with read_stage(root, stage) as tree:
+                folder = Path(root) / stage / "figures"
+                written += draw_figures(stage, tree, folder)
+        if any((Path(root) / SWEEP_FOLDER / name).exists() for name in SWEEP_FILES.values()):
+            with read_sweep(root) as ds:
+                written += draw_sweep_figures(ds, Path(root) / SWEEP_FOLDER / "figures")
+        manifest = Path(root) / MANIFEST
+        if manifest.is_file():
+            old = json.loads(manifest.read_text())
+            write_manifest(root, old["scenario"], old["scenario_hash"], old["status"], old["notes"])
     return written
 
 
@@ -374,23 +384,14 @@ def _exchange(a: Path, b: Path) -> bool:
     return done == 0
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_leftovers(out: Path) -> list[Path]:
-    """Remove the staging folders of runs into ``out`` that were killed (their process is gone);
-    put back an earlier result a killed swap left aside. Returns what was removed."""
+    """Remove the staging folders runs into ``out`` left when they were killed, and put back an
+    earlier result a killed swap left aside; call it holding ``out``'s lock (no other run is
+    then writing). Returns what was removed."""
     removed = []
     for path in out.parent.glob(f".{out.name}.*-*"):
         kind, _, pid = path.name.rpartition("-")
-        if not pid.isdigit() or _pid_alive(int(pid)) and int(pid) != os.getpid():
+        if not pid.isdigit() or not path.is_dir() or path.is_symlink():
             continue
         if kind.endswith(".old") and not out.exists():
             os.replace(path, out)  # killed between the two renames: the earlier result is whole
@@ -402,29 +403,126 @@ def clean_leftovers(out: Path) -> list[Path]:
     return removed
 
 
-def check_out_folder(out: Path, expected_bytes: int = 0) -> None:
-    """Refuse an ``--out`` that is a file, that holds files gridmodel did not write, that cannot be
-    written, or whose disk lacks the space the results need (ScenarioError naming it)."""
+#: Folders and files a killed writer leaves inside a results folder (a stage or sweep folder
+#: being built, an earlier one moved aside, a file being written).
+DEBRIS = (".*.staging-*", ".*.old-*", ".*.tmp")
+
+
+def remove_debris(root: Path) -> list[Path]:
+    """Remove what killed writers left in ``root`` and in its member folders (``root/members/*``):
+    staging folders with half-written files, folders moved aside, temporary files. Call it
+    holding ``root``'s lock. Returns what was removed."""
+    root = Path(root)
+    folders = [root, *sorted(p for p in (root / SWEEP_PARTS[0]).glob("*") if p.is_dir())]
+    removed = []
+    for folder in folders:
+        for pattern in DEBRIS:
+            for path in folder.glob(pattern):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(path)
+    if removed:
+        log.warning("removed %d unfinished file(s) left in %s by a run that was killed", len(removed), root)  # fmt: skip
+    return removed
+
+
+#: Room a results folder's name leaves in a file name for what gridmodel adds beside it
+#: (``.<name>.staging-<pid>``, ``.<name>.lock``).
+NAME_ROOM = 24
+#: Room a results folder's path leaves for what is written inside it
+#: (``members/<id>/stress/figures/<figure>.png``).
+PATH_ROOM = 200
+
+
+def resolved_out(out: Path) -> Path:
+    """``out`` as an absolute path with every symbolic link resolved: a link to a folder is
+    written through (the link stays a link), never replaced by a folder."""
+    return Path(os.path.realpath(Path(out).expanduser()))
+
+
+def check_out_folder(
+    out: Path, expected_bytes: int = 0, ours: tuple[str, ...] | None = None
+) -> None:
+    """Refuse an ``--out`` that is a file, that holds files gridmodel did not write (``ours``: the
+    names it writes, default a stage result set's), whose name is too long for the files written
+    beside and inside it, that cannot be written, or whose disk lacks the space the results need
+    (ScenarioError naming it). ``out`` is resolved (:func:`resolved_out`) first."""
+    given, out = out, resolved_out(out)
+    shown = f"--out {given}" + (f" (-> {out})" if Path(given).is_symlink() else "")
     if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: is a file, not a folder")
-    ours = {MANIFEST, *STAGE_FILES, *BRIEF_FILES}
+        raise ScenarioError(f"{shown}: is a file, not a folder")
+    parent = out.parent
+    missing = [out.name]
+    while not parent.exists():
+        missing.append(parent.name)
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ScenarioError(f"{shown}: {parent} is a file, not a folder")
+    name_max = os.pathconf(parent, "PC_NAME_MAX")
+    path_max = os.pathconf(parent, "PC_PATH_MAX")
+    longest = max(missing, key=lambda n: len(os.fsencode(n)))
+    if len(os.fsencode(longest)) + NAME_ROOM > name_max:
+        raise ScenarioError(
+            f"--out: the folder name {shown_name(longest)} is {len(os.fsencode(longest))} bytes; "
+            f"this file system allows {name_max - NAME_ROOM} for a results folder"
+        )
+    if len(os.fsencode(str(out))) + PATH_ROOM > path_max:
+        raise ScenarioError(
+            f"--out: the path is {len(os.fsencode(str(out)))} bytes; at most "
+            f"{path_max - PATH_ROOM} leave room for the files written inside it"
+        )
+    ours = (MANIFEST, *STAGE_FILES, *BRIEF_FILES) if ours is None else ours
     foreign = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.is_dir() else []
     if foreign:
         raise ScenarioError(
-            f"--out {out}: the folder holds files gridmodel did not write ({', '.join(foreign[:3])}"
+            f"{shown}: the folder holds files gridmodel did not write ({', '.join(foreign[:3])}"
             f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty folder"
         )
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise ScenarioError(f"--out {out}: {parent} is not a folder this user can write into")
+    try:
+        writable(parent)
+    except OSError as err:
+        raise ScenarioError(
+            f"{shown}: {parent} is not a folder this user can write into ({err.strerror or err})"
+        ) from None
     free = shutil.disk_usage(parent).free
     if expected_bytes > free:
         raise ScenarioError(
-            f"--out {out}: the results need about {expected_bytes / 1e9:,.1f} GB and "
+            f"{shown}: the results need about {expected_bytes / 1e9:,.1f} GB and "
             f"{parent} has {free / 1e9:,.1f} GB free"
         )
+
+
+def shown_name(name: str, limit: int = 40) -> str:
+    """A file name cut to ``limit`` characters for a message."""
+    return repr(name) if len(name) <= limit else repr(f"{name[: limit - 3]}...")
+
+
+def lock_path(out: Path) -> Path:
+    """The lock file of the results folder ``out`` (resolved), beside it: it stays after a run,
+    so runs that wait share one file."""
+    return out.parent / f".{out.name}.lock"
+
+
+@contextmanager
+def out_lock(out: Path) -> Iterator[None]:
+    """Hold the lock of the results folder ``out`` (resolved; :func:`lock_path`): one writer at
+    a time. A second run into the same folder says so and waits for the first to finish, then
+    works on what the first left."""
+    from filelock import FileLock, Timeout
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(out))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.warning("%s: another gridmodel run is writing into it; waiting for it to finish", out)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 #: Set by the CLI's termination handler: a result set is then never swapped in, even when library
@@ -436,35 +534,38 @@ TERMINATED = threading.Event()
 def result_set(out: Path, expected_bytes: int = 0) -> Iterator[Path]:
     """A staging folder beside ``out`` holding ``out``'s stage results (hard links, so nothing is
     copied); on leaving the block without an error it replaces ``out`` whole, in one atomic swap.
-    On an error ``out`` is left as it was."""
-    out = Path(out).absolute()
+    On an error ``out`` is left as it was. The folder's lock (:func:`out_lock`) is held
+    throughout, so concurrent runs into one folder follow one another; ``out`` is resolved
+    (:func:`resolved_out`), so a symbolic link to a folder stays a link."""
     check_out_folder(out, expected_bytes)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(out)
-    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    if out.is_dir():
-        shutil.copytree(out, staging, copy_function=os.link)
-    else:
-        staging.mkdir()
-    try:
-        yield staging
-        if TERMINATED.is_set():
-            raise SystemExit(128 + signal.SIGTERM)
-        os.chmod(staging, 0o755)
-        if not out.exists():
-            os.replace(staging, out)
-        elif _exchange(staging, out):
-            shutil.rmtree(staging)  # now the earlier result
-        else:
-            aside = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, aside)
-            os.replace(staging, out)
-            shutil.rmtree(aside)
-    finally:
+    out = resolved_out(out)
+    with out_lock(out):
+        check_out_folder(out, expected_bytes)  # as the run before this one left it
+        clean_leftovers(out)
+        staging = out.parent / f".{out.name}.staging-{os.getpid()}"
         if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging)
+        if out.is_dir():
+            shutil.copytree(out, staging, copy_function=os.link)
+        else:
+            staging.mkdir()
+        try:
+            yield staging
+            if TERMINATED.is_set():
+                raise SystemExit(128 + signal.SIGTERM)
+            os.chmod(staging, 0o755)
+            if not out.exists():
+                os.replace(staging, out)
+            elif _exchange(staging, out):
+                shutil.rmtree(staging)  # now the earlier result
+            else:
+                aside = out.parent / f".{out.name}.old-{os.getpid()}"
+                os.replace(out, aside)
+                os.replace(staging, out)
+                shutil.rmtree(aside)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def _sha256(path: Path) -> str:
@@ -475,30 +576,73 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _read_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _brief_record(folder: Path, old: dict, stages: dict, brief: dict | None) -> dict | None:
+    """The brief's own entry: ``brief`` when one was just written, else the earlier brief's when
+    every stage result it was written from is still there unchanged; an earlier brief whose
+    stage results changed (or that no manifest vouches for) is removed, never listed as the
+    current results' brief."""
+    if brief is not None:
+        return brief
+    present = [name for name in BRIEF_FILES if (folder / name).is_file()]
+    if not present:
+        return None
+    record = old.get("brief")
+    kept = record is not None and all(
+        stages.get(name, {}).get("input_hash") == key for name, key in record["stages"].items()
+    )
+    if kept:
+        return record
+    for name in present:
+        (folder / name).unlink()
+    log.warning("removed %s: written from stage results this run replaced", ", ".join(present))
+    return None
+
+
 def write_manifest(
-    folder: Path, scenario: str, scenario_hash: str, status: str, notes: list[str]
+    folder: Path,
+    scenario: str,
+    scenario_hash: str,
+    status: str,
+    notes: list[str],
+    brief: dict | None = None,
 ) -> Path:
-    """``manifest.json``: every file of the result set with its size and SHA-256, each stage's
-    input hash, the scenario and its hash, the package version and the status of the run.
-    Files already listed with the same size and modification time keep their checksum."""
-    old = {}
-    if (folder / MANIFEST).is_file():
-        try:
-            old = json.loads((folder / MANIFEST).read_text()).get("files", {})
-        except (OSError, ValueError):
-            old = {}
+    """``manifest.json``: what every file of the result set is and where it comes from.
+
+    ``stages``: each stored stage result with its input hash and the scenario (and hash) it was
+    computed for - a result reused from another scenario with the same inputs names that
+    scenario. ``brief``: the brief's scenario and the input hash of each stage result it was
+    written from (``brief`` given: a brief was just written; else an earlier brief is kept only
+    while those results are unchanged, and removed otherwise). ``files``: every file with its
+    size, SHA-256 and the part it belongs to (a stage, ``brief``). Files already listed with the
+    same size and modification time keep their checksum.
+    """
+    old = _read_manifest(folder)
+    stages = {}
+    for stage in stored_stages(folder):
+        found = stored_provenance(folder, stage) or {}
+        stages[stage] = {k: found.get(k) for k in ("input_hash", "scenario", "scenario_hash")}
+    brief = _brief_record(folder, old, stages, brief)
+    old_files = old.get("files", {})
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
         rel = path.relative_to(folder).as_posix()
         stat = path.stat()
-        entry = old.get(rel, {})
+        entry = old_files.get(rel, {})
         same = entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
+        part = "brief" if rel in BRIEF_FILES else rel.split("/")[0]
         files[rel] = {
+            "part": part,
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
             "sha256": entry["sha256"] if same and "sha256" in entry else _sha256(path),
         }
-    stages = {s: stored_key(folder, s)[0] for s in stored_stages(folder)}
     manifest = {
         "gridmodel_version": gridmodel.__version__,
         "scenario": scenario,
@@ -507,6 +651,7 @@ def write_manifest(
         "notes": notes,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "stages": stages,
+        **({"brief": brief} if brief is not None else {}),
         "files": files,
     }
     text = json.dumps(manifest, indent=1)

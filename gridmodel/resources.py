@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+from gridmodel.errors import ScenarioError
 
 
 def bundled_dir(kind: str) -> Path:
@@ -20,8 +23,24 @@ def bundled_dir(kind: str) -> Path:
 
 
 def cache_dir() -> Path:
-    """Folder for converted networks: ``$GRIDMODEL_CACHE`` or ``~/.cache/gridmodel``."""
-    root = os.environ.get("GRIDMODEL_CACHE") or Path.home() / ".cache" / "gridmodel"
-    path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
+    """Folder for converted networks: ``$GRIDMODEL_CACHE`` or ``~/.cache/gridmodel``, created
+    when missing; ScenarioError naming it when it cannot be created or written."""
+    given = os.environ.get("GRIDMODEL_CACHE")
+    path = Path(given or Path.home() / ".cache" / "gridmodel").expanduser()
+    name = f"GRIDMODEL_CACHE={given}" if given else f"the cache folder {path}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        writable(path)
+    except OSError as err:
+        raise ScenarioError(
+            f"{name}: cannot be written ({err.strerror or err}); gridmodel keeps converted "
+            "networks there: set GRIDMODEL_CACHE to a folder this user can write into"
+        ) from None
     return path
+
+
+def writable(folder: Path) -> None:
+    """OSError unless a file can be created in ``folder`` (permissions, a read-only file system;
+    the probe is an unnamed file where the system allows, and leaves nothing)."""
+    with tempfile.TemporaryFile(dir=folder):
+        pass

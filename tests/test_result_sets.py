@@ -78,9 +78,18 @@ def test_a_killed_run_leaves_the_old_set_or_the_new_one(tmp_path):
     last = subprocess.run(_gridmodel("run", str(sets["set-b"]), "--out", str(out)), env=env, capture_output=True, text=True)  # fmt: skip
     assert last.returncode == 0, last.stdout + last.stderr
     assert _whole_set(out) == "set-b"
-    debris = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]
-    debris += [p.name for p in out.rglob("*.tmp")]
-    assert debris == []
+    _no_debris(tmp_path, out)
+
+
+def _no_debris(folder: Path, out: Path) -> None:
+    """Nothing beside or inside ``out`` but its results and its lock file, which is free."""
+    from filelock import FileLock
+
+    debris = [p.name for p in folder.iterdir() if p.name.startswith(f".{out.name}.")]
+    debris += [p.name for p in out.rglob(".*")]
+    assert debris == [f".{out.name}.lock"]
+    with FileLock(folder / f".{out.name}.lock").acquire(timeout=0):
+        pass
 
 
 def test_a_terminated_run_leaves_the_old_set(tmp_path):
@@ -100,7 +109,7 @@ def test_a_terminated_run_leaves_the_old_set(tmp_path):
     proc.stdout.read()
     assert proc.wait(timeout=60) != 0
     assert _whole_set(out) == "old-set"
-    assert not list(tmp_path.glob(".out.*"))
+    _no_debris(tmp_path, out)
 
 
 def test_a_rerun_drops_results_of_another_scenario(tmp_path):

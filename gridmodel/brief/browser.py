@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -26,6 +27,8 @@ HEADLESS_FLAGS = (
 )
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PRINT_TIMEOUT_S = 180.0
+#: How long ``chromium --version`` may take before the browser counts as unusable (s).
+VERSION_TIMEOUT_S = 30.0
 
 
 class BrowserError(RuntimeError):
@@ -44,8 +47,52 @@ def find_chromium() -> str | None:
     return None
 
 
+def run_in_group(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in a process group of its own and wait at most ``timeout_s``; on a timeout, an
+    error or an interruption (Ctrl-C, SIGTERM) the whole group is killed - Chromium's helper
+    processes included - before the exception goes on."""
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except BaseException:
+        _kill_group(proc)
+        raise
+    _kill_group(proc)  # helpers a finished browser left behind
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def usable_chromium(binary: str | None = None) -> tuple[str | None, str]:
+    """(path of a Chromium that runs, "") or (None, why not): found (``binary``, else
+    :func:`find_chromium`) and answering ``--version`` within ``VERSION_TIMEOUT_S``."""
+    binary = binary or find_chromium()
+    if binary is None:
+        return None, "Chromium not found"
+    try:
+        done = run_in_group([binary, "--version"], VERSION_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return None, f"Chromium ({binary}) does not run: {err}"
+    if done.returncode != 0:
+        tail = " ".join(done.stderr.strip().splitlines()[-2:])[:200]
+        return None, f"Chromium ({binary}) does not run (exit {done.returncode}): {tail}"
+    return binary, ""
+
+
 def print_pdf(html: Path, pdf: Path, chromium: str | None = None) -> Path:
-    """Print ``html`` to ``pdf`` with headless Chromium (a fresh profile, no header/footer)."""
+    """Print ``html`` to ``pdf`` with headless Chromium (a fresh profile, no header/footer), in a
+    process group of its own that is killed after ``PRINT_TIMEOUT_S`` or on any interruption."""
     binary = chromium or find_chromium()
     if binary is None:
         raise BrowserError(
@@ -62,7 +109,7 @@ def print_pdf(html: Path, pdf: Path, chromium: str | None = None) -> Path:
             Path(html).resolve().as_uri(),
         ]
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=PRINT_TIMEOUT_S)
+            done = run_in_group(cmd, PRINT_TIMEOUT_S)
         except (OSError, subprocess.TimeoutExpired) as err:
             raise BrowserError(f"Chromium ({binary}) could not print the brief: {err}") from None
     if done.returncode != 0 or not Path(pdf).is_file() or Path(pdf).stat().st_size == 0:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gridmodel import output
-from gridmodel.brief.browser import BrowserError, find_chromium, print_pdf
+from gridmodel.brief.browser import print_pdf, usable_chromium
 from gridmodel.brief.document import Brief, build_brief, render_html
 from gridmodel.optimize.solver import InfeasibleError, NumericalError
 from gridmodel.progress import Progress, no_progress
@@ -89,27 +89,28 @@ def _why(err: Exception) -> str:
     return f"{kind}: {err}" if kind else str(err)
 
 
-def write_brief(brief: Brief, out: Path, pdf: bool | None = None) -> tuple[Path, Path | None, str]:
-    """Write ``brief.html`` (and ``brief.pdf`` by headless Chromium) into ``out`` together.
+def pdf_browser(pdf: bool | None) -> tuple[str | None, str]:
+    """The Chromium that will print the PDF, checked before any stage runs: (its path or None, a
+    note on the PDF). ``pdf``: True = required (ScenarioError, exit 2, when no Chromium runs),
+    None = when one runs, False = HTML only."""
+    if pdf is False:
+        return None, ""
+    chromium, why = usable_chromium()
+    help_text = "install Debian's `chromium` package or set GRIDMODEL_CHROMIUM"
+    if chromium is None and pdf is True:
+        raise ScenarioError(f"--pdf: {why} ({help_text}); nothing run")
+    if chromium is None:
+        return None, f"PDF not written: {why} ({help_text}; --no-pdf silences this)"
+    return chromium, ""
 
-    ``pdf``: True = required (BrowserError without Chromium), None = when Chromium is found,
-    False = HTML only. Returns (html, pdf or None, a note on the PDF). A PDF from an earlier
-    brief that this one does not replace is removed, so the two never disagree.
+
+def write_brief(brief: Brief, out: Path, chromium: str | None) -> tuple[Path, Path | None]:
+    """Write ``brief.html`` (and ``brief.pdf`` printed by ``chromium``, when given) into ``out``
+    together. Returns (html, pdf or None). A PDF from an earlier brief that this one does not
+    replace is removed, so the two never disagree.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    chromium = find_chromium() if pdf is not False else None
-    note = ""
-    if pdf is True and chromium is None:
-        raise BrowserError(
-            "--pdf needs Chromium (install Debian's `chromium` package or set "
-            "GRIDMODEL_CHROMIUM); no brief written"
-        )
-    if pdf is None and chromium is None:
-        note = (
-            "PDF not written: Chromium not found (install Debian's `chromium` package or "
-            "set GRIDMODEL_CHROMIUM; --no-pdf silences this)"
-        )
     staging = Path(tempfile.mkdtemp(prefix=".brief.staging-", dir=out))
     try:
         html = staging / HTML_NAME
@@ -126,7 +127,7 @@ def write_brief(brief: Brief, out: Path, pdf: bool | None = None) -> tuple[Path,
             (out / PDF_NAME).unlink()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return out / HTML_NAME, written_pdf, note
+    return out / HTML_NAME, written_pdf
 
 
 def make_brief(
@@ -138,8 +139,8 @@ def make_brief(
 ) -> BriefRun:
     """Run the scenario's stages into ``out`` (each reused when unchanged) and write its brief.
 
-    A scenario that cannot be read or asks for no stage raises ScenarioError before anything
-    runs or is written.
+    A scenario that cannot be read or asks for no stage, or ``pdf=True`` with no Chromium that
+    runs, raises ScenarioError before anything runs or is written.
     """
     started = time.perf_counter()
     path = scenario_path(scenario)
@@ -154,6 +155,7 @@ def make_brief(
             "(profile, study, events, optimize, bills, headroom)"
         )
     study.preflight()
+    chromium, note = pdf_browser(pdf)
     with output.result_set(out, study.expected_bytes()) as staging:
         study.cache = staging
         for name in study.stale():
@@ -172,10 +174,16 @@ def make_brief(
             reused=reused,
             timings=dict(study.timings),
         )
-        _, written_pdf, note = write_brief(brief, staging, pdf)
+        _, written_pdf = write_brief(brief, staging, chromium)
         notes = [problem.text() for problem in brief.problems]
         status = "partial" if notes else "complete"
-        output.write_manifest(staging, spec.name, spec.digest(), status, notes)
+        record = {
+            "scenario": spec.name,
+            "scenario_hash": spec.digest(),
+            # a stage without a result (it failed) counts too: its result appearing changes the brief
+            "stages": {name: study.key(name) if name in results else None for name in plan},
+        }
+        output.write_manifest(staging, spec.name, spec.digest(), status, notes, brief=record)
     pdf_path = out / PDF_NAME if written_pdf is not None else None
     return BriefRun(
         out / HTML_NAME, pdf_path, brief, study, failures, note, time.perf_counter() - started

@@ -28,6 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from gridmodel.data import screening
+from gridmodel.datafiles import read_csv_frame, utc_hours
 from gridmodel.schema.base import ScenarioError
 from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
 from gridmodel.schema.grid import LoadGrowth
@@ -103,12 +104,11 @@ class MeasuredDemand:
 
 def read_demand_file(path: Path, column: str | None = None) -> DemandFile:
     """Read one EIA-930 layout file (see the module docstring); DemandDataError names it."""
-    if not path.exists():
-        raise DemandDataError(f"demand file {path} not found")
+    where = f"demand file {path}"
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise DemandDataError(f"demand file {path} is not a readable CSV: {err}") from None
+        frame = read_csv_frame(path, text=True)
+    except ScenarioError as err:
+        raise DemandDataError(f"demand file {err}") from None
     cols = list(frame.columns)
     raw_col = column or (RAW if RAW in cols else PUBLISHED_RAW)
     if TIME not in cols or raw_col not in cols:
@@ -117,17 +117,14 @@ def read_demand_file(path: Path, column: str | None = None) -> DemandFile:
             "(Ruggles et al. cleaned files)"
         )  # fmt: skip
         raise DemandDataError(
-            f"demand file {path}: columns {cols} are not an EIA-930 demand layout; expected "
-            f"{wanted}"
+            f"{where}: columns {cols} are not an EIA-930 demand layout; expected {wanted}"
         )
-    time = pd.to_datetime(frame[TIME], errors="coerce", format="mixed")
-    if time.isna().any():
-        row = int(np.flatnonzero(time.isna())[0])
-        raise DemandDataError(
-            f"demand file {path}: row {row + 2} has date_time '{frame[TIME].iloc[row]}', not a time"
-        )
-    if getattr(time.dt, "tz", None) is not None:
-        time = time.dt.tz_convert("UTC").dt.tz_localize(None)
+    if len(frame) == 0:
+        raise DemandDataError(f"{where} has no rows")
+    try:
+        time = utc_hours(frame[TIME], where, TIME)
+    except ScenarioError as err:
+        raise DemandDataError(str(err)) from None
     if time.duplicated().any():
         dup = time[time.duplicated()].iloc[0]
         raise DemandDataError(f"demand file {path}: hour {dup} appears more than once")
@@ -135,16 +132,16 @@ def read_demand_file(path: Path, column: str | None = None) -> DemandFile:
         raise DemandDataError(f"demand file {path}: date_time values must be whole hours")
     if not time.is_monotonic_increasing:
         raise DemandDataError(f"demand file {path}: date_time is not in increasing order")
-    if len(time) == 0:
-        raise DemandDataError(f"demand file {path} has no rows")
     axis = pd.date_range(time.iloc[0], time.iloc[-1], freq="h")
     position = axis.get_indexer(pd.DatetimeIndex(time))
     text = np.full(len(axis), "absent", dtype=object)
     text[position] = frame[raw_col].str.strip().to_numpy()
 
     def numbers(values: pd.Series) -> np.ndarray:
+        """Numbers of a column; text and infinities are NaN (a value the screening replaces)."""
         out = np.full(len(axis), np.nan)
-        out[position] = pd.to_numeric(values, errors="coerce").to_numpy(float)
+        found = pd.to_numeric(values.str.strip(), errors="coerce").to_numpy(float)
+        out[position] = np.where(np.isfinite(found), found, np.nan)
         return out
 
     published = category = None

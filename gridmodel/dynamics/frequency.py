@@ -33,7 +33,7 @@ import pandas as pd
 import xarray as xr
 from numba import njit
 
-from gridmodel.io import read_csv_columns
+from gridmodel.datafiles import read_csv_columns
 from gridmodel.schema.events import preset_table
 
 #: Relay stage kinds, in the order :meth:`SystemFrequency.relays` lists them.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from gridmodel.data.eia930 import (
@@ -12,6 +11,7 @@ from gridmodel.data.eia930 import (
     MeasuredDemand,
     measured_demand,
 )
+from gridmodel.datafiles import read_csv_columns
 from gridmodel.headroom.balancing import annual_shape, balancing_headroom, seasonal_thresholds
 from gridmodel.inputs import StudyInputs
 from gridmodel.io import table_dataset
@@ -48,15 +48,7 @@ def new_load_shape(spec: Headroom, study: StudyInputs, demand: xr.DataArray) -> 
         field = "headroom.shape.campus"
     else:
         field = "headroom.shape.path"
-        if not shape.path.exists():
-            raise ScenarioError(f"field '{field}': file {shape.path} not found")
-        frame = pd.read_csv(shape.path)
-        if shape.column not in frame.columns:
-            raise ScenarioError(
-                f"field 'headroom.shape.column': '{shape.column}' is not a column of "
-                f"{shape.path} (columns: {', '.join(frame.columns)})"
-            )
-        values = frame[shape.column].to_numpy(float)
+        values = read_csv_columns(shape.path, [shape.column], field, lo=0.0)[:, 0]
     if not np.isfinite(values).all() or (values < 0).any() or values.max() <= 0:
         raise ScenarioError(f"field '{field}': the shape must be finite, >= 0 and not all zero")
     if len(values) == demand.sizes["time"]:

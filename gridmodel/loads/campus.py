@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridmodel.io import read_csv_columns
+from gridmodel.datafiles import read_csv_columns
 from gridmodel.loads.profile import HOUR_S, CampusLoad, build_campus_load, read_temperature
 from gridmodel.schema import Campus, CsvProfile, ModelProfile, ScenarioError
+from gridmodel.schema.campus import MAX_CAMPUS_MW
 
 
 def campus_load_model(
@@ -40,9 +41,12 @@ def campus_load_model(
         raise ScenarioError(f"field '{field}': {err}") from None
 
 
-def _csv_rows(profile: CsvProfile, field: str) -> np.ndarray:
-    """The profile column of a campus CSV (MW or pu): finite and not negative."""
-    return read_csv_columns(profile.path, [profile.column], f"{field}.profile.path", lo=0.0)[:, 0]
+def _csv_rows(profile: CsvProfile, rated_mw: float | None, field: str) -> np.ndarray:
+    """The profile column of a campus CSV (MW or pu): finite, not negative and at most
+    ``MAX_CAMPUS_MW`` (in pu: of the campus rating ``rated_mw``)."""
+    hi = MAX_CAMPUS_MW if profile.unit == "mw" else MAX_CAMPUS_MW / rated_mw
+    path_field = f"{field}.profile.path"
+    return read_csv_columns(profile.path, [profile.column], path_field, lo=0.0, hi=hi)[:, 0]
 
 
 def campus_hourly_mw(
@@ -64,7 +68,7 @@ def campus_hourly_mw(
         return load.profile(0.0, n_year * HOUR_S, HOUR_S).p_mw.to_numpy()
     if not isinstance(profile, CsvProfile):
         return np.full(n_year, float(campus.mw))
-    values = _csv_rows(profile, field)
+    values = _csv_rows(profile, campus.mw, field)
     first = int(period[0]) if profile.first_hour is None else profile.first_hour
     if first + len(values) < period[-1] + 1 or first > period[0]:
         raise ScenarioError(

@@ -22,7 +22,7 @@ import xarray as xr
 from numba import njit
 
 from gridmodel import __version__
-from gridmodel.io import read_csv_columns
+from gridmodel.datafiles import read_csv_columns
 from gridmodel.loads.flexibility import curtailment_events, curtailment_multiplier
 from gridmodel.loads.kernels import fluctuation_integrals, swing_integrals
 from gridmodel.loads.signal import (

@@ -126,6 +126,13 @@ def check(study: StudyInputs) -> None:
         raise ScenarioError(
             "field 'campuses': no campus has `profile: {kind: model}`; nothing to profile"
         )
+    hours = (study.scenario.profile or ProfileOutput()).hours
+    if hours is not None and hours > len(study.period):
+        raise ScenarioError(
+            f"field 'profile.hours': value {hours} is longer than the study period "
+            f"({len(study.period)} hours from hour {int(study.period[0])}); give at most "
+            f"{len(study.period)}, or lengthen `period.hours`"
+        )
 
 
 def profile(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTree:
@@ -139,7 +146,7 @@ def profile(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTree
     spec = study.scenario.profile or ProfileOutput()
     loads = study.campus_loads
     period = study.period
-    hours = len(period) if spec.hours is None else min(spec.hours, len(period))
+    hours = len(period) if spec.hours is None else spec.hours
     resolution_s = spec.resolution_s
     start_s, duration_s = period[0] * HOUR_S, hours * HOUR_S
     n = round(duration_s / resolution_s)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridmodel.resources import bundled_dir
+from gridmodel.schema.loading import read_mapping, validate
 
 
 class Source(BaseModel):
@@ -82,4 +82,5 @@ def load_descriptor(name: str) -> NetworkDescriptor:
         raise KeyError(
             f"network '{name}' is not known (available: {', '.join(available_networks())})"
         )
-    return NetworkDescriptor.model_validate(yaml.safe_load(path.read_text()))
+    what = "network descriptor"
+    return validate(read_mapping(path, what), NetworkDescriptor, str(path), what)

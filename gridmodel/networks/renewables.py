@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel.datafiles import read_csv_frame
 from gridmodel.resources import bundled_dir
 
 RENEWABLE_FUELS = ("wind", "solar", "hydro")
@@ -27,9 +28,7 @@ def bundled_availability_path(name: str) -> Path:
 
 def read_availability(path: Path, n_hours: int) -> pd.DataFrame:
     """Read an availability file; ValueError naming what is wrong (columns, rows, values)."""
-    if not Path(path).exists():
-        raise ValueError(f"file {path} not found")
-    table = pd.read_csv(path)
+    table = read_csv_frame(path)
     bad = [c for c in table.columns if not _gen_number(c)]
     if bad:
         raise ValueError(
@@ -38,11 +37,10 @@ def read_availability(path: Path, n_hours: int) -> pd.DataFrame:
         )
     if len(table) != n_hours:
         raise ValueError(f"{path} has {len(table)} rows; the load year has {n_hours} hours")
-    values = table.to_numpy(dtype=float)
+    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isfinite(values)) or values.min() < 0 or values.max() > 1:
         raise ValueError(f"{path}: values must be per-unit availabilities in [0, 1]")
-    table.columns = [_gen_number(c) for c in table.columns]
-    return table
+    return pd.DataFrame(values, columns=[_gen_number(c) for c in table.columns])
 
 
 def _gen_number(column: str) -> int:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridmodel.datafiles import read_csv_columns
 from gridmodel.inputs import StudyInputs
-from gridmodel.io import read_csv_columns
 from gridmodel.optimize.campus import CampusProblem, GridTerms, solve_campus
 from gridmodel.optimize.costs import Prices, technology_costs
 from gridmodel.optimize.dcnetwork import bus_loads, dc_network

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel.io import read_csv_columns
+from gridmodel.datafiles import read_csv_columns
 from gridmodel.schema import RETAIL_CLASSES, Baseline, ClassLoads, ScenarioError
 
 REGIONS = Path(__file__).with_name("regions.csv")

@@ -20,6 +20,9 @@ from gridmodel.schema.loads import (
     Waveform,
 )
 
+#: Largest demand of a campus (MW), its rating or any hour of its profile file.
+MAX_CAMPUS_MW = 100_000.0
+
 
 class ConstantProfile(Section):
     """The campus draws its rated power every hour."""
@@ -82,9 +85,11 @@ class Campus(Section):
     mw: float | None = param(
         None,
         description="Rated grid-side demand; required for `constant` and `csv` profiles, derived "
-        "from the GPUs for `model`.",
+        "from the GPUs for `model`. At most 100 GW, more than the peak demand of ERCOT (about 85 GW "
+        "in August 2023): a larger figure is a typing or unit error.",
         unit="MW",
         gt=0,
+        le=MAX_CAMPUS_MW,
     )
     power_factor: float = param(
         0.95,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gridmodel.schema.base import Section, param
 from gridmodel.schema.study import HourSpec
@@ -76,9 +76,11 @@ class Oscillation(Section):
         (0.05, 2.5), description="Swing frequencies swept.", unit="Hz"
     )
     points: int = param(150, description="Frequencies in the sweep.", ge=10)
-    smoothing_floors: list[float] = param(
+    smoothing_floors: list[Annotated[float, Field(ge=0, le=1)]] = param(
         [0.0, 0.5, 0.7, 0.9],
-        description="GPU power-smoothing floors compared (fraction of TDP; 0 = none).",
+        description="GPU power-smoothing floors compared (fraction of TDP, 0 to 1 as "
+        "`mitigation.gpu_smoothing.floor_frac`; 0 = none).",
+        min_length=1,
         source="NVIDIA GB200/GB300 power smoothing exposes a floor as a fraction of TDP "
         "(see `mitigation.gpu_smoothing`).",
     )

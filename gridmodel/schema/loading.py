@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -13,6 +13,8 @@ from gridmodel.resources import bundled_dir
 from gridmodel.schema.base import ScenarioError
 from gridmodel.schema.demand import DemandSeries
 from gridmodel.schema.scenario import Scenario
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -108,16 +110,53 @@ def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) ->
     return value
 
 
-def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None = None) -> Scenario:
-    """Validate a scenario mapping; relative file paths are resolved against ``base_dir``."""
+def validate(data: Any, model: type[ModelT], source: str, what: str = "scenario") -> ModelT:
+    """``data`` (a mapping read from YAML) validated as ``model``; ScenarioError with one line
+    per wrong field otherwise (the one error format of every file the package reads)."""
     if not isinstance(data, dict):
         raise ScenarioError(
-            f"{source}: a scenario must be a mapping of fields, got {type(data).__name__}"
+            f"{source}: a {what} must be a mapping of fields, got {type(data).__name__}"
         )
     try:
-        scenario = Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format_errors(err, source)) from None
+        raise ScenarioError(_format_errors(err, source, model, what)) from None
+
+
+def file_fields(value: Any, dotted: str = "") -> list[tuple[str, Path]]:
+    """(dotted field name, path) of every file or folder path inside ``value`` (a scenario or
+    any part of it)."""
+    if isinstance(value, BaseModel):
+        return [
+            found
+            for name in type(value).model_fields
+            for found in file_fields(getattr(value, name), f"{dotted}.{name}".lstrip("."))
+        ]
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in file_fields(v, f"{dotted}.{k}")]
+    if isinstance(value, list | tuple):
+        return [f for k, v in enumerate(value) for f in file_fields(v, f"{dotted}.{k}")]
+    return [(dotted, value)] if isinstance(value, Path) else []
+
+
+def check_files(scenario: Scenario, sections: set[str] | None = None) -> None:
+    """ScenarioError naming the field unless every file the ``sections`` of ``scenario`` (None:
+    all) name is a file, and every ``data_dir`` a folder."""
+    for name in type(scenario).model_fields if sections is None else sorted(sections):
+        for dotted, path in file_fields(getattr(scenario, name), name):
+            folder = dotted.endswith("data_dir")
+            if path.is_dir() if folder else path.is_file():
+                continue
+            if not path.exists():
+                problem = "not found"
+            else:
+                problem = "is a file, not a folder" if folder else "is a folder, not a file"
+            raise ScenarioError(f"field '{dotted}': {path} {problem}")
+
+
+def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario mapping; relative file paths are resolved against ``base_dir``."""
+    scenario = validate(data, Scenario, source)
     return scenario if base_dir is None else with_paths_from(scenario, base_dir)
 
 
@@ -125,22 +164,29 @@ def default_scenario_path() -> Path:
     return bundled_dir("scenarios") / "default.yaml"
 
 
-#: Largest scenario a YAML file may expand to (nodes, aliases counted each time they are used);
+#: Largest YAML file the package reads (bytes): the bundled scenarios are a few kB, a sweep with
+#: every value written out well under a MB.
+MAX_YAML_BYTES = 16_000_000
+#: Largest document a YAML file may expand to (nodes, aliases counted each time they are used);
 #: the bundled scenarios have a few hundred, a file of anchors referring to anchors (a "billion
 #: laughs") would expand without bound.
 MAX_YAML_NODES = 100_000
 
 
-class _ScenarioLoader(yaml.SafeLoader):
-    """Safe YAML that refuses a key given twice in one mapping."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when built
+    """Safe YAML that refuses a key given twice in one mapping (``1`` and ``1.0`` are one key)."""
 
     def construct_mapping(self, node, deep=False):
         seen = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str) and key in seen:
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the mapping's own construction refuses it
+                continue
+            if first is not None:
                 raise ScenarioError(
-                    f"field '{key}' is given twice (lines {seen[key]} and "
+                    f"field '{key}' is given twice (lines {first} and "
                     f"{key_node.start_mark.line + 1}); YAML keeps only the last, so give it once"
                 )
             seen[key] = key_node.start_mark.line + 1
@@ -178,19 +224,29 @@ def scenario_path(path: str | Path | None = None) -> Path:
     raise ScenarioError(f"scenario file {path} not found")
 
 
-def read_mapping(path: Path) -> Any:
-    """The raw content of a scenario file (not yet validated): UTF-8 YAML, no key given twice,
-    at most ``MAX_YAML_NODES`` nodes once aliases are expanded."""
+def read_mapping(path: Path, what: str = "scenario") -> Any:
+    """The raw content of a YAML file the package reads - a scenario, a sweep, a network
+    descriptor (not yet validated): a file of at most ``MAX_YAML_BYTES``, UTF-8 (a byte-order
+    mark is dropped), no key given twice, at most ``MAX_YAML_NODES`` nodes once aliases are
+    expanded. ScenarioError naming the file otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(f"{what} {path} is a folder, not a YAML file")
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ScenarioError(
+                f"{path}: {size:,} bytes; a {what} file holds at most {MAX_YAML_BYTES:,}"
+            )
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise ScenarioError(
             f"{path}: not UTF-8 text (byte {err.start}); save it as UTF-8"
         ) from None
     except OSError as err:
-        raise ScenarioError(f"{path}: cannot be read ({err.strerror})") from None
+        raise ScenarioError(f"{what} file {path}: cannot be read ({err.strerror})") from None
     try:
-        loader = _ScenarioLoader(text)
+        loader = _StrictLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -199,7 +255,7 @@ def read_mapping(path: Path) -> Any:
             if size > MAX_YAML_NODES:
                 raise ScenarioError(
                     f"{path}: the YAML expands to {size:,} nodes with its aliases (at most "
-                    f"{MAX_YAML_NODES:,}); a scenario needs no nested anchors"
+                    f"{MAX_YAML_NODES:,}); a {what} needs no nested anchors"
                 )
             return loader.construct_document(node)
         finally:

@@ -13,6 +13,8 @@
 
 Each axis sets one scenario field (or several together) by its dotted path, as
 ``gridmodel run --hours`` does; every member's scenario is validated before any member runs.
+A sweep has at most ``MAX_SWEEP_MEMBERS`` members, and every axis must change what a member's
+stages compute.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from typing import Any, Literal
 from pydantic import field_validator, model_validator
 
 from gridmodel.schema.base import Section, param
+
+#: Most members a sweep may have: each is validated before any runs (about 10 ms each) and
+#: stored in its own folder; a larger study is several sweeps.
+MAX_SWEEP_MEMBERS = 10_000
 
 
 class Axis(Section):
@@ -42,7 +48,10 @@ class Axis(Section):
         "(ends included) in a grid, uniform draws in a sample.",
     )
     steps: int | None = param(
-        None, description="Values of a `range` in a grid design (ends included).", ge=2
+        None,
+        description="Values of a `range` in a grid design (ends included).",
+        ge=2,
+        le=MAX_SWEEP_MEMBERS,
     )
     integer: bool = param(
         False, description="Round the values of a `range` to whole numbers (seeds, hours, MW)."
@@ -91,7 +100,12 @@ class Design(Section):
         "`samples` members stratified along every axis (McKay, Beckman & Conover 1979); "
         "`random`: `samples` independent uniform draws.",
     )
-    samples: int | None = param(None, description="Members of a sampled design.", ge=1)
+    samples: int | None = param(
+        None,
+        description=f"Members of a sampled design (at most {MAX_SWEEP_MEMBERS:,}).",
+        ge=1,
+        le=MAX_SWEEP_MEMBERS,
+    )
     seed: int = param(0, description="Seed of the sampled design's draws.", ge=0)
 
     @model_validator(mode="after")
@@ -122,7 +136,11 @@ class Sweep(Section):
         description="Fixed changes applied to every member before the axes: {dotted.path: value} "
         "(e.g. a shorter `period.hours`).",
     )
-    axes: list[Axis] = param(description="The swept parameters.", min_length=1)
+    axes: list[Axis] = param(
+        description=f"The swept parameters; a grid has at most {MAX_SWEEP_MEMBERS:,} members, and "
+        "every axis must change what the members' stages compute.",
+        min_length=1,
+    )
     design: Design = param(default_factory=Design, description="How members are drawn.")
     stages: list[str] | None = param(
         None,
@@ -148,4 +166,13 @@ class Sweep(Section):
         paths = [p for a in self.axes for p in a.paths]
         if len(set(paths)) != len(paths):
             raise ValueError(f"a field is set by two axes: {paths}")
+        if self.design.kind == "grid":
+            size = 1
+            for axis in self.axes:
+                size *= len(axis.values) if axis.values is not None else (axis.steps or 1)
+            if size > MAX_SWEEP_MEMBERS:
+                raise ValueError(
+                    f"the grid has {size:,} members, at most {MAX_SWEEP_MEMBERS:,}: fewer values "
+                    "or steps, or a `latin_hypercube` design with `samples`"
+                )
         return self

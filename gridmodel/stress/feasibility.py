@@ -17,9 +17,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from gridmodel.powerflow.case import SHORTFALL_TOL_MW
-from gridmodel.powerflow.dispatch import hourly_limits
+from gridmodel.inputs import StudyInputs
+from gridmodel.powerflow.case import SHORTFALL_TOL_MW, unit_availability
+from gridmodel.powerflow.dispatch import Fleet, hourly_limits
 from gridmodel.powerflow.injections import Injections, StudyCase
+from gridmodel.schema import ScenarioError
 
 
 def dispatch_margins(case: StudyCase, inj: Injections) -> xr.Dataset:
@@ -80,3 +82,25 @@ def with_feasibility(ds: xr.Dataset, case: StudyCase, inj: Injections) -> xr.Dat
     and the ``dispatch_feasible`` flag of every hour."""
     out = ds.assign(dispatch_margins(case, inj).drop_vars("time").variables)
     return out.assign(dispatch_feasible=dispatch_feasible(out))
+
+
+def check_fleet_serves_demand(study: StudyInputs) -> None:
+    """Refuse, before any solve, a study whose fleet cannot serve demand in any hour: when for
+    every studied hour t ``Σ_u avail_u(t)·Pmax_u < Σ area load(t) + Σ campus load(t)`` (MW; in-
+    service units at their hourly availability, losses left out), no dispatch can serve any hour
+    and the stress solve would only report every hour infeasible."""
+    period = study.period
+    fleet = Fleet.from_net(study.network.net)
+    p_max = np.where(fleet.in_service, fleet.p_max_mw, 0.0)
+    availability = unit_availability(study)
+    capacity = p_max.sum() if availability is None else availability[period] @ p_max
+    campus = np.nansum(study.inputs.campus_p_mw.to_numpy()[period], axis=1)
+    demand = study.inputs.system_load_mw.to_numpy()[period] + campus
+    if (capacity < demand).all():
+        field = "campuses" if campus.max() > 0 else "load_growth"
+        raise ScenarioError(
+            f"field '{field}': the generating fleet of network '{study.network.name}' "
+            f"({np.max(capacity):,.0f} MW available at most) cannot serve demand in any studied "
+            f"hour (network load and campuses: {demand.min():,.0f} MW at least, "
+            f"{campus.max():,.0f} MW of it campuses); lower the campuses' MW or the load growth"
+        )

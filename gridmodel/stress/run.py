@@ -29,7 +29,12 @@ from gridmodel.stress.audit import (
     voltage_audit,
 )
 from gridmodel.stress.contingency import contingency_table, outage_set, run_contingencies
-from gridmodel.stress.feasibility import hours_text, infeasible_hours, with_feasibility
+from gridmodel.stress.feasibility import (
+    check_fleet_serves_demand,
+    hours_text,
+    infeasible_hours,
+    with_feasibility,
+)
 from gridmodel.stress.hosting import (
     HostingResult,
     Limits,
@@ -140,6 +145,7 @@ def check(study: StudyInputs) -> None:
             f"field 'study': hour index {late[0]} is outside the study's {n} hours "
             "(hour specs count from the period's first hour)"
         )
+    check_fleet_serves_demand(study)
 
 
 def _generator_setpoints(case: StudyCase, inj: Injections, ds: xr.Dataset) -> xr.Dataset:

@@ -20,13 +20,19 @@ from gridmodel.sweep.tables import sweep_tables
 def run_sweep(plan: SweepPlan, out: str | Path, client, progress: Progress = no_progress,
               figures: bool = True) -> xr.Dataset:  # fmt: skip
     """Run (or resume) every member of ``plan`` on ``client`` into ``out/members/`` and write
-    the combined result into ``out/sweep/``; returns it, read back from the store."""
+    the combined result into ``out/sweep/``; returns it, read back from the store. The folder's
+    lock is held throughout (a second sweep into it waits), and what killed runs left in it is
+    removed first."""
     from gridmodel import output
 
-    results, shared = run_members(plan, Path(out), client, progress)
-    ds = combine(plan, results, shared)
-    output.write_sweep(ds, Path(out), sweep_tables(ds), store=plan.sweep.format, figures=figures)
-    return output.read_sweep(Path(out))
+    output.check_out_folder(out, ours=output.SWEEP_PARTS)
+    out = output.resolved_out(out)
+    with output.out_lock(out):
+        output.remove_debris(out)
+        results, shared = run_members(plan, out, client, progress)
+        ds = combine(plan, results, shared)
+        output.write_sweep(ds, out, sweep_tables(ds), store=plan.sweep.format, figures=figures)
+    return output.read_sweep(out)
 
 
 __all__ = [

@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
-from pydantic import ValidationError
 from scipy.stats import qmc
 
 from gridmodel.schema import Scenario, ScenarioError, parse_scenario
 from gridmodel.schema.loading import (
-    _format_errors,
     check_field_path,
+    check_files,
     read_mapping,
     scenario_path,
+    validate,
     with_changes,
 )
 from gridmodel.schema.sweep import Axis, Design, Sweep
@@ -110,26 +109,18 @@ def member_id(values: dict[str, Any]) -> str:
     return "m-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _describe(values: dict[str, Any]) -> str:
+def describe(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in values.items())
 
 
 def read_sweep(path: str | Path) -> tuple[Sweep, str]:
-    """The sweep file at ``path``, validated (ScenarioError naming the wrong field)."""
+    """The sweep file at ``path``, read by the scenario files' loader and validated
+    (ScenarioError naming the file and the wrong field)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ScenarioError(f"sweep file {path} not found")
-    text = path.read_text()
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a sweep must be a mapping of fields")
-    try:
-        return Sweep.model_validate(data), text
-    except ValidationError as err:
-        raise ScenarioError(_format_errors(err, str(path), Sweep, "sweep")) from None
+    sweep = validate(read_mapping(path, "sweep"), Sweep, str(path), "sweep")
+    return sweep, path.read_text(encoding="utf-8-sig")
 
 
 def _base_mapping(sweep: Sweep, path: Path) -> tuple[dict, str, Path]:
@@ -154,9 +145,50 @@ def _check_paths(scenario: Scenario, paths: list[str], where: str) -> None:
             raise ScenarioError(f"{where}: {err}") from None
 
 
+def member_keys(scenario: Scenario, stages: list[str]) -> tuple[str, ...]:
+    """What a member computes, checked without running it: the network and every campus site
+    known, every file its stages read present, and the key of each stage it runs
+    (ScenarioError naming the field otherwise)."""
+    from gridmodel.study import INPUT_SECTIONS, STAGES, Study
+
+    study = Study(scenario)
+    study.check_scenario()
+    plan = study.plan(stages)
+    sections = {*INPUT_SECTIONS, *(s for name in plan for s in STAGES[name].sections)}
+    check_files(scenario, sections)
+    return tuple(study.key(stage) for stage in plan)
+
+
+def _axis_changes_nothing(sweep: Sweep, fixed: dict, base_dir: Path, first: dict[str, Any],
+                          stages: list[str], where: str) -> None:  # fmt: skip
+    """Refuse an axis whose values all give one member: members that differ in it alone would
+    compute the same thing (the axis sets a field no stage run reads, or one value)."""
+    for k, axis in enumerate(sweep.axes):
+        if axis.values is not None or sweep.design.kind == "grid":
+            values = grid_values(axis, k)
+        else:  # the ends of a sampled range
+            values = [sampled_value(axis, 0.0), sampled_value(axis, 1.0)]
+        keys = set()
+        for value in values:
+            point = {**first, axis.label: _native(value)}
+            changes = {p: point[a.label] for a in sweep.axes for p in a.paths}
+            scenario = parse_scenario(with_changes(fixed, changes), source=where, base_dir=base_dir)
+            keys.add(member_keys(scenario, stages))
+            if len(keys) > 1:
+                break
+        else:
+            shown_values = ", ".join(repr(v) for v in values[:4]) + (", ..." if len(values) > 4 else "")  # fmt: skip
+            raise ScenarioError(
+                f"{where}: field 'axes.{k}' ({axis.label}: {shown_values}) changes nothing the "
+                f"stages run ({', '.join(stages)}) compute: every value gives the same member. "
+                "Put a single value in `changes`, or sweep a field these stages read"
+            )
+
+
 def load_sweep(path: str | Path) -> SweepPlan:
     """Read a sweep file and validate every member's scenario before any runs: a wrong axis path
-    or value, an unknown network or stage raises ScenarioError naming it."""
+    or value, an unknown network, site or stage, a file a member's stages read that is missing,
+    an axis that changes nothing raise ScenarioError naming it."""
     from gridmodel.study import Study
 
     path = Path(path)
@@ -182,15 +214,14 @@ def load_sweep(path: str | Path) -> SweepPlan:
         mid = member_id(values)
         if mid not in seen:
             changes = {p: v for a, v in zip(sweep.axes, values.values(), strict=True) for p in a.paths}  # fmt: skip
-            where = f"{path}: member {mid} ({_describe(values)})"
+            where = f"{path}: member {mid} ({describe(values)})"
             try:
                 named = with_changes(fixed, {**changes, "name": f"{sweep.name}-{mid}"})
                 scenario = parse_scenario(named, source=where, base_dir=base_dir)
-                study = Study(scenario)
-                for stage in study.plan(stages):
-                    study.key(stage)  # the network and every stage named are known
+                member_keys(scenario, stages)
             except ScenarioError as err:
                 raise ScenarioError(str(err) if str(err).startswith(where) else f"{where}: {err}") from None  # fmt: skip
             seen[mid] = Member(mid, values, {**sweep.changes, **changes}, scenario)
         members.append(seen[mid])
+    _axis_changes_nothing(sweep, fixed, base_dir, members[0].values, stages, str(path))
     return SweepPlan(sweep, path, text, base, members, stages)

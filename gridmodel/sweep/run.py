@@ -28,7 +28,8 @@ import numpy as np
 import xarray as xr
 
 from gridmodel.progress import Progress, no_progress
-from gridmodel.sweep.design import Member, SweepPlan
+from gridmodel.schema import ScenarioError
+from gridmodel.sweep.design import Member, SweepPlan, describe
 from gridmodel.sweep.metrics import member_metrics, stack
 
 
@@ -115,12 +116,13 @@ class Shared:
     loaded: dict[str, object] = field(default_factory=dict)  # network name -> Network
 
 
-def build_shared(members: list[Member]) -> tuple[dict, dict, dict]:
-    """Load each distinct network and build each distinct set of study inputs once (raising
-    ScenarioError, before anything runs, for a member whose site or profile file is wrong).
-    Returns (networks by name, inputs by input key, input key by member id)."""
+def build_shared(members: list[Member], stages: list[str]) -> tuple[dict, dict, dict]:
+    """Load each distinct network and build each distinct set of study inputs once, and run the
+    check of every stage a member runs for ``stages`` on it: ScenarioError naming the
+    member, before anything runs, for what a stage would refuse. Returns (networks by name,
+    inputs by input key, input key by member id)."""
     from gridmodel.inputs import build_inputs, scenario_network
-    from gridmodel.study import input_key
+    from gridmodel.study import STAGES, Study, input_key
 
     networks, inputs, key_of = {}, {}, {}
     for member in members:
@@ -132,12 +134,18 @@ def build_shared(members: list[Member]) -> tuple[dict, dict, dict]:
         if key not in inputs:
             built = build_inputs(scenario, networks[scenario.network])
             inputs[key] = replace(built, network=None)  # the network travels once, on its own
+        own = replace(inputs[key], scenario=scenario, network=networks[scenario.network])
+        try:
+            for name in Study(scenario).plan(stages):
+                STAGES[name].check(own)
+        except ScenarioError as err:
+            raise ScenarioError(f"member {member.id} ({describe(member.values)}): {err}") from None
     return networks, inputs, key_of
 
 
-def share(client, members: list[Member]) -> Shared:
+def share(client, members: list[Member], stages: list[str]) -> Shared:
     """:func:`build_shared` and scatter the results to every worker."""
-    networks, inputs, key_of = build_shared(members)
+    networks, inputs, key_of = build_shared(members, stages)
     shared = Shared(key_of=key_of, loaded=networks)
     # every worker holds a copy: a worker's death loses none of them
     if networks:
@@ -160,7 +168,7 @@ def run_members(plan: SweepPlan, out: Path, client, progress: Progress = no_prog
     out = Path(out)
     distinct = plan.distinct
     todo = [m for m in distinct.values() if not finished(m, out, plan.stages)]
-    shared = share(client, todo)
+    shared = share(client, todo, plan.stages)
     figures = plan.sweep.member_figures
     futures = {}
     for member in distinct.values():
@@ -274,16 +282,61 @@ def _text_hash(text: str) -> str:
 # Clusters
 
 
+#: How long a scheduler given by address has to answer (s): a TCP connection, then the Dask
+#: handshake.
+SCHEDULER_TIMEOUT_S = 10.0
+#: How long a scheduler given by address has to have a worker (s).
+WORKER_TIMEOUT_S = 120.0
+
+
+def scheduler_address(address: str, timeout_s: float = SCHEDULER_TIMEOUT_S) -> str:
+    """``address`` once a Dask scheduler could answer there: a well-formed ``scheme://host:port``
+    at which something accepts a connection within ``timeout_s``; ScenarioError naming the
+    address otherwise (before any member is built)."""
+    from distributed.comm import get_address_host_port
+
+    where = f"--scheduler {address}"
+    try:
+        host, port = get_address_host_port(address)
+    except (ValueError, TypeError) as err:
+        raise ScenarioError(
+            f"{where}: not a scheduler address ({err}); give tcp://host:port"
+        ) from None
+    if not host or not 0 < port < 65536:
+        raise ScenarioError(f"{where}: give a host and a port from 1 to 65535 (tcp://host:port)")
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as err:
+        why = "no answer" if isinstance(err, TimeoutError) else (err.strerror or str(err))
+        raise ScenarioError(
+            f"{where}: no Dask scheduler answers at {host}:{port} within {timeout_s:g} s ({why})"
+        ) from None
+    return address
+
+
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator:
-    """A Dask client: of the cluster at ``scheduler``, else of a new local cluster of ``workers``
-    processes (one thread each: a member's solvers use one core, ``GRIDMODEL_THREADS=1``) on the
-    loopback interface."""
+    """A Dask client: of the cluster at ``scheduler`` (which must answer within
+    ``SCHEDULER_TIMEOUT_S`` and have a worker within ``WORKER_TIMEOUT_S``, else ScenarioError
+    naming it), else of a new local cluster of ``workers`` processes (one thread each: a
+    member's solvers use one core, ``GRIDMODEL_THREADS=1``) on the loopback interface."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        with Client(scheduler) as client:
-            client.wait_for_workers(1, timeout=120)
+        where = f"--scheduler {scheduler_address(scheduler)}"
+        try:
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+        except (OSError, TimeoutError) as err:
+            raise ScenarioError(
+                f"{where}: no Dask scheduler answered within {SCHEDULER_TIMEOUT_S:g} s ({err})"
+            ) from None
+        with client:
+            try:
+                client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
+            except TimeoutError:
+                raise ScenarioError(
+                    f"{where}: the scheduler has no worker after {WORKER_TIMEOUT_S:g} s"
+                ) from None
             yield client
         return
     n = workers or max(1, len(os.sched_getaffinity(0)))
