@@ -117,6 +117,7 @@ def run_stages(
     started = time.perf_counter()
     try:
         spec = load_scenario(scenario, changes)
+        output.check_out_folder(out)
         with _progress() as progress:
             study = Study(spec, cache=out, progress=_progress_callback(progress), figures=figures)
             study.check_scenario()

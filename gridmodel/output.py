@@ -450,15 +450,13 @@ def check_out_folder(
     beside and inside it, that cannot be written, or whose disk lacks the space the results need
     (ScenarioError naming it). ``out`` is resolved (:func:`resolved_out`) first."""
     given, out = out, resolved_out(out)
-    shown = f"--out {given}" + (f" (-> {out})" if Path(given).is_symlink() else "")
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"{shown}: is a file, not a folder")
-    parent = out.parent
-    missing = [out.name]
-    while not parent.exists():
+    shown = f"--out {given}" + (f" (-> {out})" if os.path.islink(given) else "")
+    # os.path's look-ups, which answer False where a name is too long to look up
+    parent, missing = out.parent, [out.name]
+    while not os.path.exists(parent):
         missing.append(parent.name)
         parent = parent.parent
-    if not parent.is_dir():
+    if not os.path.isdir(parent):
         raise ScenarioError(f"{shown}: {parent} is a file, not a folder")
     name_max = os.pathconf(parent, "PC_NAME_MAX")
     path_max = os.pathconf(parent, "PC_PATH_MAX")
@@ -473,6 +471,8 @@ def check_out_folder(
             f"--out: the path is {len(os.fsencode(str(out)))} bytes; at most "
             f"{path_max - PATH_ROOM} leave room for the files written inside it"
         )
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ScenarioError(f"{shown}: is a file, not a folder")
     ours = (MANIFEST, *STAGE_FILES, *BRIEF_FILES) if ours is None else ours
     foreign = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.is_dir() else []
     if foreign:

@@ -66,6 +66,18 @@ def _csv_files(folder: Path) -> None:
     (folder / "adir.csv").mkdir(exist_ok=True)
     (folder / "demand_wrong.csv").write_text("time,mw\n2022-01-01 00:00,1\n")
     (folder / "classes.csv").write_text("residential,commercial\n1,2\n")
+    (folder / "commas.csv").write_text("p_mw\n" + "250,5\n" * YEAR)
+    _hourly(folder, "huge.csv", "p_mw", [100.0] * 4704 + [1e308] + [100.0] * 4055)
+    (folder / "empty.csv").write_text("")
+    (folder / "semicolons.csv").write_text("hour;p_mw\n" + "".join(f"{h};250\n" for h in range(YEAR)))  # fmt: skip
+    stamps = pd.date_range("2022-01-01 07:00", periods=48, freq="h")
+    (folder / "mixed_offsets.csv").write_text(
+        "date_time,demand (MW)\n"
+        + "".join(
+            f"{t:%Y-%m-%d %H:%M:%S}{'-05:00' if k % 2 else ''},50000\n"
+            for k, t in enumerate(stamps)
+        )  # fmt: skip
+    )
 
 
 # (command, [(dotted field, value)], expected words in the message). A value of ... deletes.
@@ -445,6 +457,59 @@ CASES = {
         [("headroom.nodal", {"campus": "elsewhere"})],
         ["headroom.nodal.campus", "elsewhere"],
     ),
+    # data files read wrong before: decimal commas, absurd values, empty files, other separators
+    "profile file with decimal commas": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "commas.csv", "first_hour": 0})],
+        ["campuses.0.profile.path", "commas.csv", "250,5", "point"],
+    ),
+    "profile file of 1e308 MW": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "huge.csv", "first_hour": 0})],
+        ["campuses.0.profile.path", "huge.csv", "4705", "1e+308", "100000"],
+    ),
+    "profile file empty": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "empty.csv"})],
+        ["campuses.0.profile.path", "empty.csv", "empty"],
+    ),
+    "profile file separated by semicolons": (
+        "run",
+        [("campuses.0.profile", {"kind": "csv", "path": "semicolons.csv"})],
+        ["semicolons.csv", "hour;p_mw", "commas"],
+    ),
+    "campus MW 1e308": ("run", [("campuses.0.mw", 1e308)], ["campuses.0.mw", "1e+308", "100000"]),
+    "headroom demand file empty": (
+        "headroom",
+        [("headroom.demand.files", ["empty.csv"])],
+        ["headroom.demand", "empty.csv", "empty"],
+    ),
+    "headroom demand file is a folder": (
+        "headroom",
+        [("headroom.demand.files", ["adir.csv"])],
+        ["headroom.demand", "adir.csv", "folder"],
+    ),
+    "headroom demand file mixing UTC offsets": (
+        "headroom",
+        [("headroom.demand.files", ["mixed_offsets.csv"])],
+        ["mixed_offsets.csv", "date_time", "offset", "2022-01-0108:00:00-05:00"],
+    ),
+    # values in range one by one that cannot hold together
+    "smoothing floors 1.5 and -0.5": (
+        "events",
+        [("events.oscillation", {"smoothing_floors": [1.5, -0.5]})],
+        ["events.oscillation.smoothing_floors.0", "1.5", "smoothing_floors.1", "-0.5"],
+    ),
+    "profile hours past the period": (
+        "profile",
+        [("campuses.0.mw", ...), ("campuses.0.profile", MODEL), ("profile", {"hours": 48})],
+        ["profile.hours", "48", "24"],
+    ),
+    "a fleet that cannot serve demand in any hour": (
+        "run",
+        [("campuses.0.mw", 20000)],
+        ["campuses", "illinois200", "any studied hour", "20,000"],
+    ),
     # a stage the scenario does not have
     "study with no stage": (
         "study",
@@ -479,7 +544,8 @@ def _scenario(tmp_path: Path, changes) -> Path:
 def _warm(tmp_path_factory):
     """Import every module and convert the network once, so each case times its refusal alone."""
     folder = tmp_path_factory.mktemp("warm")
-    CliRunner().invoke(app, ["run", str(_scenario(folder, [("campuses.0.site", "x")])), "--out", str(folder / "o")])  # fmt: skip
+    late = [("study.contingencies", {"hours": [99999]})]  # refused by the stress stage's check
+    CliRunner().invoke(app, ["run", str(_scenario(folder, late)), "--out", str(folder / "o")])
 
 
 def _refused(res, out: Path, expected: list[str], elapsed: float) -> None:
@@ -517,6 +583,10 @@ YAML_CASES = {
     "not YAML": ("name: [unclosed\n", ["not valid YAML"]),
     "a list": ("- name: a\n", ["mapping"]),
     "empty file": ("", ["mapping"]),
+    "numeric key given twice": (
+        "name: a\nnetwork: illinois200\nheadroom:\n  published_mw:\n    1: 100\n    1.0: 200\n",
+        ["'1.0'", "twice", "lines5and6"],
+    ),
     "a value of a megabyte": (
         "name: " + "x" * 1_000_000 + "\nnetwork: illinois200\ncampuses: 5\n",
         ["campuses", "5"],
@@ -576,3 +646,108 @@ def test_bad_options_are_refused(tmp_path, args, expected):
     args = [str(tmp_path) if a == "EMPTY" else a for a in args]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2 and expected in " ".join(res.output.split()), res.output
+
+
+ALIAS_BOMB = YAML_CASES["alias bomb"][0]
+SWEEP_HEAD = "name: s\nscenario: scenario.yaml\nstages: [stress]\n"
+SWEEP_CASES = {
+    "axes given twice": (
+        SWEEP_HEAD + "axes:\n  - {path: campuses.0.mw, values: [100, 200]}\n"
+        "axes:\n  - {path: seed, values: [1, 2]}\n",
+        ["'axes'", "twice"],
+    ),
+    "alias bomb": (ALIAS_BOMB, ["aliases"]),
+    "not UTF-8": (SWEEP_HEAD.encode() + "description: caf\xe9\n".encode("latin-1"), ["UTF-8"]),
+    "a grid of a million members": (
+        SWEEP_HEAD + "axes:\n  - {path: campuses.0.mw, range: [100, 200], steps: 1000}\n"
+        "  - {path: seed, range: [0, 999], steps: 1000, integer: true}\n",
+        ["1,000,000", "10,000"],
+    ),
+    "a million samples": (
+        SWEEP_HEAD + "axes:\n  - {path: campuses.0.mw, range: [100, 200]}\n"
+        "design: {kind: latin_hypercube, samples: 1000000}\n",
+        ["design.samples", "1000000"],
+    ),
+    "a member naming a missing file": (
+        SWEEP_HEAD + "axes:\n  - path: campuses.0.profile\n"
+        "    values: [{kind: constant}, {kind: csv, path: nothere.csv}]\n",
+        ["member", "campuses.0.profile.path", "nothere.csv", "notfound"],
+    ),
+    "an axis no stage reads": (
+        SWEEP_HEAD + "axes:\n  - {path: bills.wacc, values: [0.05, 0.07]}\n",
+        ["axes.0", "bills.wacc", "changesnothing", "stress"],
+    ),
+    "an axis of one value": (
+        SWEEP_HEAD + "axes:\n  - {path: campuses.0.mw, values: [300]}\n",
+        ["axes.0", "campuses.0.mw", "changesnothing"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SWEEP_CASES))
+def test_bad_sweep_file_is_refused_before_any_member_runs(tmp_path, case):
+    """A sweep file has the scenario file's protections, its size is bounded and every member is
+    checked before a cluster starts."""
+    text, expected = SWEEP_CASES[case]
+    _scenario(tmp_path, [])
+    path = tmp_path / "sweep.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out)])
+    _refused(res, out, expected, time.perf_counter() - started)
+
+
+GOOD_SWEEP = SWEEP_HEAD + "axes:\n  - {path: campuses.0.mw, values: [100, 200]}\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--scheduler", "tcp://127.0.0.1:9"], ["--scheduler", "127.0.0.1:9", "10 s"]),
+        (["--scheduler", "not-an-address"], ["--scheduler", "not-an-address", "tcp://host:port"]),
+        (["--scheduler", "tcp://127.0.0.1:99999"], ["--scheduler", "65535"]),
+        (["--out", "AFILE"], ["AFILE", "is a file"]),
+    ],
+)
+def test_sweep_scheduler_and_out_are_checked_before_any_member_runs(tmp_path, options, expected):
+    _scenario(tmp_path, [])
+    path = tmp_path / "sweep.yaml"
+    path.write_text(GOOD_SWEEP)
+    afile = tmp_path / "AFILE"
+    afile.write_text("mine")
+    out = tmp_path / "out"
+    options = [str(afile) if o == "AFILE" else o for o in options]
+    args = ["sweep", str(path), *(["--out", str(out)] if "--out" not in options else []), *options]
+    started = time.perf_counter()
+    res = CliRunner().invoke(app, args)
+    _refused(res, out, expected, time.perf_counter() - started)
+    assert afile.read_text() == "mine"
+
+
+def test_unusable_output_paths_and_cache_are_refused(tmp_path, monkeypatch):
+    import os
+
+    path = _scenario(tmp_path, [])
+    long = tmp_path / ("o" * 300)
+    res = CliRunner().invoke(app, ["run", str(path), "--out", str(long)])
+    assert res.exit_code == 2 and "300 bytes" in " ".join(res.output.split()), res.output
+    assert "Traceback" not in res.output and not os.path.exists(long)
+    # a cache that cannot be written (here: under a file; read-only mounts fail alike)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    monkeypatch.setenv("GRIDMODEL_CACHE", str(afile / "cache"))
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    res = CliRunner().invoke(app, ["run", str(path), "--out", str(out)])
+    _refused(res, out, ["GRIDMODEL_CACHE", "afile/cache", "cannot be written"], time.perf_counter() - started)  # fmt: skip
+
+
+@pytest.mark.parametrize("browser", ["/nonexistent/chromium", "/bin/false"])
+def test_brief_pdf_without_a_usable_chromium_is_refused_before_any_solve(tmp_path, browser):
+    path = _scenario(tmp_path, [])
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    res = CliRunner().invoke(app, ["brief", str(path), "--out", str(out), "--pdf"],
+                             env={"GRIDMODEL_CHROMIUM": browser})  # fmt: skip
+    _refused(res, out, ["--pdf", "Chromium", "nothing run"], time.perf_counter() - started)

@@ -145,6 +145,7 @@ def make_brief(
     started = time.perf_counter()
     path = scenario_path(scenario)
     spec = load_scenario(path, changes)
+    output.check_out_folder(out)
     out = Path(out)
     study = Study(spec, cache=out if out.is_dir() else None, progress=progress)
     study.check_scenario()
