@@ -12,6 +12,7 @@ of each CSV (read them with ``pandas.read_csv(path, comment="#")``) and the figu
 from __future__ import annotations
 
 import ctypes
+import fnmatch
 import hashlib
 import json
 import logging
@@ -408,6 +409,10 @@ def clean_leftovers(out: Path) -> list[Path]:
 DEBRIS = (".*.staging-*", ".*.old-*", ".*.tmp")
 
 
+def _debris(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in DEBRIS)
+
+
 def remove_debris(root: Path) -> list[Path]:
     """Remove what killed writers left in ``root`` and in its member folders (``root/members/*``):
     staging folders with half-written files, folders moved aside, temporary files. Call it
@@ -474,7 +479,9 @@ def check_out_folder(
     if os.path.exists(out) and not os.path.isdir(out):
         raise ScenarioError(f"{shown}: is a file, not a folder")
     ours = (MANIFEST, *STAGE_FILES, *BRIEF_FILES) if ours is None else ours
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.is_dir() else []
+    listed = sorted(out.iterdir()) if out.is_dir() else []
+    # what a killed run of gridmodel left is removed by the next run (:func:`remove_debris`)
+    foreign = [p.name for p in listed if p.name not in ours and not _debris(p.name)]
     if foreign:
         raise ScenarioError(
             f"{shown}: the folder holds files gridmodel did not write ({', '.join(foreign[:3])}"
@@ -549,6 +556,7 @@ def result_set(out: Path, expected_bytes: int = 0) -> Iterator[Path]:
             shutil.copytree(out, staging, copy_function=os.link)
         else:
             staging.mkdir()
+        remove_debris(staging)
         try:
             yield staging
             if TERMINATED.is_set():

@@ -132,3 +132,146 @@ def test_a_rerun_drops_results_of_another_scenario(tmp_path):
     assert runner.invoke(app, ["run", str(second), "--out", str(out)]).exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "stress"]
     assert _whole_set(out) == "second"
+
+
+def _lines_until(proc: subprocess.Popen, text: str) -> str:
+    """Read ``proc``'s output until a line holding ``text`` (everything read so far)."""
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if text in line:
+            break
+    return "".join(seen)
+
+
+def test_two_runs_into_one_folder_follow_one_another(tmp_path):
+    """`run` and `bills` started together into one folder: the second waits for the first, then
+    works on what it left, so neither result is lost and the manifest is true for every file."""
+    path = tmp_path / "both.yaml"
+    bills = {"years": 5, "baseline": {"region": "ohio"}, "monte_carlo": None,
+             "large_loads": [{"campus": "dc"}]}  # fmt: skip
+    path.write_text(yaml.safe_dump({**SCENARIO, "name": "both", "bills": bills}))
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    first = subprocess.Popen(_gridmodel("run", str(path), "--out", str(out)), text=True, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    head = _lines_until(first, "stress: running")  # the first holds the folder's lock
+    second = subprocess.run(_gridmodel("bills", str(path), "--out", str(out)), env=env,
+                            capture_output=True, text=True)  # fmt: skip
+    rest = first.stdout.read()
+    assert first.wait(timeout=60) == 0, head + rest
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "waiting for it to finish" in " ".join(second.stdout.split())
+    assert _whole_set(out) == "both"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["stages"]) == ["bills", "stress"]
+    _no_debris(tmp_path, out)
+
+
+def test_brief_then_runs_leave_a_true_manifest(tmp_path):
+    """`brief a` then `run` of a scenario with the same grid inputs keeps the brief (its stage
+    results are unchanged) under its own scenario; `run b` with another campus replaces the stage
+    result, and the brief written from the old one goes."""
+    runner = CliRunner()
+    a = _write(tmp_path, "brief-a", 6)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["brief", str(a), "--out", str(out), "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    assert (out / "brief.html").is_file() and _whole_set(out) == "brief-a"
+    brief_entry = json.loads((out / "manifest.json").read_text())["brief"]
+    assert brief_entry["scenario"] == "brief-a" and list(brief_entry["stages"]) == ["stress"]
+
+    same_grid = _write(tmp_path, "renamed-a", 6)  # another name, the same stress inputs
+    res = runner.invoke(app, ["run", str(same_grid), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert _whole_set(out) == "renamed-a"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["brief"] == brief_entry  # still the brief of scenario A, and said so
+    assert manifest["stages"]["stress"]["scenario"] == "brief-a"  # reused, computed for A
+    assert manifest["files"]["brief.html"]["part"] == "brief"
+
+    b = tmp_path / "b.yaml"
+    data = yaml.safe_load(same_grid.read_text())
+    data["name"], data["campuses"][0]["mw"] = "set-b", 150
+    b.write_text(yaml.safe_dump(data))
+    res = runner.invoke(app, ["run", str(b), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert _whole_set(out) == "set-b"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "brief" not in manifest and not (out / "brief.html").exists()
+    assert manifest["stages"]["stress"]["scenario"] == "set-b"
+    _no_debris(tmp_path, out)
+
+
+def test_a_run_through_a_symlinked_out_writes_behind_the_link(tmp_path):
+    target = tmp_path / "real"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    res = CliRunner().invoke(app, ["run", str(_write(tmp_path, "linked", 6)), "--out", str(link)])
+    assert res.exit_code == 0, res.output
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert _whole_set(target) == "linked"
+    _no_debris(tmp_path, target)
+
+
+SWEEP = {
+    "name": "kill-sweep",
+    "scenario": "ohio-capacity-bills",
+    "changes": {"bills.monte_carlo": None},
+    "axes": [{"path": "bills.wacc", "name": "wacc", "values": [0.05, 0.06, 0.07, 0.08, 0.09]}],
+    "stages": ["bills"],
+}
+
+
+def test_a_killed_sweep_leaves_nothing_the_next_run_keeps(tmp_path):
+    """SIGKILL of a sweep (its client and workers) while members write their results; what it
+    left (staging folders with half-written NetCDF files) is removed by the next run, which
+    completes every member."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(SWEEP, sort_keys=False))
+    out = tmp_path / "out"
+    cmd = _gridmodel("sweep", str(path), "--out", str(out), "--workers", "1")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not list(out.glob("members/*/bills")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # what a kill during a write leaves, wherever this one landed
+    member = next(out.glob("members/*"))
+    (member / ".bills.staging-x1y2").mkdir()
+    (member / ".bills.staging-x1y2" / "bills.nc").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    (out / ".sweep.staging-x3y4").mkdir()
+
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr
+    _no_debris(tmp_path, out)
+
+
+def test_a_hung_browser_is_killed_with_its_children(tmp_path):
+    """Chromium runs in a process group of its own: on a timeout the group is killed, helper
+    processes included (here a shell whose child would outlive it)."""
+    from gridmodel.brief.browser import run_in_group
+
+    pid_file = tmp_path / "pid"
+    script = f"echo $$ > {pid_file}; sleep 300 & sleep 300"
+    started = time.perf_counter()
+    try:
+        run_in_group(["sh", "-c", script], timeout_s=1.0)
+    except subprocess.TimeoutExpired:
+        pass
+    else:
+        raise AssertionError("the hung command returned")
+    assert time.perf_counter() - started < 30
+    group = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"process group {group} still has processes")

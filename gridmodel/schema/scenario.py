@@ -74,6 +74,12 @@ class Scenario(Section):
                 f"headroom.shape.campus: '{shape.campus}' is not a campus of the scenario "
                 f"(campuses: {names})"
             )
+        profiled = self.profile.hours if self.profile else None
+        if profiled is not None and self.period.hours is not None and profiled > self.period.hours:
+            raise ValueError(
+                f"profile.hours: {profiled} hours is longer than the study period "
+                f"(period.hours: {self.period.hours}); give at most {self.period.hours}"
+            )
         for k, load in enumerate(self.bills.large_loads if self.bills else []):
             if load.campus not in names:
                 raise ValueError(
