@@ -751,3 +751,34 @@ def test_brief_pdf_without_a_usable_chromium_is_refused_before_any_solve(tmp_pat
     res = CliRunner().invoke(app, ["brief", str(path), "--out", str(out), "--pdf"],
                              env={"GRIDMODEL_CHROMIUM": browser})  # fmt: skip
     _refused(res, out, ["--pdf", "Chromium", "nothing run"], time.perf_counter() - started)
+
+
+def test_byte_order_marks_and_utc_offsets_are_read_as_documented(tmp_path):
+    """Handled, not refused: a UTF-8 byte-order mark is dropped (in data and YAML files), and
+    demand stamps with UTC offsets across the March DST change land on the same UTC hours as
+    the same values stamped in UTC."""
+    from gridmodel.data.eia930 import read_demand_file
+    from gridmodel.datafiles import read_csv_columns
+    from gridmodel.schema.loading import read_mapping
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text("p_mw\n250.5\n260\n")
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    np.testing.assert_array_equal(read_csv_columns(bom, ["p_mw"], "f"), [[250.5], [260.0]])
+    scenario = tmp_path / "bom.yaml"
+    scenario.write_bytes(b"\xef\xbb\xbfname: a\nnetwork: illinois200\n")
+    assert read_mapping(scenario) == {"name": "a", "network": "illinois200"}
+
+    # 2022-03-13 in Chicago: 00:00 and 01:00 CST (-06:00), then 03:00 CDT (-05:00)
+    utc = pd.date_range("2022-03-13 06:00", periods=6, freq="h")
+    local = utc.tz_localize("UTC").tz_convert("America/Chicago")
+    mw = np.arange(6) * 100.0 + 40_000
+    offsets, naive = tmp_path / "offsets.csv", tmp_path / "naive.csv"
+    pd.DataFrame({"date_time": [t.isoformat() for t in local], "demand (MW)": mw}).to_csv(offsets, index=False)  # fmt: skip
+    pd.DataFrame({"date_time": utc.strftime("%Y-%m-%d %H:%M:%S"), "demand (MW)": mw}).to_csv(naive, index=False)  # fmt: skip
+    assert "-06:00" in offsets.read_text() and "-05:00" in offsets.read_text()
+    read_offsets, read_naive = read_demand_file(offsets), read_demand_file(naive)
+    assert read_offsets.time.equals(pd.DatetimeIndex(utc))
+    assert read_offsets.time.equals(read_naive.time)
+    np.testing.assert_array_equal(read_offsets.raw_mw, mw)

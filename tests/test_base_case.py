@@ -336,8 +336,10 @@ SHORT = {
 
 
 def test_a_fleet_that_cannot_serve_demand_is_flagged_and_bills_refuses_it(tmp_path):
-    """A 2,500 MW campus on the 200-bus Illinois grid is more than its fleet can give: every hour
-    is flagged, counted in the summary, and `bills` on that run exits 2 naming the hours."""
+    """A 2,500 MW campus on the 200-bus Illinois grid is more than its fleet can give: a study
+    where no hour can be served is refused before the solve; with the campus idle in one hour,
+    the other hours are flagged, counted in the summary, and `bills` on that run exits 2 naming
+    them."""
     from gridmodel.powerflow.dispatch import Fleet
 
     net = load_network("illinois200")
@@ -348,6 +350,18 @@ def test_a_fleet_that_cannot_serve_demand_is_flagged_and_bills_refuses_it(tmp_pa
 
     path = tmp_path / "short.yaml"
     path.write_text(yaml.safe_dump(SHORT))
+    res = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "refused")])
+    assert res.exit_code == 2 and "cannot serve demand in any studied hour" in " ".join(res.output.split())  # fmt: skip
+    assert not (tmp_path / "refused").exists()
+
+    # the campus idle in hour 4799: that hour can be served, the next four cannot
+    pu = np.ones(net.n_hours)
+    pu[4799] = 0.0
+    pd.DataFrame({"p_mw": pu}).to_csv(tmp_path / "campus.csv", index=False)
+    profile = {"kind": "csv", "path": "campus.csv", "unit": "pu", "first_hour": 0}
+    short = dict(SHORT, period={"start_hour": 4799, "hours": 5},
+                 campuses=[{**SHORT["campuses"][0], "profile": profile}])  # fmt: skip
+    path.write_text(yaml.safe_dump(short))
     out = tmp_path / "run"
     res = runner.invoke(app, ["run", str(path), "--out", str(out)])
     assert res.exit_code == 5, res.output  # a partial result: the hours are listed, not solved
@@ -355,20 +369,21 @@ def test_a_fleet_that_cannot_serve_demand_is_flagged_and_bills_refuses_it(tmp_pa
     out = out / "stress"
     ds = xr.open_dataset(out / "results.nc", group="timeseries")
     loss_factor = xr.open_datatree(out / "results.nc").attrs["loss_factor"]
-    assert not ds.dispatch_feasible.any()
+    assert ds.dispatch_feasible.to_numpy().tolist() == [True, False, False, False, False]
     # in a shortage every unit gives what is available: unserved = demand + losses - that
     table = read_availability(bundled_availability_path("illinois200"), net.n_hours)
     available = fleet.p_max_mw.copy()[None, :].repeat(4, axis=0)
     for g in table.columns:
         unit = int(np.flatnonzero(net.units.case_gen == g)[0])
         available[:, unit] *= table[g].to_numpy()[4800:4804]
-    expected = ds.load_mw * (1 + loss_factor) - available[:, fleet.in_service].sum(1)
-    np.testing.assert_allclose(ds.dispatch_shortfall_mw, expected, rtol=1e-6)
+    short_hours = ds.isel(time=slice(1, None))
+    expected = short_hours.load_mw * (1 + loss_factor) - available[:, fleet.in_service].sum(1)
+    np.testing.assert_allclose(short_hours.dispatch_shortfall_mw, expected, rtol=1e-6)
     summary = pd.read_csv(out / "summary.csv", comment="#").set_index("metric").value
     assert int(summary["hours with infeasible dispatch"]) == 4
     ds.close()
 
-    bills = dict(SHORT, bills={
+    bills = dict(short, bills={
         "baseline": {"region": "ohio"},
         "large_loads": [{"campus": "dc"}],
         "monte_carlo": None,

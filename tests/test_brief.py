@@ -556,14 +556,18 @@ def test_infeasible_stage_still_gives_a_brief_that_says_so(tmp_path):
 
 
 def test_failed_pdf_leaves_no_half_written_brief(tmp_path, default_brief):
-    """A browser that fails while printing: no new HTML or PDF, the earlier brief untouched."""
+    """A browser that runs but fails while printing: no new HTML or PDF, the earlier brief
+    untouched (one that does not run at all is refused before any stage, in test_bad_inputs)."""
     _, src = default_brief
     out = tmp_path / "out"
     shutil.copytree(src, out, ignore=shutil.ignore_patterns("brief.*"))
     path = out.parent / "default.yaml"
     shutil.copy(src.parent / "default.yaml", path)
     (out / "brief.html").write_text("earlier brief")
-    env = {**os.environ, "GRIDMODEL_CHROMIUM": shutil.which("false") or "/bin/false"}
+    failing = tmp_path / "failing-browser"
+    failing.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "Chromium 0" && exit 0\nexit 1\n')
+    failing.chmod(0o755)
+    env = {**os.environ, "GRIDMODEL_CHROMIUM": str(failing)}
     result = runner.invoke(app, ["brief", str(path), "--out", str(out), "--pdf"], env=env)
     assert result.exit_code == 6, result.output
     assert (out / "brief.html").read_text() == "earlier brief"

@@ -216,6 +216,25 @@ def test_bills_sweep_shares_inputs_and_records_a_failing_member(client, bills_se
     _assert_equal_to_serial(ds.isel(member=np.flatnonzero(~failed)), bills_serial[1])
 
 
+def test_what_a_killed_sweep_left_is_removed_by_the_next_run(client, bills_serial, tmp_path):
+    """A sweep killed (SIGKILL) while members write leaves staging folders with half-written
+    NetCDF files in member folders and beside `sweep/`; the next run removes them before any
+    member runs, under the folder's lock, and completes every member."""
+    plan = load_sweep(_write(tmp_path, BILLS))
+    out = tmp_path / "out"
+    member = member_folder(out, plan.members[0].id)
+    (member / ".bills.staging-k1ll").mkdir(parents=True)
+    (member / ".bills.staging-k1ll" / "bills.nc").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
+    (out / ".sweep.staging-k1ll").mkdir()
+    (out / ".sweep.staging-k1ll" / "sweep.nc").write_bytes(b"\x89HDF\r\n\x1a\n")
+    (member / ".bills.nc.abc.tmp").write_bytes(b"\x89HDF")
+    ds = run_sweep(plan, out, client, figures=False)
+    assert (ds.status == "ok").all(), ds.error.values
+    assert [p.name for p in out.rglob(".*")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.lock"]
+    _assert_equal_to_serial(ds, bills_serial[1])
+
+
 def _kill_a_busy_worker(client, timeout: float = 120.0) -> str:
     """SIGKILL the process of a worker while it runs a member; the member's key."""
     deadline = time.monotonic() + timeout
