@@ -7,6 +7,7 @@ another binary.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -52,7 +53,12 @@ def run_in_group(cmd: list[str], timeout_s: float) -> subprocess.CompletedProces
     error or an interruption (Ctrl-C, SIGTERM) the whole group is killed - Chromium's helper
     processes included - before the exception goes on."""
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     try:
         out, err = proc.communicate(timeout=timeout_s)
@@ -61,6 +67,15 @@ def run_in_group(cmd: list[str], timeout_s: float) -> subprocess.CompletedProces
         raise
     _kill_group(proc)  # helpers a finished browser left behind
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _die_with_parent() -> None:
+    """In the child, before it starts: be killed when gridmodel dies, even by SIGKILL, which
+    leaves no time to kill the group (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere nothing)."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,10 +160,13 @@ def member_keys(scenario: Scenario, stages: list[str]) -> tuple[str, ...]:
     return tuple(study.key(stage) for stage in plan)
 
 
-def _axis_changes_nothing(sweep: Sweep, fixed: dict, base_dir: Path, first: dict[str, Any],
-                          stages: list[str], where: str) -> None:  # fmt: skip
-    """Refuse an axis whose values all give one member: members that differ in it alone would
-    compute the same thing (the axis sets a field no stage run reads, or one value)."""
+def _axis_changes_nothing(sweep: Sweep, first: dict[str, Any],
+                          keys_of: Callable[[dict[str, Any]], tuple[str, ...]], where: str,
+                          stages: list[str]) -> None:  # fmt: skip
+    """Refuse an axis whose values all give one member: from the ``first`` member's axis values,
+    members that differ in this axis alone would compute the same thing (``keys_of``: the stage
+    keys of the member with these axis values) - the axis sets a field no stage run reads, or
+    takes one value."""
     for k, axis in enumerate(sweep.axes):
         if axis.values is not None or sweep.design.kind == "grid":
             values = grid_values(axis, k)
@@ -170,10 +174,7 @@ def _axis_changes_nothing(sweep: Sweep, fixed: dict, base_dir: Path, first: dict
             values = [sampled_value(axis, 0.0), sampled_value(axis, 1.0)]
         keys = set()
         for value in values:
-            point = {**first, axis.label: _native(value)}
-            changes = {p: point[a.label] for a in sweep.axes for p in a.paths}
-            scenario = parse_scenario(with_changes(fixed, changes), source=where, base_dir=base_dir)
-            keys.add(member_keys(scenario, stages))
+            keys.add(keys_of({**first, axis.label: _native(value)}))
             if len(keys) > 1:
                 break
         else:
@@ -208,20 +209,26 @@ def load_sweep(path: str | Path) -> SweepPlan:
         raise ScenarioError(
             f"{path}: the base scenario asks for no stage; write `stages` or a stage's section"
         )
-    members, seen = [], {}
-    for point in design_points(sweep):
-        values = {a.label: _native(v) for a, v in zip(sweep.axes, point, strict=True)}
+    built: dict[str, tuple[Member, tuple[str, ...]]] = {}
+
+    def build(values: dict[str, Any]) -> tuple[Member, tuple[str, ...]]:
+        """The member of these axis values, validated, and its stage keys (each built once)."""
         mid = member_id(values)
-        if mid not in seen:
-            changes = {p: v for a, v in zip(sweep.axes, values.values(), strict=True) for p in a.paths}  # fmt: skip
+        if mid not in built:
+            changes = {p: values[a.label] for a in sweep.axes for p in a.paths}
             where = f"{path}: member {mid} ({describe(values)})"
             try:
                 named = with_changes(fixed, {**changes, "name": f"{sweep.name}-{mid}"})
                 scenario = parse_scenario(named, source=where, base_dir=base_dir)
-                member_keys(scenario, stages)
+                keys = member_keys(scenario, stages)
             except ScenarioError as err:
                 raise ScenarioError(str(err) if str(err).startswith(where) else f"{where}: {err}") from None  # fmt: skip
-            seen[mid] = Member(mid, values, {**sweep.changes, **changes}, scenario)
-        members.append(seen[mid])
-    _axis_changes_nothing(sweep, fixed, base_dir, members[0].values, stages, str(path))
+            built[mid] = Member(mid, values, {**sweep.changes, **changes}, scenario), keys
+        return built[mid]
+
+    members = [
+        build({a.label: _native(v) for a, v in zip(sweep.axes, point, strict=True)})[0]
+        for point in design_points(sweep)
+    ]
+    _axis_changes_nothing(sweep, members[0].values, lambda v: build(v)[1], str(path), stages)
     return SweepPlan(sweep, path, text, base, members, stages)
