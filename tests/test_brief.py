@@ -21,10 +21,10 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
-from gridmodel.brief.browser import HEADLESS_FLAGS, find_chromium
+from gridmodel.brief.browser import HEADLESS_FLAGS
 from gridmodel.brief.run import make_brief
 from gridmodel.cli import app
-from gridmodel.resources import bundled_dir
+from gridmodel.resources import bundled_dir, chromium_path
 
 runner = CliRunner()
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -336,13 +336,13 @@ def default_brief(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("default-brief")
     path = _scenario_file(tmp, "default", LIBRARY["default"])
     out = tmp / "out"
-    pdf = None if find_chromium() else False
+    pdf = None if chromium_path() else False
     return make_brief(path, out, pdf=pdf), out
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = find_chromium()
+    path = chromium_path()
     if path is None:
         pytest.skip("Chromium not found: install Debian's `chromium` and `chromium-driver` (.ci/run does)")  # fmt: skip
     return path

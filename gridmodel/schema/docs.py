@@ -1,6 +1,8 @@
-"""Generate ``docs/scenarios.md`` from the scenario schema, so the reference cannot drift.
+"""Generate ``docs/scenarios.md`` and ``docs/scenario.schema.json`` from the scenario schema, so
+the reference cannot drift.
 
 python -m gridmodel.schema.docs > docs/scenarios.md
+gridmodel schema --json > docs/scenario.schema.json
 """
 
 from __future__ import annotations
@@ -61,6 +63,15 @@ def markdown() -> str:
     ]
     lines += _tables(Sweep)
     return "\n".join(lines)
+
+
+def json_schema() -> dict:
+    """The JSON schema (draft 2020-12) of a scenario file: YAML editors check and complete
+    scenarios with it (``# yaml-language-server: $schema=...`` at the top of a file)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **sc.Scenario.model_json_schema(),
+    }
 
 
 def _tables(root: type[BaseModel]) -> list[str]:
