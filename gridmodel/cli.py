@@ -17,11 +17,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import gridmodel
 from gridmodel import output
+from gridmodel.progress import rich_bar, rich_callback
 from gridmodel.schema import ScenarioError, load_scenario
 
 # Plain help (click's own layout): typer's rich help shows `<bool>` after every flag.
@@ -83,27 +83,11 @@ def main(
     log.propagate = False
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-        disable=log.getEffectiveLevel() > logging.INFO,
-    )
+def _progress():
+    return rich_bar(console, disable=log.getEffectiveLevel() > logging.INFO)
 
 
-def _progress_callback(progress: Progress):
-    tasks: dict[str, int] = {}
-
-    def report(task: str, advance: int, total: int) -> None:
-        if task not in tasks:
-            tasks[task] = progress.add_task(task, total=total)
-        progress.update(tasks[task], advance=advance, total=total)
-
-    return report
+_progress_callback = rich_callback
 
 
 def _fail(code: int, kind: str, err: Exception) -> typer.Exit:

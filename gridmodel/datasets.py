@@ -66,7 +66,19 @@ class DataFile:
 def registry() -> dict[str, DataFile]:
     """Every registered file by ``dataset/file``."""
     with open(bundled_dir("data") / REGISTRY, newline="", encoding="utf-8") as fh:
-        rows = [DataFile(**{**row, "bytes": int(row["bytes"])}) for row in csv.DictReader(fh)]
+        rows = [
+            DataFile(
+                dataset=row["dataset"],
+                file=row["file"],
+                bytes=int(row["bytes"]),
+                sha256=row["sha256"],
+                how=row["how"],
+                licence=row["licence"],
+                url=row["url"],
+                description=row["description"],
+            )
+            for row in csv.DictReader(fh)
+        ]
     return {row.key: row for row in rows}
 
 

@@ -23,7 +23,7 @@ from gridmodel.schema import Events, GpuSmoothing, ModelProfile, Scenario, Scena
 from gridmodel.stress.violations import resolve_hours
 
 #: Relay-free thresholds reported for every event: the NOGRR282 large-electronic-load
-#: continuous frequency range (58.8-61.2 Hz; ai_loads_and_grid_events.md s.4).
+#: continuous frequency range (58.8-61.2 Hz; ERCOT NOGRR282, Board item 6.2, December 2025).
 LEL_BAND_HZ = {"lel_low_58.8": 58.8, "lel_high_61.2": 61.2}
 #: Time-series step kept in the output for the frequency trajectories (s).
 TRAJECTORY_STEP_S = 0.05

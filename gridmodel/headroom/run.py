@@ -153,5 +153,5 @@ def balancing_groups(study: StudyInputs, spec: Headroom, progress: Progress) -> 
         })  # fmt: skip
     thresholds = seasonal_thresholds(demand, spec.seasons)
     hourly = xr.Dataset({"demand_mw": demand, "threshold_mw": thresholds.threshold_mw})
-    progress("headroom", 2, 2)
+    progress("headroom", 1, 2)
     return {"headroom": ds, "demand": hourly, "changes": table_dataset(measured.changes, "change")}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ class Network:
     """
 
     descriptor: NetworkDescriptor
-    net: object
+    net: Any  # pandapower's pandapowerNet
     buses: pd.DataFrame
     branches: pd.DataFrame
     region_loads: pd.DataFrame | None = None

@@ -81,7 +81,7 @@ def _tables(root: type[BaseModel]) -> list[str]:
         lines += [f"## {model.__name__}", "", (model.__doc__ or "").strip(), ""]
         lines += ["| field | default | unit | description | source |", "|---|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            extra = field.json_schema_extra or {}
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
             desc = (field.description or "").replace("|", "/")
             lines.append(
                 f"| `{name}` | {_default(field)} | {extra.get('unit', '')} | {desc} | {extra.get('source', '')} |"

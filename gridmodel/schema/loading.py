@@ -93,7 +93,9 @@ def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) ->
         if isinstance(value, DemandSeries) and data_dir == IN_DATASET:
             return value
         if "data_dir" in fields:
-            data_dir = IN_DATASET if value.dataset else base_dir / (value.data_dir or Path("."))
+            named = getattr(value, "dataset", None)
+            folder = getattr(value, "data_dir", None)
+            data_dir = IN_DATASET if named else base_dir / (folder or Path("."))
         base = data_dir if isinstance(value, DemandSeries) and data_dir is not None else base_dir
         update = {}
         for name in fields:
@@ -110,9 +112,9 @@ def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) ->
         changed = any(items[k] is not value[k] for k in value)
         return items if changed else value
     if isinstance(value, list | tuple):
-        items = [with_paths_from(v, base_dir, data_dir) for v in value]
-        changed = any(new is not old for new, old in zip(items, value, strict=True))
-        return type(value)(items) if changed else value
+        members = [with_paths_from(v, base_dir, data_dir) for v in value]
+        changed = any(new is not old for new, old in zip(members, value, strict=True))
+        return type(value)(members) if changed else value
     if isinstance(value, Path) and not value.is_absolute():
         return base_dir / value
     return value
