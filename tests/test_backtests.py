@@ -41,7 +41,9 @@ ERCOT_INERTIA_GWS = (130.0, 376.0)
 
 
 def test_odessa_load_is_the_eia930_hour():
-    load = pd.read_csv(data_file("eia930/cleaned/TEXAS_IC.csv"), index_col="date_time", parse_dates=True)["cleaned demand (MW)"]
+    load = pd.read_csv(
+        data_file("eia930/cleaned/TEXAS_IC.csv"), index_col="date_time", parse_dates=True
+    )["cleaned demand (MW)"]
     assert float(load.loc["2022-06-04 18:00"]) == ODESSA_LOAD_MW
 
 

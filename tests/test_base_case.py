@@ -66,7 +66,9 @@ def test_texas_solar_is_breakthroughs_2016_profile():
     factors equal the ones the data's SOURCE.md derived (plant_map solar_cf_2016)."""
     folder = "ercot_renewables/breakthrough_2016"
     profile = pd.read_csv(data_file(f"{folder}/texas_solar_v4.1.csv"))
-    plants = pd.read_csv(data_file(f"{folder}/plant_map_activsg2000.csv")).dropna(subset=["activsg_gen_index"])
+    plants = pd.read_csv(data_file(f"{folder}/plant_map_activsg2000.csv")).dropna(
+        subset=["activsg_gen_index"]
+    )
     table = read_availability(bundled_availability_path("texas2000"), 8784)
     solar = plants[plants.type == "solar"]
     assert len(solar) == 22
