@@ -293,3 +293,17 @@ def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
     assert gw.tolist() == [6.49, 10.0, 14.73]  # README and docs/headroom.md
     assert (tmp_path / "user-cache" / "data" / "eia930" / "cleaned" / "TEXAS_IC.csv").is_file()
     shutil.rmtree(venv)
+
+
+def test_study_run_shows_progress_and_stages_log_their_steps(capsys, caplog):
+    """`progress=True` draws a bar per task outside the CLI (a notebook gets it by default);
+    the stage logs its main steps through `logging`."""
+    from gridmodel.progress import in_notebook
+
+    assert not in_notebook()  # pytest is no Jupyter kernel: no bar unless asked
+    with caplog.at_level("INFO", logger="gridmodel"):
+        gridmodel.Study.from_yaml("ercot-headroom", progress=True).run("headroom")
+    shown = capsys.readouterr().out
+    assert "stages" in shown and "1/1" in shown and "headroom" in shown and "2/2" in shown
+    logged = [r.getMessage() for r in caplog.records if r.name == "gridmodel.headroom.run"]
+    assert any(m.startswith("headroom: reading cleaned/ERCO_2016_2019.csv") for m in logged)
