@@ -103,13 +103,10 @@ def entry(key: str) -> DataFile:
 
 
 def file_sha256(path: Path) -> str:
-    import hashlib
+    """SHA-256 of a file (hex), pooch's own hash, as its downloads are checked."""
+    import pooch
 
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return pooch.file_hash(str(path), alg="sha256")
 
 
 def is_ready(item: DataFile) -> bool:

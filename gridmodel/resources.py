@@ -109,6 +109,12 @@ def option(name: str) -> Any:
         raise ValueError(f"${ENVIRONMENT[name]}={env!r}: {err}") from None
 
 
+def options_environment() -> dict[str, str]:
+    """The options in force as environment variables, for processes gridmodel starts (a
+    sweep's Dask workers read them as their defaults)."""
+    return {ENVIRONMENT[k]: str(v) for k, v in get_options().items() if v is not None}
+
+
 def bundled_dir(kind: str) -> Path:
     """Folder holding the bundled ``networks``, ``scenarios`` or ``data`` files.
 

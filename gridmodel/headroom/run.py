@@ -133,6 +133,7 @@ def balancing_groups(study: StudyInputs, spec: Headroom, progress: Progress) -> 
     log.info("headroom: reading %s", ", ".join(str(f) for f in spec.demand.files))
     measured = read_headroom_demand(spec)
     demand = measured.to_dataarray()
+    log.debug("headroom: %d hours of measured demand", demand.sizes["time"])
     shape = new_load_shape(spec, study, demand)
     progress("headroom", 1, 2)
     try:

@@ -226,6 +226,7 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
 
     progress("AC power flow", 0, n)
     log.info("stress: AC power flow of %d hours on %s", n, case.network.name)
+    log.debug("stress: %s, %d threads", options, options.n_threads())
     ds = solve_timeseries(case, inj, options, progress=lambda k: progress("AC power flow", k, n))
     log.info("stress: %d of %d hours converged", int(ds.converged.sum()), n)
     ds = with_feasibility(ds, case, inj).merge(_generator_setpoints(case, inj, ds))
