@@ -109,7 +109,7 @@ ERCOT_4CP = (
 )
 NCP_DISTRIBUTION = (
     "Elk River Municipal Utilities cost-of-service study (1CP for transmission, 1NCP for local "
-    "system demand), http://web1-elkr.ci.elk-river.mn.us/WebLink/1/doc/207495/Page16.aspx"
+    "system demand), web1-elkr.ci.elk-river.mn.us/WebLink/1/doc/207495/Page16.aspx"
 )
 JLARC_SHARE = (
     "Grid Flexibility, 'Case study: Dominion Virginia', quoting JLARC Report 598 (2024): "
