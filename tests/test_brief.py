@@ -420,7 +420,7 @@ def test_assumptions_table_marks_what_the_scenario_changed(default_brief):
     changed, cells = rows["events.dt_s"]  # left at its default
     assert not changed and cells[1] == cells[2] == "0.005"
     changed, cells = rows["bills.monte_carlo.materialisation"]
-    assert not changed and "rates_and_costs.md" in cells[5]
+    assert not changed and "Monitoring Analytics (PJM market monitor)" in cells[5]
     assert rows["campuses.0.mw"][0] and rows["campuses.0.mw"][1][1] == "1200"
     assert rows["period.start_hour"][1][1] == "5355"
     # only the sections the run read: no headroom or profile rows

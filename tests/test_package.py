@@ -117,9 +117,10 @@ def test_offline_the_error_says_how_to_get_the_file(tmp_path):
         with pytest.raises(datasets.DataUnavailableError) as err:
             datasets._fetch(item)
     text = str(err.value)
-    assert "http://127.0.0.1:9/ERCO.csv" in text and item.sha256 in text
-    assert str(tmp_path / "data" / "eia930" / "raw_eia" / "ERCO.csv") in text
-    assert "GRIDMODEL_DATA_MIRROR" in text and not item.cached.exists()
+    target = tmp_path / "data" / "eia930" / "raw_eia" / "ERCO.csv"
+    assert "http://127.0.0.1:9/ERCO.csv" in text and item.sha256 in text and str(target) in text
+    assert "GRIDMODEL_DATA_MIRROR" in text and not target.exists()
+    assert not list(target.parent.glob("*ERCO*"))  # no partial download left
 
 
 def test_data_commands_list_and_fetch(tmp_path):
