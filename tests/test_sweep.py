@@ -136,6 +136,20 @@ def test_misspelt_axis_path_fails_before_any_member_runs(tmp_path):
         load_sweep(_write(tmp_path, bad))
 
 
+def test_members_reading_a_dataset_are_checked_by_its_file_names(tmp_path):
+    """The demand files of a section that names a dataset are the dataset's file names, not
+    paths: every member is checked and none is refused for them, while a member naming a file
+    the dataset lacks is refused before any runs."""
+    years = [[2016, 2017, 2018], [2022, 2023, 2024]]
+    data = {"name": "headroom-test", "scenario": "ercot-headroom", "stages": ["headroom"],
+            "axes": [{"path": "headroom.years", "name": "years", "values": years}]}  # fmt: skip
+    assert len(load_sweep(_write(tmp_path, data)).distinct) == 2
+    files = [["cleaned/ERCO_2016_2019.csv"], ["cleaned/ERCOT.csv"]]
+    data["axes"].append({"path": "headroom.demand.files", "name": "files", "values": files})
+    with pytest.raises(ScenarioError, match=r"member m-\w+ \(.*files=.*ERCOT\.csv.*\).*'eia930/cleaned/ERCOT\.csv' is not a registered data file"):  # fmt: skip
+        load_sweep(_write(tmp_path, data))
+
+
 def test_wrong_site_fails_before_any_member_runs(client, tmp_path):
     data = {**STRESS, "axes": [{"path": "campuses.0.site", "values": ["springfield-230", "nowhere"]}]}  # fmt: skip
     with pytest.raises(ScenarioError, match=r"member m-\w+ \(campuses\.0\.site='nowhere'\).*campuses\.0\.site.*nowhere"):  # fmt: skip

@@ -1,19 +1,20 @@
 """Headless Chromium: finding it and printing an HTML file to PDF.
 
 The brief's PDF is the browser's own print of the HTML (print stylesheet, page breaks), so the
-two never differ. Debian's ``chromium`` package is the reference; ``GRIDMODEL_CHROMIUM`` names
-another binary.
+two never differ. Debian's ``chromium`` package is the reference;
+``gridmodel.set_options(chromium=...)`` (or ``$GRIDMODEL_CHROMIUM``) names another binary.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
 from pathlib import Path
+
+from gridmodel.resources import chromium_path
 
 #: Flags for a headless browser run as root in a sandboxed machine, with no network use.
 HEADLESS_FLAGS = (
@@ -26,7 +27,6 @@ HEADLESS_FLAGS = (
     "--disable-sync",
     "--no-first-run",
 )
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PRINT_TIMEOUT_S = 180.0
 #: How long ``chromium --version`` may take before the browser counts as unusable (s).
 VERSION_TIMEOUT_S = 30.0
@@ -34,18 +34,6 @@ VERSION_TIMEOUT_S = 30.0
 
 class BrowserError(RuntimeError):
     """Chromium is missing or could not print the brief."""
-
-
-def find_chromium() -> str | None:
-    """Path of the Chromium binary: ``$GRIDMODEL_CHROMIUM``, else the first on ``PATH``."""
-    given = os.environ.get("GRIDMODEL_CHROMIUM")
-    if given:
-        return shutil.which(given) or (given if Path(given).is_file() else None)
-    for name in CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def run_in_group(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess:
@@ -91,8 +79,9 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 def usable_chromium(binary: str | None = None) -> tuple[str | None, str]:
     """(path of a Chromium that runs, "") or (None, why not): found (``binary``, else
-    :func:`find_chromium`) and answering ``--version`` within ``VERSION_TIMEOUT_S``."""
-    binary = binary or find_chromium()
+    :func:`~gridmodel.resources.chromium_path`) and answering ``--version`` within
+    ``VERSION_TIMEOUT_S``."""
+    binary = binary or chromium_path()
     if binary is None:
         return None, "Chromium not found"
     try:
@@ -108,10 +97,10 @@ def usable_chromium(binary: str | None = None) -> tuple[str | None, str]:
 def print_pdf(html: Path, pdf: Path, chromium: str | None = None) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium (a fresh profile, no header/footer), in a
     process group of its own that is killed after ``PRINT_TIMEOUT_S`` or on any interruption."""
-    binary = chromium or find_chromium()
+    binary = chromium or chromium_path()
     if binary is None:
         raise BrowserError(
-            "Chromium not found (install Debian's `chromium` package or set GRIDMODEL_CHROMIUM)"
+            "Chromium not found (install Debian's `chromium` package or set the chromium option or GRIDMODEL_CHROMIUM)"
         )
     with tempfile.TemporaryDirectory(prefix="gridmodel-chromium-") as profile:
         cmd = [

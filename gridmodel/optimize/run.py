@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from gridmodel.schema import CampusSizing, Expansion, Scenario, ScenarioError
 
 ZONAL_ABOVE_BUSES = 500
 GROUPS = ("expansion", "expansion_without_campus", "campus", "business_as_usual")
+
+log = logging.getLogger(__name__)
 
 
 def _prices(scenario: Scenario) -> Prices:
@@ -278,12 +281,14 @@ def optimize(
             twins["expansion_without_campus"] = False
         for name, with_campus in twins.items():
             problem, error, idx = expansion_problem(study, loads, with_campus)
+            log.info("optimize: %s over %d snapshots", name, problem.snapshots.n)
             ds = solve_expansion(problem)
             ds.attrs.update({f"aggregation_{k}": v for k, v in error.items()})
             groups[name] = _on_time_axis(ds, "snapshot", time[idx])
             progress("optimise", 1, steps)
     if spec.campus is not None:
         problem = campus_problem(study, stress)
+        log.info("optimize: campus sizing over %d hours", len(problem.load_mw))
         campus = solve_campus(problem)
         campus.attrs["campus"] = study.scenario.campuses[sized_campus(study)].name
         groups["campus"] = _on_time_axis(campus, "hour", time)
@@ -292,6 +297,7 @@ def optimize(
             load_mw=problem.load_mw, costs={}, grid=problem.grid,
             voll_usd_per_mwh=problem.voll_usd_per_mwh, options=problem.options,
         )  # fmt: skip
+        log.info("optimize: the campus's grid-only twin")
         try:
             groups["business_as_usual"] = _on_time_axis(solve_campus(bau), "hour", time)
         except InfeasibleError as err:

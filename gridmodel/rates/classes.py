@@ -14,7 +14,7 @@ from gridmodel.schema import RETAIL_CLASSES, Baseline, ClassLoads, ScenarioError
 
 REGIONS = Path(__file__).with_name("regions.csv")
 
-#: LBNL/EIA 2024 US average commercial and industrial prices (c/kWh), rates_and_costs.md section 2;
+#: LBNL/EIA 2024 US average commercial and industrial prices (c/kWh; schema.sources.LBNL_PRICES_2025);
 #: their ratio splits a region's non-residential price between the two classes.
 US_COMMERCIAL_CENTS, US_INDUSTRIAL_CENTS = 12.8, 8.1
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from gridmodel.resources import bundled_dir
 from gridmodel.schema.base import ScenarioError
-from gridmodel.schema.demand import DemandSeries
+from gridmodel.schema.demand import DemandSeries, MeasuredSource
 from gridmodel.schema.scenario import Scenario
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -78,22 +78,34 @@ def _format_errors(
     return "\n".join([f"{source}: invalid {what}", *(f"  - {line}" for line in lines)])
 
 
+#: Marks the files of a section that names a `dataset`: they are the dataset's, not paths.
+IN_DATASET = Path("<dataset>")
+
+
 def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) -> Any:
     """``value`` (a scenario or any part of it) with every relative file path read from
     ``base_dir``; parts without a relative path are returned as they are.
 
     A section with a ``data_dir`` field reads it from ``base_dir`` (empty = ``base_dir``) and the
-    files of its measured-demand series (``DemandSeries``) from it.
+    files of its measured-demand series (``DemandSeries``) from it; a section that names a
+    ``dataset`` keeps them as they are (names of the dataset's files).
     """
     if isinstance(value, BaseModel):
         fields = type(value).model_fields
+        if isinstance(value, DemandSeries) and data_dir == IN_DATASET:
+            return value
         if "data_dir" in fields:
-            data_dir = base_dir / (value.data_dir or Path("."))
+            named = getattr(value, "dataset", None)
+            folder = getattr(value, "data_dir", None)
+            data_dir = IN_DATASET if named else base_dir / (folder or Path("."))
         base = data_dir if isinstance(value, DemandSeries) and data_dir is not None else base_dir
         update = {}
         for name in fields:
             old = getattr(value, name)
-            new = data_dir if name == "data_dir" else with_paths_from(old, base, data_dir)
+            if name == "data_dir":
+                new = None if data_dir == IN_DATASET else data_dir
+            else:
+                new = with_paths_from(old, base, data_dir)
             if new is not old and new != old:
                 update[name] = new
         return value.model_copy(update=update) if update else value
@@ -102,9 +114,9 @@ def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) ->
         changed = any(items[k] is not value[k] for k in value)
         return items if changed else value
     if isinstance(value, list | tuple):
-        items = [with_paths_from(v, base_dir, data_dir) for v in value]
-        changed = any(new is not old for new, old in zip(items, value, strict=True))
-        return type(value)(items) if changed else value
+        members = [with_paths_from(v, base_dir, data_dir) for v in value]
+        changed = any(new is not old for new, old in zip(members, value, strict=True))
+        return type(value)(members) if changed else value
     if isinstance(value, Path) and not value.is_absolute():
         return base_dir / value
     return value
@@ -123,19 +135,23 @@ def validate(data: Any, model: type[ModelT], source: str, what: str = "scenario"
         raise ScenarioError(_format_errors(err, source, model, what)) from None
 
 
-def file_fields(value: Any, dotted: str = "") -> list[tuple[str, Path]]:
+def file_fields(value: Any, dotted: str = "", in_dataset: bool = False) -> list[tuple[str, Path]]:
     """(dotted field name, path) of every file or folder path inside ``value`` (a scenario or
-    any part of it)."""
+    any part of it). The demand files of a section that names a ``dataset`` are names of the
+    dataset's files (checked against the data registry by the schema), not paths."""
+    if isinstance(value, DemandSeries) and in_dataset:
+        return []
     if isinstance(value, BaseModel):
+        named = in_dataset or (isinstance(value, MeasuredSource) and value.dataset is not None)
         return [
             found
             for name in type(value).model_fields
-            for found in file_fields(getattr(value, name), f"{dotted}.{name}".lstrip("."))
+            for found in file_fields(getattr(value, name), f"{dotted}.{name}".lstrip("."), named)
         ]
     if isinstance(value, dict):
-        return [f for k, v in value.items() for f in file_fields(v, f"{dotted}.{k}")]
+        return [f for k, v in value.items() for f in file_fields(v, f"{dotted}.{k}", in_dataset)]
     if isinstance(value, list | tuple):
-        return [f for k, v in enumerate(value) for f in file_fields(v, f"{dotted}.{k}")]
+        return [f for k, v in enumerate(value) for f in file_fields(v, f"{dotted}.{k}", in_dataset)]  # fmt: skip
     return [(dotted, value)] if isinstance(value, Path) else []
 
 
@@ -173,7 +189,13 @@ MAX_YAML_BYTES = 16_000_000
 MAX_YAML_NODES = 100_000
 
 
-class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when built
+try:  # libyaml's parser when built
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _StrictLoader(_SafeLoader):
     """Safe YAML that refuses a key given twice in one mapping (``1`` and ``1.0`` are one key)."""
 
     def construct_mapping(self, node, deep=False):

@@ -28,6 +28,7 @@ import numpy as np
 import xarray as xr
 
 from gridmodel.progress import Progress, no_progress
+from gridmodel.resources import options_environment
 from gridmodel.schema import ScenarioError
 from gridmodel.sweep.design import Member, SweepPlan, describe
 from gridmodel.sweep.metrics import member_metrics, stack
@@ -319,7 +320,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     """A Dask client: of the cluster at ``scheduler`` (which must answer within
     ``SCHEDULER_TIMEOUT_S`` and have a worker within ``WORKER_TIMEOUT_S``, else ScenarioError
     naming it), else of a new local cluster of ``workers`` processes (one thread each: a
-    member's solvers use one core, ``GRIDMODEL_THREADS=1``) on the loopback interface."""
+    member's solvers use one core, ``GRIDMODEL_THREADS=1``; the other options of
+    :func:`gridmodel.set_options` passed on) on the loopback interface."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -347,7 +349,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            env={"GRIDMODEL_THREADS": "1"},
+            env={**options_environment(), "GRIDMODEL_THREADS": "1"},
             silence_logs=logging.ERROR,
         ) as cluster,  # fmt: skip
         Client(cluster) as client,
