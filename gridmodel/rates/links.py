@@ -121,7 +121,7 @@ def campus_overloads(stress: xr.DataTree) -> pd.DataFrame:
     if charged.empty:
         return pd.DataFrame(columns=columns)
     limit = float(stress.attrs["loading_limit_percent"])
-    rows = ts.get_index("branch").get_indexer(charged.branch.to_numpy())
+    rows = pd.Index(ts.branch.to_numpy()).get_indexer(charged.branch.to_numpy())
     hours = ts.converged.to_numpy().astype(bool)
     if "converged_without_campus" in ts:
         hours &= ts.converged_without_campus.to_numpy().astype(bool)
