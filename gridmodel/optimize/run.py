@@ -198,10 +198,11 @@ def grid_terms(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> Grid
     """Hourly grid terms of a campus at case bus ``bus`` over the study period."""
     hours = study.period
     g = spec.grid
-    price = grid_price(study, spec, stress, bus)
     available = hours >= g.available_from_hour
     for start, end in g.outage_hours:
         available &= ~((hours >= start) & (hours < end))
+    # a campus with no grid in any hour never pays a grid price
+    price = grid_price(study, spec, stress, bus) if available.any() else np.zeros(len(hours))
     period = study.period_inputs()
     month = pd.DatetimeIndex(period.time.values).month.to_numpy()
     system = period.system_load_mw.to_numpy() + period.campus_p_mw.sum("campus").to_numpy()
