@@ -194,13 +194,21 @@ def grid_price(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> np.n
     return _hourly_csv(g.price_usd_per_mwh, "price_usd_per_mwh", hours, field)
 
 
+def grid_available(study: StudyInputs, spec: CampusSizing) -> np.ndarray:
+    """Hours of the study period with grid supply: from `available_from_hour`, outside every
+    `outage_hours` range."""
+    hours = study.period
+    available = hours >= spec.grid.available_from_hour
+    for start, end in spec.grid.outage_hours:
+        available &= ~((hours >= start) & (hours < end))
+    return available
+
+
 def grid_terms(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> GridTerms:
     """Hourly grid terms of a campus at case bus ``bus`` over the study period."""
     hours = study.period
     g = spec.grid
-    available = hours >= g.available_from_hour
-    for start, end in g.outage_hours:
-        available &= ~((hours >= start) & (hours < end))
+    available = grid_available(study, spec)
     # a campus with no grid in any hour never pays a grid price
     price = grid_price(study, spec, stress, bus) if available.any() else np.zeros(len(hours))
     period = study.period_inputs()
@@ -290,6 +298,8 @@ def check(study: StudyInputs) -> None:
             raise ScenarioError(
                 "field 'optimize.campus.solar_cf_csv': required when 'solar' is offered"
             )
+        if spec.campus.grid.price_usd_per_mwh == "industrial" and grid_available(study, spec.campus).any():  # fmt: skip
+            industrial_price(study.scenario)
         for path, column, field, lo, hi in (
             (spec.campus.solar_cf_csv, "cf", "optimize.campus.solar_cf_csv", 0.0, 1.0),
             (spec.campus.grid.price_usd_per_mwh, "price_usd_per_mwh",
