@@ -5,7 +5,7 @@ reused from the cache) under 20 s. The peer is the budget: the script prints eac
 per stage (``Study.timings``: inputs, each stage, writing each stage's files and figures), the
 brief itself (findings, figures, HTML and the Chromium PDF) and the ratio to the budget.
 ``--cold-network`` also starts from an empty network cache (the texas2000 conversion included,
-as on a fresh machine). Run: python benchmarks/brief.py [--cold-network]
+as on a fresh machine). Run: .venv/bin/python benchmarks/brief.py [--cold-network]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import gridmodel
 from gridmodel.brief.run import make_brief
 
 BUDGET_COLD_S, BUDGET_CACHED_S = 300.0, 20.0
@@ -39,7 +40,7 @@ def main() -> int:
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="gridmodel-brief-bench-"))
     if args.cold_network:
-        os.environ["GRIDMODEL_CACHE"] = str(scratch / "network-cache")
+        gridmodel.set_options(cache_dir=scratch / "network-cache")
     out = args.keep or scratch / "results"
     shutil.rmtree(out, ignore_errors=True)
     try:

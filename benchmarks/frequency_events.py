@@ -3,7 +3,7 @@
 Goal (issue): 1,000 aggregated load-loss events in under 1 s. The peer is ANDES on its IEEE
 14-bus dynamic case (GENROU + TGOV1): its runtime per event, and the ratio per event.
 
-    python benchmarks/frequency_events.py
+    .venv/bin/python benchmarks/frequency_events.py
 """
 
 from __future__ import annotations

@@ -4,15 +4,13 @@ Goal (issue 19): under 1 s. The peer is the straightforward implementation Duke 
 (Norris et al. 2025, note 19: ``scipy.optimize.root_scalar`` on the mean annual curtailment
 rate, each evaluation a pass over the hourly pandas Series grouped by year), solved here to
 1e-3 MW. Ours inverts the piecewise ``A - B/L`` rate exactly (gridmodel.headroom.balancing).
-Both use ERCOT 2016-2024 (../shared/data/eia930, or $GRIDMODEL_SHARED_DATA) when present,
-else a seeded synthetic 9-year series. Run: python benchmarks/headroom.py
+Both use ERCOT 2016-2024 (EIA-930, Ruggles et al. cleaned; shipped with gridmodel, dataset
+``eia930``). Run: .venv/bin/python benchmarks/headroom.py
 """
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,32 +23,15 @@ from gridmodel.schema import Seasons
 RATES = [0.25, 0.5, 1.0, 5.0]
 
 
-def shared_data() -> Path:
-    env = os.environ.get("GRIDMODEL_SHARED_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-def ercot_demand() -> xr.DataArray | None:
+def ercot_demand() -> xr.DataArray:
     from gridmodel.data.eia930 import measured_demand
     from gridmodel.schema import DemandSeries, MeasuredSource
 
-    folder = shared_data() / "eia930" / "cleaned"
-    if not folder.is_dir():
-        return None
-    series = DemandSeries(files=["ERCO_2016_2019.csv", "TEXAS_IC.csv"], cleaning="published")
-    source = MeasuredSource(data_dir=folder, time_zone="America/Chicago")
+    series = DemandSeries(
+        files=["cleaned/ERCO_2016_2019.csv", "cleaned/TEXAS_IC.csv"], cleaning="published"
+    )
+    source = MeasuredSource(dataset="eia930", time_zone="America/Chicago")
     return measured_demand(series, source, list(range(2016, 2025))).to_dataarray()
-
-
-def synthetic_demand() -> xr.DataArray:
-    local = pd.date_range("2016-01-01", "2025-01-01", freq="h", inclusive="left")
-    rng = np.random.default_rng(0)
-    day = 2 * np.pi * local.hour / 24
-    season = np.cos(2 * np.pi * (local.dayofyear - 200) / 365)
-    mw = 45_000 + 12_000 * season + 6_000 * np.sin(day - 2) + rng.normal(0, 2_000, len(local))
-    return xr.DataArray(mw, dims="time", coords={
-        "time": local.to_numpy(), "year": ("time", local.year), "month": ("time", local.month)
-    })  # fmt: skip
 
 
 def peer_headroom(demand: pd.Series, threshold: pd.Series, rates) -> list[float]:
@@ -81,8 +62,6 @@ def best_of(fn, repeat: int = 3) -> tuple[float, object]:
 def main() -> None:
     demand = ercot_demand()
     label = "ERCOT 2016-2024 (EIA-930, Ruggles et al. cleaned)"
-    if demand is None:
-        demand, label = synthetic_demand(), "synthetic 9-year series (shared data absent)"
     n = demand.sizes["time"]
     threshold = seasonal_thresholds(demand, Seasons()).threshold_mw
     d_series = pd.Series(demand.values, index=demand.year.values)

@@ -3,7 +3,7 @@
 Goal (issue 3): >= 20 million samples/s on one core, memory bounded by the chunk size.
 The reference line is NumPy's ``np.interp`` of the campus's IT level at the same sample times:
 one vectorised pass with no swing, lifecycle, facility or exact integration, i.e. a floor for
-any sampled implementation. Run: python benchmarks/load_profile.py
+any sampled implementation. Run: .venv/bin/python benchmarks/load_profile.py
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ HiGHS), end to end and split into parts, on two cases:
   inter-period storage link).
 
 Prints the times, the objective agreement and the ratio ours / PyPSA. Run:
-``python benchmarks/optimize_pypsa.py [--hours 720]``.
+``.venv/bin/python benchmarks/optimize_pypsa.py [--hours 720]``.
 """
 
 from __future__ import annotations

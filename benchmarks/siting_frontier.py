@@ -8,7 +8,7 @@ bisected, :mod:`gridmodel.headroom.nodal`). The peer is the plain per-hour searc
 case, checks and hours: every hour bisected to the same tolerance, all hours of a site in
 lockstep (one batched AC solve per step), then the same flexible capacity from the lower
 brackets. Both give the same capacities (to the tolerance); the ratio is the peer's time over
-ours. Run: python benchmarks/siting_frontier.py
+ours. Run: .venv/bin/python benchmarks/siting_frontier.py
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ unchanged scenario (every stage read back). Prints the time of each stage, of as
 inputs, of hashing what each stage reads, of writing (NetCDF and CSV apart from drawing the
 figures), the share the spine adds, and the second run against the first.
 
-    python benchmarks/study_chain.py [SCENARIO] [--keep DIR]
+    .venv/bin/python benchmarks/study_chain.py [SCENARIO] [--keep DIR]
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ scheduling overhead per member.
    `run_members` path. The scheduling overhead per member is the sweep's wall time per member
    minus what the member costs in this process, divided over the two workers. Goal < 50 ms.
 
-    python benchmarks/sweep_speedup.py [--members 16] [--draws 200] [--trivial 200] [--repeat 2]
+    .venv/bin/python benchmarks/sweep_speedup.py [--members 16] [--draws 200] [--trivial 200] [--repeat 2]
 
 The machine's load average is printed with the numbers, and a control: the speed-up two plain
 processes reach over one on CPU-bound numpy work at the same time (other processes on the two

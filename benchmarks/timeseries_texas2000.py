@@ -8,7 +8,7 @@ texas2000, 500 on western10k) and extrapolated to the year. Also printed: KLU ag
 SuperLU on the Jacobian of one hour, and N-1 of every branch (the first ``--outages``) at the
 peak hour against lightsim2grid's ContingencyAnalysis.
 
-    python benchmarks/timeseries_texas2000.py [--network western10k] [--hours 500] [--pp-steps 200]
+    .venv/bin/python benchmarks/timeseries_texas2000.py [--network western10k] [--hours 500] [--pp-steps 200]
         [--outages 1000]
 """
 

@@ -17,16 +17,26 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import gridmodel
 from gridmodel import output
+from gridmodel.progress import rich_bar, rich_callback
 from gridmodel.schema import ScenarioError, load_scenario
 
+# Plain help (click's own layout): typer's rich help shows `<bool>` after every flag.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="AI campuses on regional power grids."
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="AI campuses on regional power grids.",
 )
+data_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Data files gridmodel ships or fetches: list them, or fetch them before a run.",
+)
+app.add_typer(data_app, name="data")
 console = Console()
 log = logging.getLogger("gridmodel")
 
@@ -73,27 +83,11 @@ def main(
     log.propagate = False
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-        disable=log.getEffectiveLevel() > logging.INFO,
-    )
+def _progress():
+    return rich_bar(console, disable=log.getEffectiveLevel() > logging.INFO)
 
 
-def _progress_callback(progress: Progress):
-    tasks: dict[str, int] = {}
-
-    def report(task: str, advance: int, total: int) -> None:
-        if task not in tasks:
-            tasks[task] = progress.add_task(task, total=total)
-        progress.update(tasks[task], advance=advance, total=total)
-
-    return report
+_progress_callback = rich_callback
 
 
 def _fail(code: int, kind: str, err: Exception) -> typer.Exit:
@@ -401,7 +395,7 @@ def headroom(
 ) -> None:
     """Curtailment-enabled headroom of a balancing area from measured hourly demand, and firm
     and flexible hosting capacity at network sites (the siting frontier)."""
-    changes = {"headroom.data_dir": str(data_dir.resolve())} if data_dir else None
+    changes = {"headroom.data_dir": str(data_dir.resolve()), "headroom.dataset": None} if data_dir else None  # fmt: skip
     run_stages(scenario, out, ["headroom"], changes)
 
 
@@ -454,6 +448,54 @@ def networks() -> None:
         for site in desc.sites:
             table.add_row(site.name, str(site.bus), f"{site.kv:g}", site.area, site.note)
         console.print(table)
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """Every data file: its dataset, size, licence, whether it ships with gridmodel or is
+    fetched, and whether it is ready in the cache."""
+    from gridmodel.datasets import datasets, is_ready, registry
+
+    for name in datasets():
+        items = [item for item in registry().values() if item.dataset == name]
+        licences = ", ".join(sorted({item.licence for item in items}))
+        table = Table(title=f"{name} ({licences}; data/{name}/SOURCE.md)", title_justify="left")
+        for col in ("file", "MB", "how", "in cache"):
+            table.add_column(col, no_wrap=True)
+        for item in items:
+            table.add_row(item.file, f"{item.bytes / 1e6:.2f}", item.how, "yes" if is_ready(item) else "no")  # fmt: skip
+        console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    dataset: Annotated[str | None, typer.Argument(help="A dataset (default: every dataset).")] = None,
+) -> None:  # fmt: skip
+    """Unpack the shipped files and download the others into the cache, each checked against
+    its SHA-256, so later runs need no network."""
+    from gridmodel.datasets import fetch
+
+    try:
+        paths = fetch(dataset)
+    except ScenarioError as err:
+        raise _fail(EXIT_INVALID, "error", err) from None
+    for path in paths:
+        console.print(str(path), highlight=False)
+
+
+@app.command("schema")
+def schema_command(
+    json_schema: Annotated[bool, typer.Option("--json", help="The JSON schema of a scenario file (for YAML editors).")] = False,
+) -> None:  # fmt: skip
+    """The scenario reference: every field, its unit, default and source (Markdown), or with
+    --json the JSON schema of a scenario file."""
+    import json
+
+    from gridmodel.schema.docs import json_schema as scenario_json_schema
+    from gridmodel.schema.docs import markdown
+
+    text = json.dumps(scenario_json_schema(), indent=2) if json_schema else markdown()
+    typer.echo(text)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import gridmodel
 from gridmodel import output
 from gridmodel.inputs import StudyInputs, build_inputs
 from gridmodel.networks import Network
-from gridmodel.progress import Progress, no_progress
+from gridmodel.progress import Progress, in_notebook, no_progress, progress_bar
 from gridmodel.schema import Scenario, ScenarioError, load_scenario, parse_scenario
 
 log = logging.getLogger(__name__)
@@ -206,17 +207,20 @@ class Study:
 
     ``cache``: a folder; each stage's result is written to ``cache/<stage>/`` with its figures
     and tables, and read back when its key has not changed.
+    ``progress``: a callback ``progress(task, advance, total)``; True = a progress bar while
+    stages run, False = nothing; None (default) = a bar inside a Jupyter notebook, else nothing.
     ``network``: the scenario's network already loaded (else loaded when the inputs are built);
     ``inputs``: study inputs already built for a scenario of the same :func:`input_key` (a sweep
     builds them once for all its members that share them).
     """
 
     def __init__(self, scenario: Scenario, cache: str | Path | None = None,
-                 progress: Progress = no_progress, figures: bool = True,
+                 progress: Progress | bool | None = None, figures: bool = True,
                  network: Network | None = None, inputs: StudyInputs | None = None):  # fmt: skip
         self.scenario = scenario
         self.cache = None if cache is None else Path(cache)
-        self.progress = progress
+        self.progress: Progress = progress if callable(progress) else no_progress
+        self._bar = progress is True or (progress is None and in_notebook())
         self.figures = figures
         self.results: dict[str, xr.DataTree] = {}
         self.ran: list[str] = []
@@ -314,17 +318,45 @@ class Study:
 
     # -- running --------------------------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        campuses = ", ".join(f"{c.name} {c.mw:g} MW" for c in self.scenario.campuses) or "none"
+        done = ", ".join(self.results) or "none"
+        return (
+            f"<gridmodel.Study {self.scenario.name!r}: network {self.scenario.network}, "
+            f"campuses {campuses}; stages {', '.join(self.asked()) or 'none'}; "
+            f"results {done}; cache {self.cache or 'none'}>"
+        )
+
+    @contextmanager
+    def _progress_shown(self) -> Iterator[None]:
+        """Draw a progress bar for the block when the study was asked to (``progress``)."""
+        if not self._bar or self.progress is not no_progress:
+            yield
+            return
+        with progress_bar() as report:
+            self.progress = report
+            try:
+                yield
+            finally:
+                self.progress = no_progress
+
     def run(self, stage: str) -> xr.DataTree:
         """The result of ``stage`` (running what it needs first), from the cache when its key
         is unchanged."""
         if stage in self.results:
             return self.results[stage]
-        for name in self.plan([stage]):
+        with self._progress_shown():
+            return self._run(stage)
+
+    def _run(self, stage: str) -> xr.DataTree:
+        plan = self.plan([stage])
+        for done, name in enumerate(plan):
+            self.progress("stages", int(done > 0), len(plan))
             if name in self.results:
                 continue
             cached = self._cached(name)
             if cached is not None:
-                log.info("%s: unchanged, read from %s", name, self.cache / name)
+                log.info("%s: unchanged, read from %s/%s", name, self.cache, name)
                 self.results[name] = cached
                 continue
             upstream = {up: self.results[up] for up in STAGES[name].upstream(self.scenario)}
@@ -342,12 +374,14 @@ class Study:
                 self.timings[f"write {name}"] = time.perf_counter() - started
             log.info("%s: done in %.1f s", name, self.timings[name])
             self.results[name] = tree
+        self.progress("stages", 1, len(plan))
         return self.results[stage]
 
     def run_all(self, stages: list[str] | None = None) -> dict[str, xr.DataTree]:
         """Every stage of :meth:`plan` (the stages asked for and what they need)."""
-        for name in self.plan(stages):
-            self.run(name)
+        with self._progress_shown():
+            for name in self.plan(stages):
+                self.run(name)
         return {name: self.results[name] for name in self.plan(stages)}
 
     def to_run(self, stages: list[str] | None = None) -> list[str]:
@@ -396,4 +430,6 @@ class Study:
         return stored if stored == (self.key(stage), gridmodel.__version__) else None
 
     def _cached(self, stage: str) -> xr.DataTree | None:
-        return None if self._stored(stage) is None else output.read_stage(self.cache, stage)
+        if self.cache is None or self._stored(stage) is None:
+            return None
+        return output.read_stage(self.cache, stage)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,13 +14,19 @@ from gridmodel.networks import load_network
 from gridmodel.schema import default_scenario_path, parse_scenario
 from gridmodel.stress.run import build_study
 
+#: A local copy of the data files laid out like the registry (DATASET/FILE): the project's shared
+#: folder beside the repository, when it is there. Files not shipped are copied from it instead of
+#: downloaded (each checked against the registry's SHA-256); without it they are downloaded.
+LOCAL_MIRROR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _cache_dir(tmp_path_factory):
-    """Keep converted networks in a per-session cache so tests never depend on a user's cache."""
-    import os
-
+    """Keep converted networks and data files in a per-session cache so tests never depend on
+    a user's cache; data files come through gridmodel.datasets like a user's."""
     os.environ["GRIDMODEL_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    if not os.environ.get("GRIDMODEL_DATA_MIRROR") and LOCAL_MIRROR.is_dir():
+        os.environ["GRIDMODEL_DATA_MIRROR"] = str(LOCAL_MIRROR)
 
 
 @pytest.fixture(scope="session")
@@ -62,18 +70,3 @@ def summer_results(summer_study):
 def peak_row():
     """Study row of the highest total demand."""
     return lambda inj: int(np.argmax(inj.load_p.sum(axis=1)))
-
-
-@pytest.fixture(scope="session")
-def eia930_dir():
-    """The shared EIA-930 files (../shared/data/eia930, or $GRIDMODEL_SHARED_DATA/eia930);
-    tests that use them skip when they are absent."""
-    import os
-    from pathlib import Path
-
-    root = os.environ.get("GRIDMODEL_SHARED_DATA")
-    base = Path(root) if root else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    folder = base / "eia930"
-    if not (folder / "cleaned").is_dir():
-        pytest.skip(f"EIA-930 files not found at {folder} (set GRIDMODEL_SHARED_DATA)")
-    return folder

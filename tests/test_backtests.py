@@ -9,23 +9,16 @@ docs/bills.md.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
+from gridmodel.datasets import data_file
 from gridmodel.dynamics.frequency import metrics, simulate, system
 from gridmodel.inputs import build_inputs
 from gridmodel.networks import load_network
 from gridmodel.rates.bills import delivery_year_capacity
 from gridmodel.rates.run import bill_model
 from gridmodel.schema import parse_scenario
-
-
-def _shared_data() -> Path:
-    return Path(os.environ.get("GRIDMODEL_SHARED_DATA", Path(__file__).parents[1].parent / "shared" / "data"))  # fmt: skip
-
 
 # ---------------------------------------------------------------------------------------------
 # ERCOT, 4 June 2022, 12:59:25 CDT (the "2022 Odessa disturbance")
@@ -34,7 +27,7 @@ def _shared_data() -> Path:
 # paper: 844 MW of synchronous generation and 1,711 MW of solar PV lost (2,555 MW), system
 # frequency fell to 59.7 Hz; no load-shedding stage was reached. The pre-event load is the
 # EIA-930 Texas Interconnection demand of the hour ending 13:00 CDT (18:00 UTC), 54,023 MW
-# (Ruggles et al. cleaned series, ../shared/data/eia930). ERCOT's inertia at the event hour was
+# (Ruggles et al. cleaned series, shipped as data/eia930/cleaned/TEXAS_IC.csv). ERCOT's inertia at the event hour was
 # not found; ERCOT's inertia paper (2018, via ai_loads_and_grid_events.md s.4) gives 130 GW·s as
 # the lowest recorded and studies up to 376 GW·s, so the model is run at both ends.
 ODESSA_LOST_MW = 2555.0
@@ -45,10 +38,9 @@ ERCOT_INERTIA_GWS = (130.0, 376.0)
 
 
 def test_odessa_load_is_the_eia930_hour():
-    path = _shared_data() / "eia930" / "cleaned" / "TEXAS_IC.csv"
-    if not path.exists():
-        pytest.skip(f"shared data not found at {path} (set GRIDMODEL_SHARED_DATA)")
-    load = pd.read_csv(path, index_col="date_time", parse_dates=True)["cleaned demand (MW)"]
+    load = pd.read_csv(
+        data_file("eia930/cleaned/TEXAS_IC.csv"), index_col="date_time", parse_dates=True
+    )["cleaned demand (MW)"]
     assert float(load.loc["2022-06-04 18:00"]) == ODESSA_LOAD_MW
 
 

@@ -4,8 +4,6 @@ the refusal of infeasible runs downstream."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
+from gridmodel.datasets import data_file
 from gridmodel.networks import load_network
 from gridmodel.networks.matpower import case_file
 from gridmodel.networks.renewables import bundled_availability_path, read_availability
@@ -23,11 +22,6 @@ from gridmodel.stress.audit import overload_audit, voltage_audit
 from gridmodel.stress.run import build_study
 
 runner = CliRunner()
-
-
-def shared_data() -> Path:
-    env = os.environ.get("GRIDMODEL_SHARED_DATA")
-    return Path(env) if env else Path(__file__).parents[1].parent / "shared" / "data"
 
 
 def _scenario(network: str, start: int, hours: int, **changes) -> dict:
@@ -70,11 +64,11 @@ def test_texas_solar_is_breakthroughs_2016_profile():
     """The bundled solar availability of each ACTIVSg2000 solar unit is Breakthrough's hourly
     profile of its plant (MW / Pmax) moved from UTC to Central standard time; annual capacity
     factors equal the ones the data's SOURCE.md derived (plant_map solar_cf_2016)."""
-    folder = shared_data() / "ercot_renewables" / "breakthrough_2016"
-    if not folder.exists():
-        pytest.skip(f"shared data not found at {folder}")
-    profile = pd.read_csv(folder / "texas_solar_v4.1.csv")
-    plants = pd.read_csv(folder / "plant_map_activsg2000.csv").dropna(subset=["activsg_gen_index"])
+    folder = "ercot_renewables/breakthrough_2016"
+    profile = pd.read_csv(data_file(f"{folder}/texas_solar_v4.1.csv"))
+    plants = pd.read_csv(data_file(f"{folder}/plant_map_activsg2000.csv")).dropna(
+        subset=["activsg_gen_index"]
+    )
     table = read_availability(bundled_availability_path("texas2000"), 8784)
     solar = plants[plants.type == "solar"]
     assert len(solar) == 22

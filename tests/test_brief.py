@@ -21,10 +21,10 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
-from gridmodel.brief.browser import HEADLESS_FLAGS, find_chromium
+from gridmodel.brief.browser import HEADLESS_FLAGS
 from gridmodel.brief.run import make_brief
 from gridmodel.cli import app
-from gridmodel.resources import bundled_dir
+from gridmodel.resources import bundled_dir, chromium_path
 
 runner = CliRunner()
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -355,13 +355,13 @@ def default_brief(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("default-brief")
     path = _scenario_file(tmp, "default", LIBRARY["default"])
     out = tmp / "out"
-    pdf = None if find_chromium() else False
+    pdf = None if chromium_path() else False
     return make_brief(path, out, pdf=pdf), out
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = find_chromium()
+    path = chromium_path()
     if path is None:
         pytest.skip("Chromium not found: install Debian's `chromium` and `chromium-driver` (.ci/run does)")  # fmt: skip
     return path
@@ -439,7 +439,7 @@ def test_assumptions_table_marks_what_the_scenario_changed(default_brief):
     changed, cells = rows["events.dt_s"]  # left at its default
     assert not changed and cells[1] == cells[2] == "0.005"
     changed, cells = rows["bills.monte_carlo.materialisation"]
-    assert not changed and "rates_and_costs.md" in cells[5]
+    assert not changed and "Monitoring Analytics (PJM market monitor)" in cells[5]
     assert rows["campuses.0.mw"][0] and rows["campuses.0.mw"][1][1] == "1200"
     assert rows["period.start_hour"][1][1] == "5355"
     # only the sections the run read: no headroom or profile rows

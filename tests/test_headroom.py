@@ -240,24 +240,3 @@ def test_shape_campus_must_exist():
     with pytest.raises(ScenarioError, match=r"headroom\.shape\.campus.*'nowhere'"):
         parse_scenario({"name": "x", "network": "texas2000", "headroom": {
             "demand": {"files": ["a.csv"]}, "shape": {"campus": "nowhere"}}})  # fmt: skip
-
-
-# --------------------------------------------------------------------------------------------
-# Reproduction of the published figures
-
-DUKE_GW = {  # Norris et al. 2025, Figure 1 (0.25 / 0.5 / 1 % curtailment)
-    "ercot-headroom": [6.5, 10.0, 14.7],
-    "pjm-headroom": [13.3, 17.8, 23.6],
-}
-
-
-@pytest.mark.parametrize("name", sorted(DUKE_GW))
-def test_reproduces_duke_headroom_for_ercot_and_pjm(name, eia930_dir):
-    """EIA-930 2016-2024 (Ruggles et al. cleaned; PJM 2020-2024 screened here) against Duke's
-    published headroom, which is given to 0.1 GW: within 0.1 GW."""
-    from gridmodel.schema import load_scenario
-
-    scenario = load_scenario(name, {"headroom.data_dir": str(eia930_dir)})
-    ds = run_headroom(scenario)
-    ours = ds.headroom_mw.sel(rate=[0.25, 0.5, 1.0]).values / 1e3
-    np.testing.assert_allclose(ours, DUKE_GW[name], atol=0.1)

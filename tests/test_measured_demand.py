@@ -17,6 +17,7 @@ from gridmodel.data.eia930 import (
     measured_demand,
     read_demand_file,
 )
+from gridmodel.datasets import data_file
 from gridmodel.inputs import area_loads_mw, load_year, study_hours
 from gridmodel.powerflow.case import background_loads
 from gridmodel.schema import DemandSeries, MeasuredSource, ScenarioError, parse_scenario
@@ -260,12 +261,11 @@ def test_measured_area_map_must_cover_every_area(tmp_path, default_data, texas):
         area_loads_mw(texas, scenario.load_growth)
 
 
-def test_texas2000_areas_follow_the_ercot_weather_zones(default_data, texas, eia930_dir):
+def test_texas2000_areas_follow_the_ercot_weather_zones(default_data, texas):
     """Each area is its zone's cleaned demand at local hour-beginning (read here with pandas
     alone), and the areas add up to the Texas Interconnection file (the zones' sum)."""
-    cleaned = eia930_dir / "cleaned"
     growth = {"kind": "measured", "measured": {
-        "data_dir": str(cleaned), "year": 2024, "areas": {a: f"{z}.csv" for a, z in ZONES.items()}}}  # fmt: skip
+        "dataset": "eia930", "year": 2024, "areas": {a: f"cleaned/{z}.csv" for a, z in ZONES.items()}}}  # fmt: skip
     scenario = _measured_scenario(default_data, growth, period={"start_hour": 8700})
     table = area_loads_mw(texas, scenario.load_growth)
     assert (
@@ -273,27 +273,27 @@ def test_texas2000_areas_follow_the_ercot_weather_zones(default_data, texas, eia
         and len(study_hours(len(area_loads_mw(texas, scenario.load_growth)), scenario, "texas2000"))
         == 84
     )  # leap year
-    frame = pd.read_csv(cleaned / "ERCO-COAS.csv")
+    frame = pd.read_csv(data_file("eia930/cleaned/ERCO-COAS.csv"))
     local = (pd.to_datetime(frame.date_time) - pd.Timedelta(hours=1)).dt.tz_localize("UTC")
     local = local.dt.tz_convert("America/Chicago")
     coast = frame["cleaned demand (MW)"][(local.dt.year == 2024).to_numpy()].to_numpy()
     np.testing.assert_array_equal(table["Coast"].to_numpy()[: len(coast)], coast)
     assert len(coast) == 8784 - 7  # the last value is the hour ending 23:00 UTC (17:00 CST)
-    texas_ic = pd.read_csv(cleaned / "TEXAS_IC.csv")["cleaned demand (MW)"]
+    texas_ic = pd.read_csv(data_file("eia930/cleaned/TEXAS_IC.csv"))["cleaned demand (MW)"]
     np.testing.assert_allclose(
         table.sum(axis=1).to_numpy()[: len(coast)],
         texas_ic[(local.dt.year == 2024).to_numpy()].to_numpy(),
     )
 
 
-def test_texas2000_scaled_to_measured_ercot_total_solves(default_data, texas, eia930_dir):
+def test_texas2000_scaled_to_measured_ercot_total_solves(default_data, texas):
     """texas2000 with ERCOT's 2020 hourly total (case area shares kept): the AC power flow of the
     2020 peak hour converges and carries the measured load plus the campus."""
     from gridmodel.powerflow.batch import solve_timeseries
     from gridmodel.stress.run import build_study
 
     growth = {"kind": "measured", "measured": {
-        "data_dir": str(eia930_dir / "cleaned"), "year": 2020, "total": "TEXAS_IC.csv"}}  # fmt: skip
+        "dataset": "eia930", "year": 2020, "total": "cleaned/TEXAS_IC.csv"}}  # fmt: skip
     scenario = _measured_scenario(default_data, growth, period={"start_hour": 0})
     peak = int(area_loads_mw(texas, scenario.load_growth).sum(axis=1).argmax())
     scenario = _measured_scenario(default_data, growth, period={"start_hour": peak, "hours": 1})
@@ -307,11 +307,11 @@ def test_texas2000_scaled_to_measured_ercot_total_solves(default_data, texas, ei
 @pytest.mark.parametrize(
     "name", ["cleaned/PJM_2016_2019.csv", "cleaned/ERCO-FWES.csv", "cleaned/PJM-DOM.csv"]
 )
-def test_screening_reproduces_the_published_flags(name, eia930_dir):
+def test_screening_reproduces_the_published_flags(name):
     """Our implementation of the rules flags the same hours, with the same categories, as the
     published Ruggles et al. files (their own code's output), apart from the last day of a file
     (their anomalous-region scan leaves its edge windows uninitialised)."""
-    data = read_demand_file(eia930_dir / name)
+    data = read_demand_file(data_file(f"eia930/{name}"))
     ours = screening.screen(data.raw_mw)
     theirs = data.published_category
     body = slice(0, len(ours) - 24)

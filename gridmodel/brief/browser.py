@@ -1,17 +1,17 @@
 """Headless Chromium: finding it and printing an HTML file to PDF.
 
 The brief's PDF is the browser's own print of the HTML (print stylesheet, page breaks), so the
-two never differ. Debian's ``chromium`` package is the reference; ``GRIDMODEL_CHROMIUM`` names
-another binary.
+two never differ. Debian's ``chromium`` package is the reference;
+``gridmodel.set_options(chromium=...)`` (or ``$GRIDMODEL_CHROMIUM``) names another binary.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from gridmodel.resources import chromium_path
 
 #: Flags for a headless browser run as root in a sandboxed machine, with no network use.
 HEADLESS_FLAGS = (
@@ -24,7 +24,6 @@ HEADLESS_FLAGS = (
     "--disable-sync",
     "--no-first-run",
 )
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PRINT_TIMEOUT_S = 180.0
 
 
@@ -32,24 +31,12 @@ class BrowserError(RuntimeError):
     """Chromium is missing or could not print the brief."""
 
 
-def find_chromium() -> str | None:
-    """Path of the Chromium binary: ``$GRIDMODEL_CHROMIUM``, else the first on ``PATH``."""
-    given = os.environ.get("GRIDMODEL_CHROMIUM")
-    if given:
-        return shutil.which(given) or (given if Path(given).is_file() else None)
-    for name in CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 def print_pdf(html: Path, pdf: Path, chromium: str | None = None) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium (a fresh profile, no header/footer)."""
-    binary = chromium or find_chromium()
+    binary = chromium or chromium_path()
     if binary is None:
         raise BrowserError(
-            "Chromium not found (install Debian's `chromium` package or set GRIDMODEL_CHROMIUM)"
+            "Chromium not found (install Debian's `chromium` package or set the chromium option or GRIDMODEL_CHROMIUM)"
         )
     with tempfile.TemporaryDirectory(prefix="gridmodel-chromium-") as profile:
         cmd = [

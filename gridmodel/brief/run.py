@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gridmodel import output
-from gridmodel.brief.browser import BrowserError, find_chromium, print_pdf
+from gridmodel.brief.browser import BrowserError, print_pdf
 from gridmodel.brief.document import Brief, build_brief, render_html
 from gridmodel.optimize.solver import InfeasibleError, NumericalError
 from gridmodel.progress import Progress, no_progress
+from gridmodel.resources import chromium_path
 from gridmodel.schema import ScenarioError, load_scenario
 from gridmodel.schema.loading import scenario_path
 from gridmodel.study import STAGES, Study
@@ -98,7 +99,7 @@ def write_brief(brief: Brief, out: Path, pdf: bool | None = None) -> tuple[Path,
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    chromium = find_chromium() if pdf is not False else None
+    chromium = chromium_path() if pdf is not False else None
     note = ""
     if pdf is True and chromium is None:
         raise BrowserError(

@@ -1,7 +1,7 @@
 """Measured hourly demand from EIA-930 files, on the balancing authority's local clock.
 
-Two layouts are read (see ``/work/shared/data/eia930/SOURCE.md`` for the files gridmodel's tests
-use, and ``docs/headroom.md`` for where to download them):
+Two layouts are read (``data/eia930/SOURCE.md`` lists the files gridmodel ships or fetches,
+``gridmodel data list`` shows them):
 
 - the raw EIA download: ``date_time``, ``demand (MW)`` (text ``MISSING``/``EMPTY`` where the
   balancing authority reported nothing, and unphysical spikes);
@@ -28,6 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from gridmodel.data import screening
+from gridmodel.datasets import data_file
 from gridmodel.schema.base import ScenarioError
 from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
 from gridmodel.schema.grid import LoadGrowth
@@ -156,7 +157,12 @@ def read_demand_file(path: Path, column: str | None = None) -> DemandFile:
     return DemandFile(path, axis, text, numbers(frame[raw_col]), published, category)
 
 
-def _resolve(path: Path, folder: Path | None) -> Path:
+def _resolve(path: Path, source: MeasuredSource) -> Path:
+    """The file to read: a file of ``source.dataset`` (unpacked or fetched on first use), else
+    ``path`` read from ``source.data_dir``."""
+    if source.dataset is not None:
+        return data_file(f"{source.dataset}/{path.as_posix()}")
+    folder = source.data_dir
     return Path(os.path.normpath(path if folder is None else folder / path))
 
 
@@ -218,7 +224,7 @@ def measured_demand(
     local year the files cover to ``source.min_year_coverage``). DemandDataError names the file
     or the years when they cannot be served."""
     parts = [
-        _clean_file(read_demand_file(_resolve(f, source.data_dir), series.column), series)
+        _clean_file(read_demand_file(_resolve(f, source), series.column), series)
         for f in series.files
     ]
     table = pd.concat(parts)

@@ -4,6 +4,7 @@ load-loss sweep, and forced-oscillation screening of the campus swing."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from gridmodel.schema import Events, GpuSmoothing, ModelProfile, Scenario, Scena
 from gridmodel.stress.violations import resolve_hours
 
 #: Relay-free thresholds reported for every event: the NOGRR282 large-electronic-load
-#: continuous frequency range (58.8-61.2 Hz; ai_loads_and_grid_events.md s.4).
+#: continuous frequency range (58.8-61.2 Hz; ERCOT NOGRR282, Board item 6.2, December 2025).
 LEL_BAND_HZ = {"lel_low_58.8": 58.8, "lel_high_61.2": 61.2}
 #: Time-series step kept in the output for the frequency trajectories (s).
 TRAJECTORY_STEP_S = 0.05
@@ -37,6 +38,8 @@ SCAN_EVERY_H = 24
 
 # ---------------------------------------------------------------------------------------------
 # Fault → trips → frequency → power flow
+
+log = logging.getLogger(__name__)
 
 
 def fault_bus(network: Network, events: Events) -> int:
@@ -473,6 +476,7 @@ def events(
         if stress is None:
             raise ScenarioError("field 'events.fault': needs the grid-stress stage's solved hour")
         case, inj, row = solved_hour(study, stress, events.hour)
+        log.info("events: fault at the stress stage's hour %d, campus trips and frequency", row)
         campus_mw = inj.load_p[0, case.campus_load_index]
         net, res = solve_hour_pandapower(case, inj, 0)
         vm_stress = stress["timeseries"].vm_pu.values[row]
@@ -490,9 +494,11 @@ def events(
             raise ScenarioError("field 'events.hourly': needs the grid-stress stage's dispatch")
         groups["hourly"] = hourly_frequency(study, stress, groups.get("cascade"))
     progress("events", 1, 4)
+    log.info("events: sweep of sudden load losses and generator trips")
     groups["sweep"], groups["trajectories"] = loss_sweep(events, hour_of_year)
     progress("events", 1, 4)
     if events.oscillation is not None:
+        log.info("events: forced-oscillation screening against the ANDES case's modes")
         osc, modes = screen_oscillations(study, system_mw, progress)
         groups["oscillation"] = osc
         groups["modes"] = xr.Dataset.from_dataframe(modes.rename_axis("mode"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -17,6 +19,8 @@ from gridmodel.inputs import StudyInputs
 from gridmodel.io import table_dataset
 from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import ConstantProfile, Headroom, ScenarioError
+
+log = logging.getLogger(__name__)
 
 
 def _campus_shape(study: StudyInputs, name: str) -> np.ndarray:
@@ -109,6 +113,7 @@ def headroom(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTre
     if spec.nodal is not None:
         from gridmodel.headroom.siting import nodal_hosting
 
+        log.info("headroom: flexible hosting capacity at network sites")
         groups["nodal"] = nodal_hosting(study, progress)
     root = xr.Dataset(attrs={"time_zone": spec.time_zone})
     if spec.demand is not None:
@@ -125,8 +130,10 @@ def balancing_groups(study: StudyInputs, spec: Headroom, progress: Progress) -> 
     ``changes`` (every hour the cleaning changed).
     """
     progress("headroom", 0, 2)
+    log.info("headroom: reading %s", ", ".join(str(f) for f in spec.demand.files))
     measured = read_headroom_demand(spec)
     demand = measured.to_dataarray()
+    log.debug("headroom: %d hours of measured demand", demand.sizes["time"])
     shape = new_load_shape(spec, study, demand)
     progress("headroom", 1, 2)
     try:
@@ -147,5 +154,5 @@ def balancing_groups(study: StudyInputs, spec: Headroom, progress: Progress) -> 
         })  # fmt: skip
     thresholds = seasonal_thresholds(demand, spec.seasons)
     hourly = xr.Dataset({"demand_mw": demand, "threshold_mw": thresholds.threshold_mw})
-    progress("headroom", 2, 2)
+    progress("headroom", 1, 2)
     return {"headroom": ds, "demand": hourly, "changes": table_dataset(measured.changes, "change")}

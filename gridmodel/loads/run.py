@@ -7,6 +7,7 @@ the metrics stream over the same chunks.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import dask
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 SPECTRUM_S = 600.0  # profile length behind the spectrum figure, at 10 ms
 WEEK_S = 7 * 24 * HOUR_S
+
+log = logging.getLogger(__name__)
 
 
 def chunk_seconds(resolution_s: float) -> float:
@@ -148,6 +151,7 @@ def profile(study: StudyInputs, progress: Progress = no_progress) -> xr.DataTree
     names = list(loads)
     rows, compliance, events, views, psd, fine = [], [], [], {}, {}, []
     for name, load in loads.items():
+        log.info("profile: %s, %d samples at %g s", name, n, resolution_s)
         acc = _stream_metrics(load, start_s, duration_s, resolution_s, progress, task, n * len(loads))  # fmt: skip
         metrics = acc.result()
         hourly = load.profile(start_s, duration_s, HOUR_S).p_mw.to_numpy()

@@ -47,7 +47,10 @@ def read_case(name: str, f_hz: float):
         [str(n) for n in names] if names is not None else bus["BUS_I"].astype(int).astype(str)
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        # pandapower's converter assigns floats into integer columns (its own code, harmless)
+        warnings.filterwarnings(
+            "ignore", "Setting an item of incompatible dtype", FutureWarning, "pandapower"
+        )
         net = from_mpc(str(path), f_hz=int(f_hz))
     branch = frames.branch.reset_index(drop=True)
     gen = frames.gen.reset_index(drop=True)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +49,7 @@ class Network:
     """
 
     descriptor: NetworkDescriptor
-    net: object
+    net: Any  # pandapower's pandapowerNet
     buses: pd.DataFrame
     branches: pd.DataFrame
     region_loads: pd.DataFrame | None = None
@@ -291,11 +291,14 @@ def _pandapower_network(desc: NetworkDescriptor) -> Network:
     # pandapower's converter writes 99999 MVA-equivalent for "no rating"
     branches.loc[branches.rate_a_mva > 9e4, "rate_a_mva"] = np.nan
     branches.index.name = "branch"
-    zone = net.bus.zone.fillna(1).astype(int).to_numpy()
+    zone = pd.to_numeric(net.bus.zone).fillna(1).astype(int).to_numpy()
     buses = pd.DataFrame(
         {
             "bus": net.bus.index.to_numpy() + 1,
-            "name": net.bus.name.fillna("").astype(str).to_numpy(),
+            "name": net.bus.name.astype(object)
+            .where(net.bus.name.notna(), "")
+            .astype(str)
+            .to_numpy(),
             "vn_kv": vn.to_numpy(),
             "region": zone,
             "area": [desc.areas.get(int(z), str(int(z))) for z in zone],
@@ -343,12 +346,10 @@ def cache_key(desc: NetworkDescriptor) -> str:
 
 def build_network(desc: NetworkDescriptor) -> Network:
     """Convert the network described by ``desc`` (no cache)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if desc.source.kind == "matpower":
-            network = _matpower_network(desc)
-        else:
-            network = _pandapower_network(desc)
+    if desc.source.kind == "matpower":
+        network = _matpower_network(desc)
+    else:
+        network = _pandapower_network(desc)
     _check_sites(network)
     return network
 

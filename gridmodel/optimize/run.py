@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,6 +35,8 @@ GROUPS = ("expansion", "expansion_without_campus", "campus", "business_as_usual"
 #: The corners of `optimize.campus.ranges`: every uncertain input at the end that favours grid
 #: supply (the smallest saving), then at the end that favours on-site supply (the largest).
 RANGE_CASES = ("low_saving", "high_saving")
+
+log = logging.getLogger(__name__)
 
 
 def _prices(scenario: Scenario) -> Prices:
@@ -420,16 +423,19 @@ def optimize(
             twins["expansion_without_campus"] = False
         for name, with_campus in twins.items():
             problem, error, idx = expansion_problem(study, loads, with_campus)
+            log.info("optimize: %s over %d snapshots", name, problem.snapshots.n)
             ds = solve_expansion(problem)
             ds.attrs.update({f"aggregation_{k}": v for k, v in error.items()})
             groups[name] = _on_time_axis(ds, "snapshot", time[idx])
             progress("optimise", 1, steps)
     if spec.campus is not None:
         problem = campus_problem(study, stress)
+        log.info("optimize: campus sizing over %d hours", len(problem.load_mw))
         campus = solve_campus(problem)
         campus.attrs["campus"] = study.scenario.campuses[sized_campus(study)].name
         groups["campus"] = _on_time_axis(campus, "hour", time)
         progress("optimise", 1, steps)
+        log.info("optimize: the campus's grid-only twin")
         try:
             bau = solve_campus(grid_only(problem))
             groups["business_as_usual"] = _on_time_axis(bau, "hour", time)

@@ -23,6 +23,7 @@ from gridmodel.inputs import hour_start
 from gridmodel.powerflow import newton_kernels
 from gridmodel.powerflow.injections import Injections, StudyCase
 from gridmodel.powerflow.newton import HourResults, NewtonModel, run_hours
+from gridmodel.resources import solver_threads
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,17 @@ class SolverOptions:
 
     max_iter: int = 30
     tolerance_mva: float = 1e-6
-    threads: int = 0  # 0 = $GRIDMODEL_THREADS, else every core the process may use
+    threads: int = (
+        0  # 0 = gridmodel.set_options(threads=...) or $GRIDMODEL_THREADS, else every core
+    )
     chunk_hours: int = 192
     enforce_q_lims: bool = False
 
     def n_threads(self) -> int:
-        """Threads of the solve: ``threads``, else ``$GRIDMODEL_THREADS`` (a sweep's workers run
-        one member per core and set it to 1), else every core the process may use."""
-        env = os.environ.get("GRIDMODEL_THREADS", "")
-        return self.threads or (int(env) if env else 0) or max(1, len(os.sched_getaffinity(0)))
+        """Threads of the solve: ``threads``, else the ``threads`` option (``$GRIDMODEL_THREADS``;
+        a sweep's workers run one member per core and set it to 1), else every core the
+        process may use."""
+        return self.threads or solver_threads() or max(1, len(os.sched_getaffinity(0)))
 
 
 def loading_percent(p_from, q_from, p_to, q_to, rate_mva) -> np.ndarray:

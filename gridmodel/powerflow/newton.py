@@ -50,7 +50,10 @@ def _ppc(net):
 
     work = copy.deepcopy(net)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        # converted MATPOWER cases carry no tap-changer table; to_ppc says so for every net
+        warnings.filterwarnings(
+            "ignore", "tap_dependency_table is missing", DeprecationWarning, "pandapower"
+        )
         ppc = to_ppc(work, calculate_voltage_angles=True, init="flat", mode="pf")
     # to_ppc moves the asymmetric and conductance columns out of the branch matrix
     moved = {

@@ -1,6 +1,6 @@
 """Cost allocators: each class's share of a cost from hourly class loads.
 
-Definitions (NARUC Electric Utility Cost Allocation Manual, 1992; rates_and_costs.md section 6):
+Definitions (NARUC Electric Utility Cost Allocation Manual, 1992, chapters 4-6):
 
 - ``energy``: annual energy E_i / sum E.
 - ``1cp``: class demand in the system's annual peak hour.

@@ -1,6 +1,7 @@
 """Revenue requirement pieces: fixed charge rates, today's costs by function, new supply.
 
-Fixed charge rate (NREL ATB equations, rates_and_costs.md section 6):
+Fixed charge rate (NREL ATB 2024, 'Equations & Variables',
+https://atb.nrel.gov/electricity/2024/equations_&_variables):
 FCR = CRF · ProFinFactor, ProFinFactor = (1 - TR·PVD) / (1 - TR), with PVD the present value of
 straight-line book depreciation over the asset life at the WACC, PVD = 1 / (life · CRF).
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import numpy as np
@@ -45,6 +46,8 @@ NO_SHOW = "no_show"
 
 # ---------------------------------------------------------------------------------------------
 # Model inputs from the study and the links
+
+log = logging.getLogger(__name__)
 
 
 def _campus_cases(study: StudyInputs, avoidance: dict[str, float]) -> list[LargeLoadCase]:
@@ -335,6 +338,7 @@ def bills(
     spec = study.scenario.bills
     linked = link_inputs(study, stress, optimize, stress is not None)
     model, campuses = bill_model(study, linked)
+    log.info("bills: %d campuses, cases %s", len(campuses), ", ".join(named_cases(campuses)))
     cases = {
         name: simulate(_case_model(model, name), c) for name, c in named_cases(campuses).items()
     }
@@ -375,6 +379,7 @@ def bills(
         "links": _links_dataset(linked, model, campuses),
     }
     if spec.monte_carlo is not None and campuses:
+        log.info("bills: Monte Carlo over the materialisation draws")
         groups["monte_carlo"] = monte_carlo(
             model, campuses, spec.monte_carlo, study.scenario.seed, cases["as_forecast"], progress
         )

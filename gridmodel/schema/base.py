@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from gridmodel.errors import ScenarioError
+from gridmodel.schema.sources import ATB_2024_FINANCING, PJM_BRA_2025
 
 __all__ = ["ScenarioError", "Section", "param", "reserve_margin_param", "wacc_param"]
 
@@ -20,7 +22,7 @@ def param(
     **kw,
 ):
     """A scenario field with its description, unit and the source of its default."""
-    extra = {k: v for k, v in (("unit", unit), ("source", source)) if v is not None}
+    extra: JsonDict = {k: v for k, v in (("unit", unit), ("source", source)) if v is not None}
     return Field(default, description=description, json_schema_extra=extra or None, **kw)
 
 
@@ -36,8 +38,7 @@ def wacc_param(description: str):
     return param(
         0.0799,
         description=description,
-        source="Derived from ATB 2024 financing in ReEDS: 8 % debt, 10.5 % ROE, 55 % debt, "
-        "25.74 % tax (rates_and_costs.md section 6)",
+        source=f"Derived: nominal after-tax WACC 7.99 % from {ATB_2024_FINANCING}",
         ge=0,
         lt=0.3,
     )
@@ -48,6 +49,6 @@ def reserve_margin_param(description: str):
     return param(
         0.178,
         description=description,
-        source="PJM 2025/26 BRA reserve-margin target 17.8 % (rates_and_costs.md section 1a)",
+        source=f"{PJM_BRA_2025}: reserve-margin target 17.8 %",
         ge=0,
     )

@@ -3,7 +3,8 @@
 Regional defaults (household use, class prices and energy shares, class load shapes) are the
 tables next to this module, each row with its public source: ``regions.csv`` (derived from the
 EIA-861M 2024 rows of ``eia861m_2024.csv``), ``class_shapes.csv`` (DOE Commercial Reference
-Buildings) and ``capacity_prices.csv``."""
+Buildings) and ``capacity_prices.csv``. Other sources: the public documents of
+``gridmodel.schema.sources``, named in each field."""
 
 from __future__ import annotations
 
@@ -16,6 +17,28 @@ from pydantic import field_validator, model_validator
 
 from gridmodel.schema.base import Section, param, reserve_margin_param, wacc_param
 from gridmodel.schema.optimize import Technology
+from gridmodel.schema.sources import (
+    AEP_OHIO_DCT,
+    ATB_2024_COSTS,
+    ATB_2024_FINANCING,
+    BGE_RESHAPING,
+    DOMINION_GS5,
+    DOMINION_HVDC,
+    EIA_STEO_2025_09,
+    ERCOT_4CP,
+    IM_PROPOSAL,
+    IMM_DATA_CENTRES_2027,
+    MD_OPC_2025,
+    NCP_DISTRIBUTION,
+    PJM_BRA_2025,
+    PJM_BRA_2026,
+    PJM_BRA_2027,
+    PJM_COLLAR,
+    RAP_2020,
+    TURBINE_WAITS,
+    UCS_2025,
+    VIRGINIA_BIENNIAL,
+)
 
 RETAIL_CLASSES = ("residential", "commercial", "industrial")
 AllocationMethod = Literal["energy", "1cp", "4cp", "12cp", "average_and_excess", "ncp"]
@@ -124,7 +147,7 @@ class Baseline(Section):
         "is demand-related (plant).",
         source="Derived: ATB 2024 gas CC at 50 % capacity factor, fixed 35 $/MWh (1,224 $/kW x FCR "
         "0.098 + 33.8 $/kW-yr) vs fuel and VOM 29 $/MWh (6.33 MMBtu/MWh x 4.28 $/MMBtu + 2.14) "
-        "(rates_and_costs.md sections 6, 8)",
+        f"({ATB_2024_COSTS}; FCR from {ATB_2024_FINANCING}; gas price {EIA_STEO_2025_09})",
         ge=0,
         le=1,
     )
@@ -132,9 +155,8 @@ class Baseline(Section):
         0.10,
         description="Share of distribution cost classified as customer-related (meters, service "
         "drops, billing); the rest is demand-related.",
-        source="Assumption following RAP, Electric Cost Allocation for a New Era (2020), which "
-        "classifies only meters, services and billing as customer-related (rates_and_costs.md "
-        "section 6); no share was read",
+        source=f"Assumption following {RAP_2020}, which classifies only meters, services and "
+        "billing as customer-related; no share was read",
         ge=0,
         le=1,
     )
@@ -207,13 +229,13 @@ class Allocation(Section):
     transmission: AllocationMethod = param(
         "4cp",
         description="Transmission allocator.",
-        source="ERCOT 4CP transmission charges (rates_and_costs.md section 6)",
+        source=ERCOT_4CP,
     )
     distribution: AllocationMethod = param(
         "ncp",
         description="Distribution demand allocator (large loads at transmission voltage take "
         "no distribution cost).",
-        source="1NCP for local system demand (rates_and_costs.md section 6)",
+        source=NCP_DISTRIBUTION,
     )
     compare: list[AllocationMethod] = param(
         ["energy", "1cp", "4cp", "12cp", "average_and_excess"],
@@ -227,14 +249,14 @@ class LargeLoadTariff(Section):
     min_take_td: float = param(
         0.85,
         description="Minimum billed T&D demand as a share of contract demand.",
-        source="AEP Ohio DCT 85 %; Dominion GS-5 85 % T&D (rates_and_costs.md section 5)",
+        source=f"85 %: {AEP_OHIO_DCT}; {DOMINION_GS5}",
         ge=0,
         le=1,
     )
     min_take_generation: float = param(
         0.60,
         description="Minimum billed generation demand as a share of contract demand.",
-        source="Dominion GS-5 60 % generation (rates_and_costs.md section 5)",
+        source=f"60 % generation: {DOMINION_GS5}",
         ge=0,
         le=1,
     )
@@ -242,15 +264,14 @@ class LargeLoadTariff(Section):
         14,
         description="Contract term from the first year of service.",
         unit="yr",
-        source="Dominion GS-5 14-year agreements (rates_and_costs.md section 5)",
+        source=f"14-year agreements: {DOMINION_GS5}",
         ge=1,
     )
     exit_fee_years: float = param(
         5.0,
         description="Exit fee as years of minimum bills (capped by the years left in the term).",
         unit="yr",
-        source="I&M proposal: termination fee of 5 years' minimum bills (rates_and_costs.md "
-        "section 5)",
+        source=IM_PROPOSAL,
         ge=0,
     )
     collateral_musd: float | None = param(
@@ -258,7 +279,7 @@ class LargeLoadTariff(Section):
         description="Collateral that secures the exit fee; only this much is recovered if "
         "given (empty = the fee is paid in full).",
         unit="$M",
-        source="Collateral amounts NOT FOUND in the sources read (rates_and_costs.md section 5)",
+        source=f"Assumption: no collateral amount is published ({DOMINION_GS5}; {AEP_OHIO_DCT})",
         ge=0,
     )
 
@@ -272,13 +293,13 @@ class LargeLoad(Section):
         4,
         description="Years from first service to full contract demand.",
         unit="yr",
-        source="AEP Ohio DCT ramp of up to 4 years (rates_and_costs.md section 5)",
+        source=f"Ramp of up to 4 years: {AEP_OHIO_DCT}",
         ge=1,
     )
     materialisation: float = param(
         1.0,
         description="Realised load as a fraction of the forecast.",
-        source="Scenario input; 0.5-1.0 range (rates_and_costs.md, implications table)",
+        source=f"Scenario input; range 0.5-1.0 since most of the forecast may not be built ({IMM_DATA_CENTRES_2027})",
         ge=0,
         le=1,
     )
@@ -323,8 +344,9 @@ class CapacityMarket(Section):
         description="Forecast pool requirement (UCAP obligation per MW of peak-load "
         "contribution): one value, or one per delivery year (keyed by its first year; years not "
         "listed take the nearest).",
-        source="Cleared UCAP + FRR over the forecast peak: (135,684 + 10,886) / 153,883 = 0.95 for "
-        "2025/26 and (134,311 + 11,933) / 159,329 = 0.92 for 2026/27 (rates_and_costs.md s.1a)",
+        source="Derived: cleared UCAP + FRR over the forecast peak, (135,684 + 10,886) / 153,883 "
+        f"= 0.95 for 2025/26 ({PJM_BRA_2025}) and (134,311 + 11,933) / 159,329 = 0.92 for "
+        f"2026/27 ({PJM_BRA_2026})",
     )
     residential_plc_kw: float | None = param(
         None,
@@ -337,21 +359,21 @@ class CapacityMarket(Section):
         [6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5],
         description="Billing cycles (months) over which a delivery year's cost is recovered "
         "evenly, e.g. [9, 10, 11, 3, 4, 5] for BGE's shoulder-month recovery of 2025/26.",
-        source="12 billing cycles of the delivery year (MD OPC); BGE recovery shifted to "
-        "September-November and March-May by the Maryland PSC (rates_and_costs.md s.1c)",
+        source=f"12 billing cycles of the delivery year ({MD_OPC_2025}); BGE's recovery shifted to "
+        f"September-November and March-May ({BGE_RESHAPING})",
     )
     baseline_price_usd_per_mw_day: float = param(
         269.92,
         description="Price already in today's rates.",
         unit="$/MW-day",
-        source="PJM 2025/26 BRA RTO price (rates_and_costs.md section 1a)",
+        source=f"{PJM_BRA_2025}: RTO price",
         ge=0,
     )
     baseline_delivery_year: int = param(
         2025,
         description="Delivery year of the price in today's rates (its FPR sets today's "
         "obligation).",
-        source="PJM 2025/26 BRA (rates_and_costs.md section 1a)",
+        source=PJM_BRA_2025,
         ge=2000,
     )
     market_peak_mw: float | None = param(
@@ -359,7 +381,7 @@ class CapacityMarket(Section):
         description="Forecast peak of the whole market the demand curve clears (e.g. the RTO); "
         "the campuses add to it. Empty = the zone's own 5CP peak.",
         unit="MW",
-        source="PJM 2026/27 peak forecast 159,329 MW (rates_and_costs.md section 1a)",
+        source=f"{PJM_BRA_2026}: peak forecast 159,329 MW",
         gt=0,
     )
     supply_ucap_mw: float | None = param(
@@ -373,24 +395,23 @@ class CapacityMarket(Section):
         333.44,
         description="Price cap of the demand curve.",
         unit="$/MW-day",
-        source="PJM 2027/28 collar as realised, re-indexed from $325 (rates_and_costs.md "
-        "section 1a)",
+        source=f"{PJM_BRA_2027}: the cap as realised; {PJM_COLLAR}",
         gt=0,
     )
     floor_usd_per_mw_day: float = param(
         177.24,
         description="Price floor.",
         unit="$/MW-day",
-        source="PJM 2026/27 collar floor (rates_and_costs.md section 1a)",
+        source=f"2026/27 floor $177.24 ({PJM_BRA_2026}); {PJM_COLLAR}",
         ge=0,
     )
     surplus_at_floor: float = param(
         0.05,
         description="Supply above the requirement (fraction) at which the price reaches the "
         "floor; the price is at the cap at or below the requirement and linear between.",
-        source="Assumption: PJM cleared at the cap when 6,623 MW (about 5 %) short and near the "
-        "old cap 0.7 points above target (rates_and_costs.md section 1a); the VRR points were "
-        "not read",
+        source="Assumption: PJM cleared at the cap when 6,623 MW (about 5 %) short "
+        f"({PJM_BRA_2027}) and near the old cap 0.7 points above target ({PJM_BRA_2025}); the "
+        "VRR curve's points were not read",
         gt=0,
     )
 
@@ -449,7 +470,7 @@ class Procurement(Section):
         2,
         description="Capacity is committed this many years ahead of the forecast need.",
         unit="yr",
-        source="Turbine waits of 1-7 years (S&P Global 2025, rates_and_costs.md section 8)",
+        source=TURBINE_WAITS,
         ge=0,
     )
     cost_year: Literal[2025, 2030] = param(
@@ -492,8 +513,7 @@ class TransmissionProject(Section):
         0.05,
         description="Share paid directly by the large loads (by contract demand); the rest is "
         "allocated to all classes.",
-        source="UCS 2025: 6 of 130 PJM data-centre projects (about 5 %) paid directly "
-        "(rates_and_costs.md section 9)",
+        source=UCS_2025,
         ge=0,
         le=1,
     )
@@ -513,7 +533,7 @@ class Transmission(Section):
         1600.0,
         description="Cost per kW of reinforcement.",
         unit="$/kW",
-        source="Derived: Dominion 525 kV HVDC, $4.8 B for 3,000 MW (rates_and_costs.md section 8)",
+        source=f"Derived: $4.8 B / 3,000 MW; {DOMINION_HVDC}",
         gt=0,
     )
     overload_in_service_year: int = param(
@@ -522,7 +542,7 @@ class Transmission(Section):
     overload_direct_assignment: float = param(
         0.05,
         description="Share of the reinforcements paid directly by the large loads.",
-        source="UCS 2025 (rates_and_costs.md section 9)",
+        source=UCS_2025,
         ge=0,
         le=1,
     )
@@ -534,7 +554,7 @@ class RateCase(Section):
     interval_years: int = param(
         2,
         description="Years between rate cases.",
-        source="Biennial reviews in Virginia (rates_and_costs.md section B.8)",
+        source=VIRGINIA_BIENNIAL,
         ge=1,
     )
     lag_years: int = param(
@@ -549,7 +569,7 @@ class MonteCarlo(Section):
     materialisation: tuple[float, float] = param(
         (0.5, 1.0),
         description="Uniform range of realised/forecast load, drawn per campus.",
-        source="0.5-1.0 range (rates_and_costs.md, implications table)",
+        source=f"Range 0.5-1.0 since most of the forecast may not be built ({IMM_DATA_CENTRES_2027})",
     )
     exit_probability_per_year: float = param(
         0.03,
@@ -579,7 +599,7 @@ class Bills(Section):
     tax_rate: float = param(
         0.2574,
         description="Combined income tax rate in the fixed charge rate.",
-        source="ATB 2024 financing in ReEDS (rates_and_costs.md section 6)",
+        source=ATB_2024_FINANCING,
         ge=0,
         lt=1,
     )
@@ -587,14 +607,14 @@ class Bills(Section):
         30,
         description="Book life of new generation.",
         unit="yr",
-        source="Gen 30 yr (rates_and_costs.md implications table)",
+        source=f"Assumption: 30-year book life of new generation, the CRF horizon of {ATB_2024_FINANCING}",
         ge=1,
     )
     transmission_life_years: int = param(
         40,
         description="Book life of transmission.",
         unit="yr",
-        source="Transmission 40-50 yr (rates_and_costs.md implications table)",
+        source=f"Assumption: 40 years, the lower end of a 40-50-year transmission book life; CRF by {ATB_2024_FINANCING}",
         ge=1,
     )
     baseline: Baseline = param(default_factory=Baseline, description="Today's rates.")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator, model_validator
 
+from gridmodel.datasets import entry
 from gridmodel.schema.base import Section, param
 
 EIA930_SOURCE = (
@@ -68,6 +69,12 @@ def _check_zone(name: str) -> str:
 class MeasuredSource(Section):
     """Where measured demand files are and which clock they are read on."""
 
+    dataset: str | None = param(
+        None,
+        description="A dataset gridmodel ships or fetches (`gridmodel data list`): the file "
+        "names are its files (e.g. `cleaned/TEXAS_IC.csv` of `eia930`), unpacked or downloaded "
+        "with a SHA-256 check on first use. Give this or `data_dir`.",
+    )
     data_dir: Path | None = param(
         None,
         description="Folder that relative file paths are read from; a relative folder is read "
@@ -93,6 +100,26 @@ class MeasuredSource(Section):
     @classmethod
     def _zone(cls, v: str) -> str:
         return _check_zone(v)
+
+    @model_validator(mode="after")
+    def _registered_files(self) -> MeasuredSource:
+        if self.dataset is None:
+            return self
+        if self.data_dir is not None:
+            raise ValueError("give `dataset` or `data_dir`, not both")
+        for series in _series_in(self):
+            for f in series.files:
+                entry(f"{self.dataset}/{f.as_posix()}")  # names the files it holds
+        return self
+
+
+def _series_in(section: MeasuredSource) -> list[DemandSeries]:
+    """The demand series a section names (its own fields, one level down)."""
+    found = []
+    for value in section.__dict__.values():
+        values = value.values() if isinstance(value, dict) else [value]
+        found += [v for v in values if isinstance(v, DemandSeries)]
+    return found
 
 
 class MeasuredLoads(MeasuredSource):

@@ -1,6 +1,8 @@
-"""Generate ``docs/scenarios.md`` from the scenario schema, so the reference cannot drift.
+"""Generate ``docs/scenarios.md`` and ``docs/scenario.schema.json`` from the scenario schema, so
+the reference cannot drift.
 
 python -m gridmodel.schema.docs > docs/scenarios.md
+gridmodel schema --json > docs/scenario.schema.json
 """
 
 from __future__ import annotations
@@ -63,6 +65,15 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
+def json_schema() -> dict:
+    """The JSON schema (draft 2020-12) of a scenario file: YAML editors check and complete
+    scenarios with it (``# yaml-language-server: $schema=...`` at the top of a file)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **sc.Scenario.model_json_schema(),
+    }
+
+
 def _tables(root: type[BaseModel]) -> list[str]:
     """One table of fields per model reached from ``root``."""
     lines = []
@@ -70,7 +81,7 @@ def _tables(root: type[BaseModel]) -> list[str]:
         lines += [f"## {model.__name__}", "", (model.__doc__ or "").strip(), ""]
         lines += ["| field | default | unit | description | source |", "|---|---|---|---|---|"]
         for name, field in model.model_fields.items():
-            extra = field.json_schema_extra or {}
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
             desc = (field.description or "").replace("|", "/")
             lines.append(
                 f"| `{name}` | {_default(field)} | {extra.get('unit', '')} | {desc} | {extra.get('source', '')} |"

@@ -9,12 +9,10 @@ import pandas as pd
 from pydantic import field_validator, model_validator
 
 from gridmodel.schema.base import Section, param
+from gridmodel.schema.sources import BAL_001_TRE, ERCOT_INERTIA, NERC_JULY_2024
 from gridmodel.schema.study import HourSpec
 
-_JULY_2024 = (
-    "NERC incident review of the 10 July 2024 Virginia event, as quoted in "
-    "ai_loads_and_grid_events.md s.3"
-)
+_JULY_2024 = f"{NERC_JULY_2024}, as quoted by public summaries of it"
 
 #: Parameter sets of the aggregated frequency model, each value with its source.
 SYSTEMS = Path(__file__).with_name("systems.csv")
@@ -92,8 +90,8 @@ class Oscillation(Section):
         17.0,
         description="Frequency oscillation (peak) above which the swing is a risk.",
         unit="mHz",
-        source="NERC BAL-001-TRE governor deadband of +/-0.017 Hz: a larger forced oscillation "
-        "exercises every governor (standard not among the shared sources; screening choice).",
+        source=f"{BAL_001_TRE}: a larger forced oscillation exercises every governor "
+        "(screening choice).",
         gt=0,
     )
     time_domain_check: bool = param(
@@ -137,8 +135,7 @@ class FrequencySystem(Section):
         "the inertia at the event hour, for an hourly record such as ERCOT's published system "
         "inertia; overrides `inertia_gws`.",
         source="ERCOT tracks its system inertia in real time and reports its history, e.g. the "
-        "lowest recorded 130 GW-s on 27 Oct 2017 (ERCOT, Inertia: Basic Concepts and Impacts on "
-        "the ERCOT Grid, 2018; ai_loads_and_grid_events.md s.4)",
+        f"lowest recorded 130 GW-s on 27 Oct 2017 ({ERCOT_INERTIA})",
     )
     load_mw: float | None = _opt("Online load (scales damping, UFLS and trip stages).", "MW", gt=0)
     load_damping_pct_per_pct: float | None = _opt("Load change in % per % frequency change.", ge=0)

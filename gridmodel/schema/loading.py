@@ -76,22 +76,34 @@ def _format_errors(
     return "\n".join([f"{source}: invalid {what}", *(f"  - {line}" for line in lines)])
 
 
+#: Marks the files of a section that names a `dataset`: they are the dataset's, not paths.
+IN_DATASET = Path("<dataset>")
+
+
 def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) -> Any:
     """``value`` (a scenario or any part of it) with every relative file path read from
     ``base_dir``; parts without a relative path are returned as they are.
 
     A section with a ``data_dir`` field reads it from ``base_dir`` (empty = ``base_dir``) and the
-    files of its measured-demand series (``DemandSeries``) from it.
+    files of its measured-demand series (``DemandSeries``) from it; a section that names a
+    ``dataset`` keeps them as they are (names of the dataset's files).
     """
     if isinstance(value, BaseModel):
         fields = type(value).model_fields
+        if isinstance(value, DemandSeries) and data_dir == IN_DATASET:
+            return value
         if "data_dir" in fields:
-            data_dir = base_dir / (value.data_dir or Path("."))
+            named = getattr(value, "dataset", None)
+            folder = getattr(value, "data_dir", None)
+            data_dir = IN_DATASET if named else base_dir / (folder or Path("."))
         base = data_dir if isinstance(value, DemandSeries) and data_dir is not None else base_dir
         update = {}
         for name in fields:
             old = getattr(value, name)
-            new = data_dir if name == "data_dir" else with_paths_from(old, base, data_dir)
+            if name == "data_dir":
+                new = None if data_dir == IN_DATASET else data_dir
+            else:
+                new = with_paths_from(old, base, data_dir)
             if new is not old and new != old:
                 update[name] = new
         return value.model_copy(update=update) if update else value
@@ -100,9 +112,9 @@ def with_paths_from(value: Any, base_dir: Path, data_dir: Path | None = None) ->
         changed = any(items[k] is not value[k] for k in value)
         return items if changed else value
     if isinstance(value, list | tuple):
-        items = [with_paths_from(v, base_dir, data_dir) for v in value]
-        changed = any(new is not old for new, old in zip(items, value, strict=True))
-        return type(value)(items) if changed else value
+        members = [with_paths_from(v, base_dir, data_dir) for v in value]
+        changed = any(new is not old for new, old in zip(members, value, strict=True))
+        return type(value)(members) if changed else value
     if isinstance(value, Path) and not value.is_absolute():
         return base_dir / value
     return value

@@ -1,6 +1,6 @@
 """`campuses[].profile` of kind `model`: parameters of the campus load model (gridmodel.loads).
 
-Sources: ../shared/reference/ai_loads_and_grid_events.md."""
+Sources: the public documents named in each field."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ class Gpu(Section):
         1.0,
         description="Power in the compute phase of an iteration, as a fraction of TDP.",
         unit="-",
-        source="GPUs run 'near TDP' in compute (Choukse et al., arXiv:2508.14318, via reviews).",
+        source="GPUs run 'near TDP' in compute: Choukse et al., 'Power Stabilization for AI "
+        "Training Datacenters', arXiv:2508.14318 (2025), as summarised by the themoonlight.io "
+        "review of it (the full text was not read).",
         gt=0,
         le=1.2,
     )
@@ -92,8 +94,7 @@ class Waveform(Section):
         0.02,
         description="Straggler delay of each iteration's start, uniform in [0, jitter x period).",
         unit="-",
-        source="Assumption (no published value; the reference notes 'small'); it spreads the "
-        "spectrum into harmonics.",
+        source="Assumption (no published value); it spreads the spectrum into harmonics.",
         ge=0,
         le=0.5,
     )
@@ -269,7 +270,7 @@ class Facility(Section):
         600.0,
         description="Time constant of cooling power following IT power.",
         unit="s",
-        source="Minutes-scale first-order lag recommended by the reference notes; not sourced.",
+        source="Assumption: a minutes-scale first-order lag; no published value.",
         gt=0,
     )
     reference_temp_c: float = param(

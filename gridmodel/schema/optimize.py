@@ -8,6 +8,13 @@ from typing import Literal
 from pydantic import field_validator
 
 from gridmodel.schema.base import Section, param, reserve_margin_param, wacc_param
+from gridmodel.schema.sources import (
+    ATB_2025,
+    EIA_STEO_2025_09,
+    ERCOT_4CP,
+    LBNL_PRICES_2025,
+    TURBINE_WAITS,
+)
 
 Technology = Literal["gas_cc", "frame_ct", "aero_ct", "recip", "battery", "solar"]
 
@@ -18,14 +25,13 @@ class Costs(Section):
     year: Literal[2025, 2030] = param(
         2030,
         description="Cost year of the technology table (`gridmodel/optimize/technologies.csv`).",
-        source="NREL ATB 2025 Moderate; 2030 = first year new gas ordered now can run "
-        "(turbine waits of 1-7 years, S&P Global 2025, rates_and_costs.md section 8)",
+        source=f"{ATB_2025}; 2030 = the first year new gas ordered now can run ({TURBINE_WAITS})",
     )
     gas_usd_per_mmbtu: float = param(
         4.28,
         description="Delivered gas price.",
         unit="$/MMBtu",
-        source="EIA STEO Sept 2025, Henry Hub 2026 (rates_and_costs.md section 8)",
+        source=f"{EIA_STEO_2025_09}: 2026",
         gt=0,
     )
     co2_usd_per_t: float = param(0.0, description="CO2 price (0 = none).", unit="$/t", ge=0)
@@ -76,9 +82,9 @@ class Expansion(Section):
         True,
         description="Also solve the expansion without the campuses, so that what the campuses "
         "cause is the difference of the two (what `bills` prices as new generation).",
-        source="REopt solves a business-as-usual twin with every sizing run so that results "
-        "read as differences (STYLE.md); attributing the whole build to the campus would also "
-        "charge it for builds the background load alone makes economic.",
+        source="REopt (NREL) solves a business-as-usual case beside every sizing run so that results "
+        "read as differences (https://github.com/NREL/REopt.jl); attributing the whole build to "
+        "the campus would also charge it for builds the background load alone makes economic.",
     )
 
 
@@ -93,6 +99,8 @@ class GridSupply(Section):
         "marginal price at the campus's bus from the economic dispatch (needs "
         "`dispatch.rule: economic`).",
         unit="$/MWh",
+        source="The `industrial` row of the region in gridmodel/schema/regions.csv, each row with "
+        f"its public source (EIA-861M 2024 for the states; US 8.1 c/kWh in 2024: {LBNL_PRICES_2025})",
     )
     region: str | None = param(
         None,
@@ -113,9 +121,7 @@ class GridSupply(Section):
         description="ERCOT-style 4CP transmission charge on the mean import in the four summer "
         "system-peak hours (June-September).",
         unit="$/kW-yr",
-        source="NFM Consulting, ERCOT 4CP: how to reduce costs (2024), "
-        "https://nfmconsulting.com/knowledge/ercot-4cp-reduce-costs: TSP charges of $50-150+/kW-yr; "
-        "0 = off",
+        source=f"{ERCOT_4CP}; 0 = off",
         ge=0,
     )
     ramp_mw_per_min: float | None = param(
@@ -177,8 +183,7 @@ class CampusRanges(Section):
         (50.0, 150.0),
         description="4CP transmission charge (empty = the scenario's value at both ends).",
         unit="$/kW-yr",
-        source="NFM Consulting, ERCOT 4CP: how to reduce costs (2024), "
-        "https://nfmconsulting.com/knowledge/ercot-4cp-reduce-costs: $50-150+/kW-yr by TSP",
+        source=ERCOT_4CP,
     )
 
     @field_validator("capex_factor", "gas_usd_per_mmbtu", "grid_price_factor",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -49,6 +51,8 @@ TWIN_VARIABLES = (
     "lmp_usd_per_mwh",
     "dispatch_feasible",
 )
+
+log = logging.getLogger(__name__)
 
 
 def dispatch_rule(scenario: Scenario):
@@ -221,11 +225,15 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
     n = len(inj.hour)
 
     progress("AC power flow", 0, n)
+    log.info("stress: AC power flow of %d hours on %s", n, case.network.name)
+    log.debug("stress: %s, %d threads", options, options.n_threads())
     ds = solve_timeseries(case, inj, options, progress=lambda k: progress("AC power flow", k, n))
+    log.info("stress: %d of %d hours converged", int(ds.converged.sum()), n)
     ds = with_feasibility(ds, case, inj).merge(_generator_setpoints(case, inj, ds))
     ds = with_layout(ds, study.network)
     if case.campus_names:
         progress("Without campuses", 0, n)
+        log.info("stress: the no-campus twin, %d hours", n)
         twin_inj = without_campuses(case, inj)
         twin = solve_timeseries(
             case,
@@ -267,6 +275,7 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
     outages = outage_set(case, cont.set if cont else "all_branches")
     if cont is not None:
         progress("N-1 screening", 0, len(n1_rows))
+        log.info("stress: N-1 screening of %d outages at %d hours", len(outages), len(n1_rows))
         n1_result = run_contingencies(case, inj, n1_rows, outages, options)
         progress("N-1 screening", len(n1_rows), len(n1_rows))
         table = contingency_table(
@@ -290,6 +299,7 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
             rows, left_out = feasible_rows(case, inj, campus, rows, hc.max_mw)
         steps = 2 if hc.n1 else 1
         progress("Hosting capacity", 0, steps)
+        log.info("stress: hosting capacity over %d hours (N-1: %s)", len(rows), bool(hc.n1))
         if len(rows):
             n0 = hosting_capacity(
                 n0_violation_check(case, inj, campus, rows, limits, options, hc.max_mw),
@@ -309,6 +319,8 @@ def stress(study: StudyInputs, progress: Progress = no_progress, threads: int = 
             )
             hosting.append(hosting_capacity(n1_check, "N-1", top, hc.tolerance_percent))
             progress("Hosting capacity", 1, steps)
+        for result in hosting:
+            log.info("stress: %s hosting capacity %.0f MW", result.criterion, result.mw)
         groups["hosting_capacity"] = _hosting_table(hosting).assign_attrs(
             campus=case.campus_names[campus],
             site_bus=int(case.campus_buses[campus]),

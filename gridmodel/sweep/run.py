@@ -28,6 +28,7 @@ import numpy as np
 import xarray as xr
 
 from gridmodel.progress import Progress, no_progress
+from gridmodel.resources import options_environment
 from gridmodel.sweep.design import Member, SweepPlan
 from gridmodel.sweep.metrics import member_metrics, stack
 
@@ -277,8 +278,8 @@ def _text_hash(text: str) -> str:
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator:
     """A Dask client: of the cluster at ``scheduler``, else of a new local cluster of ``workers``
-    processes (one thread each: a member's solvers use one core, ``GRIDMODEL_THREADS=1``) on the
-    loopback interface."""
+    processes (one thread each: a member's solvers use one core, ``GRIDMODEL_THREADS=1``; the
+    other options of :func:`gridmodel.set_options` passed on) on the loopback interface."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -294,7 +295,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            env={"GRIDMODEL_THREADS": "1"},
+            env={**options_environment(), "GRIDMODEL_THREADS": "1"},
             silence_logs=logging.ERROR,
         ) as cluster,  # fmt: skip
         Client(cluster) as client,

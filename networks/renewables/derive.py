@@ -1,7 +1,8 @@
 """Derive the bundled hourly availability of every wind, solar and hydro unit of the bundled networks.
 
-Run from the repository root (reads ``../shared/data`` or ``$GRIDMODEL_SHARED_DATA`` for the
-Texas solar profiles; every other input is a published figure written below with its source)::
+Run from the repository root (the Texas solar profiles come through ``gridmodel.datasets``,
+dataset ``ercot_renewables``: fetched on first use; every other input is a published figure
+written below with its source)::
 
     python networks/renewables/derive.py
 
@@ -13,7 +14,6 @@ sources, licences and method are in ``README.md`` beside this file.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -65,11 +65,6 @@ TEXAS_COASTAL_AREAS = ("South", "Coast")
 SOLAR_UTC_TO_CST = 6  # Breakthrough labels are UTC hour beginning; Texas is UTC-6 (standard)
 
 
-def shared_data() -> Path:
-    env = os.environ.get("GRIDMODEL_SHARED_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
-
-
 def hours_of(year: int) -> pd.DatetimeIndex:
     start = pd.Timestamp(f"{year}-01-01")
     return pd.date_range(start, start + pd.DateOffset(years=1), freq="h", inclusive="left")
@@ -118,9 +113,11 @@ def hydro_shape(time: pd.DatetimeIndex, year: int) -> np.ndarray:
 
 def texas_solar() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Breakthrough's 2016 hourly solar per plant (UTC) and its ACTIVSg2000 map."""
-    folder = shared_data() / "ercot_renewables" / "breakthrough_2016"
-    profile = pd.read_csv(folder / "texas_solar_v4.1.csv", index_col="UTC")
-    plants = pd.read_csv(folder / "plant_map_activsg2000.csv")
+    from gridmodel.datasets import data_file
+
+    folder = "ercot_renewables/breakthrough_2016"
+    profile = pd.read_csv(data_file(f"{folder}/texas_solar_v4.1.csv"), index_col="UTC")
+    plants = pd.read_csv(data_file(f"{folder}/plant_map_activsg2000.csv"))
     return profile, plants
 
 
