@@ -184,7 +184,14 @@ def _print_result(stage: str, tree) -> None:
 
         console.print(_table(f"Typical household: {name}", headline_table(tree), ["case", "usd_per_month", "change_usd_per_month", "npv_change_usd"]))  # fmt: skip
         cases = tree["cases"]
-        if "residential_plc_kw_per_customer" in cases.attrs:
+        a = cases.attrs
+        console.print(
+            f"Household ({a['region']}): {a['household_kwh_per_month']:,.0f} kWh/month, an average "
+            f"{a['residential_mean_kw_per_customer']:.2f} kW and "
+            f"{a['residential_plc_kw_per_customer']:.2f} kW at the {a['residential_plc_basis'].upper()} "
+            "peaks"
+        )
+        if "capacity_zone" in cases.attrs:
             k = int(cases.attrs["report_year_index"])
             year = int(cases.year[k])
             sc = cases.sel(case="scenario").isel(year=k)

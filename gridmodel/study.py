@@ -94,7 +94,8 @@ def _check(module: str) -> Callable[[StudyInputs], None]:
 
 def _events_upstream(s: Scenario) -> tuple[str, ...]:
     # fault voltages and post-event flows start from the stress run's solved hour
-    return ("stress",) if s.events is not None and s.events.fault is not None else ()
+    needs = s.events is not None and (s.events.fault is not None or s.events.hourly is not None)
+    return ("stress",) if needs else ()
 
 
 def _optimize_upstream(s: Scenario) -> tuple[str, ...]:

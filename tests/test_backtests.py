@@ -9,9 +9,6 @@ docs/bills.md.
 
 from __future__ import annotations
 
-from itertools import product
-
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,41 +44,59 @@ def test_odessa_load_is_the_eia930_hour():
     assert float(load.loc["2022-06-04 18:00"]) == ODESSA_LOAD_MW
 
 
-def test_ercot_2022_odessa_trip_is_ridden_through_without_load_shedding():
-    """The ERCOT preset, at the event's load and at either end of ERCOT's inertia range, sheds no
-    load (as recorded) and does not dip less than the recorded 59.7 Hz by more than its
-    precision. It dips deeper than recorded (0.05-0.17 Hz, docs/dynamics.md): the preset holds no
-    fast frequency response, whose 2022 volume was not found."""
+#: Nadir tolerance: the record's precision plus the response the preset does not hold (no fast
+#: frequency response: its 2022 volume was not found).
+ODESSA_TOLERANCE_HZ = 0.2
+
+
+def _odessa(inertia_gws: float, **overrides):
+    params = system("ercot", load_mw=ODESSA_LOAD_MW, inertia_mws=1000.0 * inertia_gws, **overrides)
+    return metrics(simulate(params, [ODESSA_LOST_MW], t_end_s=30.0), {})
+
+
+def test_ercot_2022_odessa_nadir_within_tolerance_and_what_the_no_shed_rests_on():
+    """The recorded outcome: a nadir of 59.7 Hz and no load shed. At either end of ERCOT's inertia
+    range the ERCOT preset's nadir is within 0.2 Hz of it (below it: 59.53-59.65 Hz) and no UFLS
+    stage acts - but only because the preset's 1,400 MW of load resources trip at 59.7 Hz.
+    Whether load resources tripped on 4 June 2022 is recorded in the NERC and Texas RE report
+    (December 2022), which could not be read here; without them the model sheds load (UFLS) at
+    the low end of the inertia range. Both sides are asserted, so a change to either shows."""
     nadirs = []
     for inertia in ERCOT_INERTIA_GWS:
-        params = system("ercot", load_mw=ODESSA_LOAD_MW, inertia_mws=1000.0 * inertia)
-        m = metrics(simulate(params, [ODESSA_LOST_MW], t_end_s=30.0), {})
+        m = _odessa(inertia)
         assert float(m.ufls_shed_mw[0]) == 0.0 and bool(m.valid[0])
-        nadirs.append(float(m.nadir_hz[0]))
-    assert 59.3 < nadirs[0] < nadirs[1] <= ODESSA_NADIR_HZ + ODESSA_PRECISION_HZ
+        assert float(m.load_resources_tripped_mw[0]) > 0.0  # what the no-shed outcome rests on
+        nadir = float(m.nadir_hz[0])
+        assert abs(nadir - ODESSA_NADIR_HZ) <= ODESSA_TOLERANCE_HZ, (inertia, nadir)
+        nadirs.append(nadir)
+    assert nadirs[0] < nadirs[1] <= ODESSA_NADIR_HZ + ODESSA_PRECISION_HZ
+    without = _odessa(ERCOT_INERTIA_GWS[0], lr_mw=0.0)
+    assert float(without.ufls_shed_mw[0]) > 0.0
 
 
 # ---------------------------------------------------------------------------------------------
 # Maryland Office of People's Counsel: capacity-price bill impacts per residential customer, if
-# recovered over the 12 billing cycles of the delivery year (rates_and_costs.md s.1c).
+# recovered over the 12 billing cycles of the delivery year, in dollars a month.
 #
-# 2025/26 over 2024/25: Potomac Edison about $18/month (bulletin 3f1b028).
-# 2026/27 over 2025/26 (opc.maryland.gov, FERC and PJM Issues): BGE -$3.36 after an RMR credit of
-# -$4.20, i.e. +$0.84 from capacity prices; Pepco +$2.50 after -$0.85, i.e. +$3.35; Potomac
-# Edison "more than $3".
+# 2025/26 over 2024/25 (MD OPC bulletin, https://content.govdelivery.com/accounts/MDOPC/bulletins/
+# 3f1b028): about $18 Potomac Edison, $16 BGE, $14 Pepco and SMECO, $4 Delmarva.
+# 2026/27 over 2025/26 (MD OPC, FERC and PJM Issues, https://opc.maryland.gov/Consumer-Learning/
+# FERC-and-PJM-Issues): BGE -$3.36 after an RMR credit of -$4.20, i.e. +$0.84 from capacity
+# prices; Pepco +$2.50 after -$0.85, i.e. +$3.35.
 #
-# Prices are those of gridmodel/schema/capacity_prices.csv (Pepco and Potomac Edison (APS) cleared
-# at the RTO price in 2025/26 and 2026/27, and APS in 2024/25; BGE paid its final 2025/26 zonal
-# price, $306.84). The residential peak-load contribution per customer is not published: it is
-# the same in each pair below (one household, one load shape), so the pairs test the prices, the
-# forecast pool requirements and the delivery-year arithmetic, not the PLC. The FPRs are given to
-# two decimals (0.95, 0.92; rates_and_costs.md s.1a): the tolerance is the model over ±0.005.
-OPC_BGE_2026 = 0.84
-OPC_PEPCO_2026 = 3.35
-OPC_CENTS = 0.01
-OPC_PE_2025 = 18.0
-OPC_PE_2026_AT_LEAST = 3.0
-FPR_HALF_DIGIT = 0.005
+# The model household is Maryland's (EIA-861M 2024: 929 kWh/month), its peak-load contribution
+# the residential class's mean load at the five summer coincident peaks of the illinois200 load
+# year, split by the Baltimore reference-building shapes (nothing is fitted to these figures).
+# Prices are those of gridmodel/schema/capacity_prices.csv: Potomac Edison (APS zone), Pepco and
+# SMECO (Pepco zone) paid the RTO price in 2024/25, 2025/26 and 2026/27; BGE its final 2025/26
+# zonal price. BGE's and Delmarva's 2025/26 increases are not tested: their 2024/25 zonal prices
+# are not in the sources read. Tolerance: 35 % of the record. The model falls below every record
+# (10-30 %, docs/bills.md): PJM scales the 5CP load to the zone's weather-normalised forecast peak
+# and the reference apartment building cools less than the detached houses of the utilities'
+# suburbs, so the model household's PLC (1.8 kW) is below the 2.0-2.6 kW the records imply.
+OPC_2025_RTO = {"Potomac Edison": 18.0, "Pepco": 14.0, "SMECO": 14.0}
+OPC_2026 = {"BGE": ("BGE", 0.84), "Pepco": ("RTO", 3.35)}
+OPC_TOLERANCE = 0.35
 
 
 @pytest.fixture(scope="module")
@@ -113,45 +128,23 @@ def _residential_usd_per_month(network, zone: str, start: int, fpr: dict[int, fl
     return [float(delivery_year_capacity(model, y, [])[0][0]) / customers / 12 for y in range(3)]
 
 
-def _fpr_corners(central: dict[int, float], half_width: dict[int, float]):
-    """Every corner of the FPR box central ± half_width (per delivery year)."""
-    years = list(central)
-    for signs in product((-1, 1), repeat=len(years)):
-        yield {y: central[y] + s * half_width[y] for y, s in zip(years, signs, strict=True)}
+def test_md_opc_2025_26_increase_per_household_in_dollars(illinois):
+    """The 2025/26 increase over 2024/25 of a Maryland household in the zones that paid the RTO
+    price (from $28.92 to $269.92/MW-day), against OPC's figure for each utility: within 35 %,
+    and below every one of them (the model household's peak-load contribution is low)."""
+    rto = _residential_usd_per_month(illinois, "RTO", 2024, {2024: 0.95, 2025: 0.95, 2026: 0.92})
+    model = rto[1] - rto[0]
+    for utility, record in OPC_2025_RTO.items():
+        assert abs(model / record - 1) <= OPC_TOLERANCE, (utility, model, record)
+        assert model < record, (utility, model, record)
 
 
-def test_md_opc_2026_27_bge_and_pepco(illinois):
-    """BGE's and Pepco's 2026/27 increases before RMR credits: both positive, in the ratio OPC
-    gives (the same household in both). A model on BGE's BRA price ($466.35) would predict a
-    decrease; one on a fixed 1.178 reserve margin a ratio of 0.38."""
-    record = OPC_BGE_2026 / OPC_PEPCO_2026
-    record_range = (
-        (OPC_BGE_2026 - OPC_CENTS) / (OPC_PEPCO_2026 + OPC_CENTS),
-        (OPC_BGE_2026 + OPC_CENTS) / (OPC_PEPCO_2026 - OPC_CENTS),
-    )
-    ratios = []
-    central = {2025: 0.95, 2026: 0.92}
-    for fpr in _fpr_corners(central, dict.fromkeys(central, FPR_HALF_DIGIT)):
-        bge = _residential_usd_per_month(illinois, "BGE", 2025, fpr)
-        pepco = _residential_usd_per_month(illinois, "RTO", 2025, fpr)
-        assert bge[1] > bge[0] and pepco[1] > pepco[0]
-        ratios.append((bge[1] - bge[0]) / (pepco[1] - pepco[0]))
-    assert min(ratios) <= record_range[1] and record_range[0] <= max(ratios), (record, ratios)
-
-
-def test_md_opc_potomac_edison_over_two_delivery_years(illinois):
-    """Potomac Edison: about $18/month in 2025/26 over 2024/25, then more than $3 in 2026/27 over
-    2025/26. The household's PLC cancels in the ratio of the two increases. The 2024/25 FPR was
-    not found (it preceded ELCC accreditation): it multiplies only the $28.92 price, and ±0.15
-    around 0.95 moves the result by under 2 %."""
-    predicted = []
-    central = {2024: 0.95, 2025: 0.95, 2026: 0.92}
-    half = {2024: 0.15, 2025: FPR_HALF_DIGIT, 2026: FPR_HALF_DIGIT}
-    for fpr in _fpr_corners(central, half):
-        pe = _residential_usd_per_month(illinois, "RTO", 2024, fpr)
-        ratio = (pe[2] - pe[1]) / (pe[1] - pe[0])
-        predicted.append(
-            ratio * (OPC_PE_2025 - 0.5)
-        )  # the least 2026/27 increase "about $18" allows
-    assert min(predicted) > OPC_PE_2026_AT_LEAST, predicted
-    assert np.isfinite(predicted).all()
+def test_md_opc_2026_27_increase_per_household_in_dollars(illinois):
+    """BGE's and Pepco's 2026/27 increases before RMR credits, in dollars: within 35 % of OPC's
+    +$0.84 and +$3.35, and below both. A model on BGE's BRA price ($466.35) would predict a
+    decrease."""
+    for utility, (zone, record) in OPC_2026.items():
+        cost = _residential_usd_per_month(illinois, zone, 2025, {2025: 0.95, 2026: 0.92})
+        model = cost[1] - cost[0]
+        assert abs(model / record - 1) <= OPC_TOLERANCE, (utility, model, record)
+        assert 0 < model < record, (utility, model, record)

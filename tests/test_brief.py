@@ -265,6 +265,17 @@ def _events_numbers(events_dir: Path) -> dict[str, float]:
     for system in sweep.system.values:
         exp[f"events.sweep_zenith_hz.{system}"] = float(zenith.sel(system=system, mw=nearest))
         exp[f"events.zenith_hz.{system}"] = float(events.get(f"{system}: zenith", np.nan))
+    nc = xr.open_datatree(events_dir / "events.nc", engine="h5netcdf")
+    if "hourly" in nc:
+        hourly = nc["hourly"].to_dataset().sel(kind="campus_loss")
+        zenith = hourly.zenith_hz.to_series()[hourly.converged.to_numpy().astype(bool)]
+        worst = zenith.idxmax()
+        exp |= {
+            "events.hourly_zenith_median_hz": float(np.sort(zenith.to_numpy())[(len(zenith) - 1) // 2]),
+            "events.hourly_zenith_worst_hz": float(zenith.max()),
+            "events.hourly_inertia_worst_gws": float(hourly.inertia_mws.sel(time=worst)) / 1e3,
+            "events.hourly_lost_mw": float(hourly.lost_mw.sel(time=worst)),
+        }  # fmt: skip
     return exp
 
 
@@ -281,6 +292,11 @@ def _optimize_numbers(opt: Path) -> dict[str, float]:
     }
     for gas, mw in zip(campus.gas.values, campus.gas_capacity_mw.values, strict=True):
         exp[f"optimize.campus_{gas}_mw"] = float(mw)
+        exp[f"optimize.campus_{gas}_units"] = float(np.ceil(mw / float(campus.unit_mw.sel(gas=gas)) - 1e-6))  # fmt: skip
+    exp["optimize.campus_served_probability"] = campus.attrs.get("gas_served_probability_at_peak", np.nan)  # fmt: skip
+    saving = xr.open_dataset(opt / "optimization.nc", group="campus_range", engine="h5netcdf")
+    exp["optimize.saving_low_usd_per_yr"] = float(saving.saving_usd_per_yr.sel(range_case="low_saving")) / 1e6  # fmt: skip
+    exp["optimize.saving_high_usd_per_yr"] = float(saving.saving_usd_per_yr.sel(range_case="high_saving")) / 1e6  # fmt: skip
     return exp
 
 
@@ -308,6 +324,9 @@ def _bills_numbers(folder: Path) -> dict[str, float]:
         "bills.scenario_npv_usd": float(cases.residential_bill_npv_usd.sel(case="scenario")),
         "bills.method_min_change_usd_per_month": float(method_change.min()),
         "bills.method_max_change_usd_per_month": float(method_change.max()),
+        "bills.household_kwh_per_month": cases.attrs["household_kwh_per_month"],
+        "bills.household_mean_kw": cases.attrs["household_kwh_per_month"] * 12 / 8760,
+        "bills.household_plc_kw": cases.attrs["residential_plc_kw_per_customer"],
     }
 
 

@@ -88,19 +88,19 @@ def _report_year_changes(folder: Path) -> dict[str, float]:
 
 
 def check_ohio(workdir: Path, output: str) -> None:
-    # README: arrives -$6.2/month; never arrives +$3.4 with the minimum take, +$7.3 without
+    # README: arrives -$5.5/month; never arrives +$2.9 with the minimum take, +$6.2 without
     change = _report_year_changes(workdir / "bills")
-    assert round(change["scenario"], 1) == -6.2
-    assert round(change["no_show_protected"], 1) == 3.4
-    assert round(change["no_show_unprotected"], 1) == 7.3
+    assert round(change["scenario"], 1) == -5.5
+    assert round(change["no_show_protected"], 1) == 2.9
+    assert round(change["no_show_unprotected"], 1) == 6.2
 
 
 def check_maryland(workdir: Path, output: str) -> None:
-    # README and docs/bills.md: PJM's 2025/26-2027/28 prices add $1.30-3.75/month, PLC 2.45 kW
+    # README and docs/bills.md: PJM's 2025/26-2027/28 prices add $0.96-2.76/month, PLC 1.80 kW
     table = _table(workdir / "bills-md", "bills", "bills.csv")
     change = table.scenario_change_usd_per_month.round(2)
-    assert (change.min(), change.max()) == (1.30, 3.75)
-    assert "residential peak-load contribution 2.45 kW" in " ".join(output.split())
+    assert (change.min(), change.max()) == (0.96, 2.76)
+    assert "residential peak-load contribution 1.80 kW" in " ".join(output.split())
 
 
 def check_docs_site(workdir: Path, output: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 
 from gridmodel.dynamics.frequency import metrics, resolve, simulate, system
+from gridmodel.networks import load_network
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,18 @@ def test_initial_rocof_is_the_closed_form(ercot):
     rocof = (ds.f_hz.isel(time=1) - ds.f_hz.isel(time=0)) / 0.001
     # ΔP·f0 / (2 H) with H in MW·s; a load loss makes the frequency rise
     np.testing.assert_allclose(rocof, lost * 60.0 / (2 * ercot.inertia_mws), rtol=1e-9)
+
+
+def test_events_with_their_own_inertia_and_load_equal_separate_runs(ercot):
+    """Per-event inertia and load (the hours' dispatch) give the trajectories of separate runs
+    with those parameters; the relay stages scale with the load."""
+    lost = -np.array([1200.0, 3000.0])
+    inertia, load = np.array([180e3, 320e3]), np.array([40000.0, 70000.0])
+    both = simulate(ercot, lost, t_end_s=20.0, inertia_mws=inertia, load_mw=load)
+    for e in range(2):
+        one = simulate(replace(ercot, inertia_mws=inertia[e], load_mw=load[e]), lost[e : e + 1], t_end_s=20.0)  # fmt: skip
+        np.testing.assert_allclose(both.f_hz[e], one.f_hz[0], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(both.relay_step_mw[e], one.relay_step_mw[0], rtol=1e-12)
 
 
 def test_settling_deviation_is_the_closed_form_with_and_without_deadband(ercot, linear):
@@ -359,6 +372,7 @@ def test_events_command_end_to_end(tmp_path):
             "oscillation": None,
             "lost_mw": [100, 300, 1000],
             "trajectories_mw": [300],
+            "hourly": {"system": "ercot"},
         },  # fmt: skip
     }
     path = tmp_path / "s.yaml"
@@ -385,6 +399,22 @@ def test_events_command_end_to_end(tmp_path):
     settle = 300.0 / (eastern.damping_mw_per_hz + eastern.governor_mw_per_hz)
     f_end = float(freq.f_hz.sel(system="eastern-db0", event="cascade").isel(time_s=-1))
     assert f_end - 60.0 == pytest.approx(settle, rel=0.02)
+    # every hour, with the inertia of the units the stress dispatch committed: Σ H_fuel x S
+    hourly = xr.open_dataset(out / "events" / "events.nc", group="hourly")
+    stress = xr.open_dataset(out / "stress" / "results.nc", group="timeseries")
+    network = load_network("illinois200")
+    units = network.units[network.units.element == "gen"]
+    h = units.fuel.map({"coal": 4.25, "ng": 4.25, "nuclear": 7.0, "hydro": 3.0}).fillna(0.0)
+    mva = network.net.gen.sn_mva.fillna(network.net.gen.max_p_mw).to_numpy()
+    by_hand = stress.gen_committed.to_numpy().astype(float) @ (h.to_numpy() * mva)
+    np.testing.assert_allclose(hourly.inertia_mws, np.maximum(by_hand, 130e3), rtol=1e-12)
+    # the first 100 ms rise at each hour's inertia: ΔP f0 / (2 H) (governors inside the deadband)
+    loss = hourly.sel(kind="campus_loss")
+    expected = loss.lost_mw * 60.0 / (2 * hourly.inertia_mws)
+    np.testing.assert_allclose(loss.rocof_hz_per_s, expected, rtol=0.02)
+    # the fault's trips (300 of the 500 MW at the event hour) as a share of each hour's campus
+    fault = hourly.sel(kind="fault")
+    np.testing.assert_allclose(fault.lost_mw, 0.6 * loss.lost_mw, rtol=1e-9)
     post = xr.open_dataset(out / "events" / "events.nc", group="post_event")
     assert bool(post.converged.all())
     # the full reconnection is the pre-event state: the 75 % step lies between the two

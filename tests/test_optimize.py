@@ -4,6 +4,7 @@ agreement of DC flows with pandapower, infeasibility reports and the `optimize` 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,14 @@ import pytest
 import xarray as xr
 
 from gridmodel.networks import load_network
-from gridmodel.optimize.campus import CampusProblem, GridTerms, solve_campus
+from gridmodel.optimize.campus import (
+    CampusProblem,
+    GridTerms,
+    built_fleet,
+    capacity_outage_table,
+    served_probability,
+    solve_campus,
+)
 from gridmodel.optimize.costs import Prices, capital_recovery_factor, technology_costs
 from gridmodel.optimize.dcnetwork import DcNetwork, bus_loads, dc_network
 from gridmodel.optimize.expansion import (
@@ -23,6 +31,7 @@ from gridmodel.optimize.expansion import (
 )
 from gridmodel.optimize.solver import InfeasibleError
 from gridmodel.schema import ScenarioError, parse_scenario
+from gridmodel.schema.bills import MONTHLY_SALES
 
 PRICES = Prices(gas_usd_per_mmbtu=4.0, co2_usd_per_t=0.0, wacc=0.08)
 
@@ -70,6 +79,55 @@ def test_n_plus_1_fleet_carries_the_load_with_its_largest_unit_out():
     plain = solve_campus(CampusProblem(load, costs, grid_terms(n, available=False)))
     assert float(plain.gas_capacity_mw.sum()) == pytest.approx(load.max(), rel=1e-9)
     assert ds.attrs["objective_usd_per_yr"] > plain.attrs["objective_usd_per_yr"]
+
+
+def test_capacity_outage_table_matches_enumeration_of_unit_states():
+    """The COPT of 3 x 10 MW (q = 0.1) and 1 x 30 MW (q = 0.2) against all 16 unit states."""
+    fleet = [(3, 10.0, 0.1), (1, 30.0, 0.2)]
+    outage, prob = capacity_outage_table(fleet)
+    by_hand: dict[float, float] = {}
+    for state in range(16):
+        out = [(state >> k) & 1 for k in range(4)]
+        mw = 10.0 * sum(out[:3]) + 30.0 * out[3]
+        p = np.prod([0.1 if o else 0.9 for o in out[:3]]) * (0.2 if out[3] else 0.8)
+        by_hand[mw] = by_hand.get(mw, 0.0) + p
+    np.testing.assert_allclose(outage, sorted(by_hand))
+    np.testing.assert_allclose(prob, [by_hand[k] for k in sorted(by_hand)], rtol=1e-12)
+    # 60 MW installed carries 40 MW unless 30 MW or more is out
+    assert served_probability(fleet, 40.0)[0] == pytest.approx(
+        sum(v for k, v in by_hand.items() if k <= 20.0), rel=1e-12
+    )
+
+
+def test_reliability_target_fleet_carries_the_campus_when_unit_outages_are_sampled():
+    """The fleet sized for a reliability target serves the campus in at least the target share
+    of hours when every unit's outages are drawn at random (Monte Carlo, independent of the COPT),
+    and one unit fewer of its largest type would miss the target."""
+    n, target = 24, 0.9997
+    load = np.full(n, 1000.0)
+    costs = technology_costs(["recip", "aero_ct"], 2030, PRICES)
+    p = CampusProblem(
+        load, costs, grid_terms(n, available=False), redundancy="reliability",
+        reliability_target=target,
+    )  # fmt: skip
+    ds = solve_campus(p)
+    fleet = built_fleet(p, ds.gas_capacity_mw.to_numpy())
+    assert ds.attrs["gas_served_probability_at_peak"] >= target
+    rng = np.random.default_rng(0)
+    draws = 400_000
+    available = np.zeros(draws)
+    for units, size, q in fleet:
+        available += size * (units - rng.binomial(units, q, size=draws))
+    served = float((available >= load.max() - 1e-9).mean())
+    sigma = np.sqrt(target * (1 - target) / draws)
+    assert served >= target - 3 * sigma, (served, fleet)
+    assert served == pytest.approx(ds.attrs["gas_served_probability_at_peak"], abs=4 * sigma)
+    largest = max(fleet, key=lambda f: f[1])
+    fewer = [(u - 1, s, q) if (u, s, q) == largest else (u, s, q) for u, s, q in fleet]
+    assert served_probability(fewer, load.max())[0] < target
+    # a plain N+1 fleet of 10 MW engines (one spare) misses the same target
+    n1 = solve_campus(replace(p, redundancy="n+1"))
+    assert n1.attrs["gas_served_probability_at_peak"] < target
 
 
 def test_battery_losses_match_round_trip_efficiency_and_no_simultaneous_charging():
@@ -234,7 +292,10 @@ SIZING = {
     "campuses": [{"name": "c", "site": "bus-9-345", "mw": 400}],
     "optimize": {
         "expansion": {"network": "bus", "typical_periods": None},
-        "campus": {"technologies": ["recip", "battery"], "grid": {"ramp_mw_per_min": 5}},
+        "campus": {
+            "technologies": ["recip", "battery"],
+            "grid": {"ramp_mw_per_min": 5, "region": "texas"},
+        },
     },
 }
 
@@ -256,6 +317,18 @@ def test_optimize_command_writes_results(tmp_path):
     assert campus.attrs["objective_usd_per_yr"] <= bau.attrs["objective_usd_per_yr"] * (1 + 1e-9)
     # the ramp limit holds on the grid import (5 MW/min = 300 MW/h)
     assert np.abs(np.diff(campus.grid_mw.values)).max() <= 300.0 + 1e-6
+    # the grid-only twin pays the Texas industrial price: EIA-861M 2024 revenue over sales
+    tx = pd.read_csv(MONTHLY_SALES, comment="#").query("state == 'TX' and sector == 'IND'")
+    price = 10 * 100 * tx.revenue_musd.sum() / tx.sales_gwh.sum()  # $/MWh
+    energy = float(bau.grid_mw.sum()) * 8760 / bau.sizes["time"]
+    # (regions.csv keeps the price to 0.001 c/kWh)
+    assert float(bau.cost_usd_per_yr.sel(cost="grid_energy")) == pytest.approx(energy * price, rel=1e-4)  # fmt: skip
+    # the saving at the corners of the uncertain inputs brackets the central case
+    r = xr.open_dataset(out / "optimization.nc", group="campus_range", engine="h5netcdf")
+    saving = r.saving_usd_per_yr.to_series()
+    assert saving["low_saving"] <= saving["central"] <= saving["high_saving"]
+    central = campus.cost_usd_per_yr.sum() - bau.cost_usd_per_yr.sum()
+    assert float(saving["central"]) == pytest.approx(-float(central), rel=1e-9)
     costs = pd.read_csv(out / "costs.csv", comment="#")
     results = {"expansion", "expansion_without_campus", "campus", "business_as_usual"}
     assert set(costs.result) == results
@@ -279,6 +352,14 @@ def test_bad_optimize_fields_are_named(change, field):
     data = {**SIZING, **change}
     with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
         parse_scenario(data)
+
+
+def test_industrial_price_without_a_region_names_the_field(tmp_path):
+    from gridmodel.study import Study
+
+    data = {**SIZING, "optimize": {"campus": {"technologies": ["recip"]}}}
+    with pytest.raises(ScenarioError, match=r"optimize\.campus\.grid\.region"):
+        Study.from_dict(data, cache=tmp_path).run("optimize")
 
 
 def test_unknown_site_and_missing_solar_profile_are_reported(tmp_path):

@@ -28,6 +28,7 @@ from gridmodel.rates.run import named_cases
 from gridmodel.rates.tariff import exit_fee_usd
 from gridmodel.resources import bundled_dir
 from gridmodel.schema import ScenarioError, parse_scenario
+from gridmodel.schema.bills import EIA_SECTORS, MONTHLY_SALES, region_table, region_value
 
 # Four classes, twelve hours: two each in Jan, Jun, Jul, Aug, Sep, Dec.
 MONTH = np.array([1, 1, 6, 6, 7, 7, 8, 8, 9, 9, 12, 12])
@@ -132,6 +133,74 @@ def bill_model(network, scenario):
     return bills_stage.bill_model(build_inputs(scenario, network))
 
 
+def _eia861m(state: str, sector: str) -> pd.DataFrame:
+    """The shipped EIA-861M 2024 monthly rows of one state and sector, read with pandas."""
+    rows = pd.read_csv(MONTHLY_SALES, comment="#")
+    return rows[(rows.state == state) & (rows.sector == sector)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Regional figures from EIA-861M, class loads from the regions' shapes
+
+#: EIA, Electric Sales, Revenue, and Average Price 2023 (EIA-861), Table 5A, Texas residential:
+#: 1,146 kWh and $168.69 a month.
+EIA861_2023_TEXAS_KWH, EIA861_2023_TEXAS_BILL = 1146.0, 168.69
+
+
+def test_region_rows_follow_from_the_eia861m_monthly_rows():
+    """Every state row of regions.csv recomputed from the shipped monthly rows: sales and
+    revenue summed over 2024, customers averaged (the rounding of the table is the tolerance)."""
+    table = region_table()
+    for state in ("TX", "MD", "OH"):
+        rows = table[table.state == state].set_index("retail_class")
+        sales = {c: _eia861m(state, s) for c, s in EIA_SECTORS.items()}
+        total = sum(r.sales_gwh.sum() for r in sales.values())
+        for cls, r in sales.items():
+            row = rows.loc[cls]
+            assert row.cents_per_kwh == pytest.approx(100 * r.revenue_musd.sum() / r.sales_gwh.sum(), abs=5e-4)  # fmt: skip
+            assert row.energy_share == pytest.approx(r.sales_gwh.sum() / total, abs=5e-5)
+            kwh = r.sales_gwh.sum() * 1e6 / r.customers.mean() / 12
+            assert row.kwh_per_customer_month == pytest.approx(kwh, abs=0.05)
+            ratio = r.customers.mean() / sales["residential"].customers.mean()
+            assert row.customers_per_residential == pytest.approx(ratio, abs=5e-6)
+        assert len(_eia861m(state, "RES")) == 12  # the whole year
+
+
+def test_texas_household_is_within_ten_percent_of_eia861(illinois):
+    """The Texas household the bills use (EIA-861M 2024) against EIA-861 2023's Texas residential
+    figures: use and bill within 10 %."""
+    texas = parse_scenario(
+        {"name": "tx", "network": "illinois200",
+         "bills": {"baseline": {"region": "texas"}, "monte_carlo": None}}
+    )  # fmt: skip
+    model, _ = bill_model(illinois, texas)
+    kwh = model.retail.household_kwh_per_month
+    bill = simulate(model, []).residential_bill_usd_per_month.to_numpy()[0]
+    assert abs(kwh / EIA861_2023_TEXAS_KWH - 1) < 0.10, kwh
+    assert abs(bill / EIA861_2023_TEXAS_BILL - 1) < 0.10, bill
+
+
+def test_a_missing_regional_value_names_the_field():
+    with pytest.raises(ValueError, match="bills.classes.x"):
+        region_value("us", "commercial", "kwh_per_customer_month", "bills.classes.x")
+
+
+def test_class_loads_add_up_every_hour_and_meet_the_regions_shares(illinois):
+    """The split of the network's load: the classes sum to the system load in every hour, each
+    class takes its region's share of the year's energy, and the residential class (cooling)
+    takes a larger share of the summer peak than of the energy."""
+    model, _ = bill_model(illinois, _scenario(procurement={"market": "energy_only"}))
+    loads = model.retail.loads_mw
+    system = build_inputs(_scenario(), illinois).inputs.system_load_mw.to_numpy()
+    np.testing.assert_allclose(loads.sum(axis=0), system, rtol=1e-12)
+    assert (loads >= 0).all()
+    ohio = {c: _eia861m("OH", s).sales_gwh.sum() for c, s in EIA_SECTORS.items()}
+    shares = np.array(list(ohio.values())) / sum(ohio.values())
+    np.testing.assert_allclose(loads.sum(axis=1) / loads.sum(), shares, atol=5e-5)
+    peak = int(np.argmax(system))
+    assert loads[0, peak] / system[peak] > shares[0]
+
+
 def test_revenue_neutral_every_year_and_today_reproduced(illinois):
     scenario = _scenario(
         procurement={"market": "vertically_integrated"},
@@ -152,7 +221,10 @@ def test_revenue_neutral_every_year_and_today_reproduced(illinois):
     np.testing.assert_allclose(
         base.cost_of_service_usd_per_mwh, np.tile(prices, (12, 1)), rtol=1e-12
     )
-    assert float(base.residential_cents_per_kwh[0]) == pytest.approx(15.38)  # EIA 2023 Ohio
+    ohio = _eia861m("OH", "RES")  # EIA-861M 2024 Ohio residential, from the monthly rows
+    assert float(base.residential_cents_per_kwh[0]) == pytest.approx(
+        100 * ohio.revenue_musd.sum() / ohio.sales_gwh.sum(), abs=5e-4
+    )
 
 
 def test_more_load_without_new_cost_lowers_residential_rates(illinois):
@@ -230,9 +302,11 @@ def test_residential_plc_per_customer_follows_from_class_loads_at_the_5cp_hours(
     hours = _five_cp_by_hand(model.retail.loads_mw.sum(axis=0), illinois.load_year)
     np.testing.assert_array_equal(model.retail.five_cp, hours)
     residential_mw = model.retail.loads_mw[0, hours].mean()
-    customers = model.retail.energy_mwh[0] * 1000 / (12 * 873)  # Ohio: 873 kWh/month
+    ohio = _eia861m("OH", "RES")  # Ohio household: EIA-861M 2024 sales over mean customers
+    household_kwh = ohio.sales_gwh.sum() * 1e6 / ohio.customers.mean() / 12
+    customers = model.retail.energy_mwh[0] * 1000 / (12 * household_kwh)
     plc_kw = residential_mw * 1000 / customers
-    assert residential_plc_kw_per_customer(model) == pytest.approx(plc_kw, rel=1e-12)
+    assert residential_plc_kw_per_customer(model) == pytest.approx(plc_kw, rel=1e-4)
     assert 1.0 < plc_kw < 6.0  # a household, not a class
     given, _ = bill_model(illinois, _capacity_scenario(residential_plc_kw=2.5))
     assert residential_plc_kw_per_customer(given) == pytest.approx(2.5, rel=1e-12)

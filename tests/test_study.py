@@ -159,13 +159,17 @@ def test_peak_avoidance_is_the_on_site_share_at_the_allocators_peak_hour(chain):
 
 
 def _reinforcement_mw(out: Path) -> tuple[float, float]:
-    """(MW the bills reinforce, the same from the stored loadings by hand)."""
+    """(MW the bills reinforce, the same from the stored loadings by hand). One rule: the bills
+    reinforce exactly the branches the stress audit charges to the campus (new or worsened)."""
     stress, links = _tree(out, "stress"), _tree(out, "bills")["links"]
     ts = stress["timeseries"]
+    audit = stress["overloads"].to_dataset().to_dataframe()
+    charged = audit[audit.status.isin(["new", "worsened"])].branch.to_numpy()
     limit = stress.attrs["loading_limit_percent"]
     above = ts.loading_percent - np.maximum(limit, ts.loading_percent_without_campus)
-    by_hand = (above.max("time").clip(min=0) / 100 * ts.rate_a_mva).sum()
-    return float(links.overload_mw.sum()), float(by_hand)
+    mw = (above.max("time").clip(min=0) / 100 * ts.rate_a_mva).sel(branch=charged)
+    assert set(links.branch.values) == set(mw.branch.values[mw.values > 0])
+    return float(links.overload_mw.sum()), float(mw.sum())
 
 
 def test_a_tighter_loading_limit_prices_more_reinforcement(chain, tmp_path):

@@ -85,6 +85,7 @@ class Brief:
     problems: list[Finding]
     warnings: list[Finding]
     findings: list[Finding]
+    assumed: list[Finding]
     chain: BriefFigure | None
     sections: list[StageSection]
     assumptions: list[Assumption]
@@ -372,6 +373,7 @@ def build_brief(
         problems=problems,
         warnings=[f for f in ordered if f.level == "warning"],
         findings=[f for f in ordered if f.level == "finding"],
+        assumed=[f for f in ordered if f.level == "assumption"],
         chain=chain,
         sections=sections,
         assumptions=assumptions(scenario, used),

@@ -323,6 +323,8 @@ def events_findings(tree: xr.DataTree) -> list[Finding]:
     out = []
     if "cascade" in tree and "frequency" in tree:
         out += _cascade_findings(tree)
+    if "hourly" in tree:
+        out.append(_hourly_finding(tree))
     if "sweep" in tree:
         out.append(_sweep_finding(tree))
     if "oscillation" in tree and "floor" in tree["oscillation"].coords:
@@ -388,11 +390,13 @@ def _cascade_findings(tree) -> list[Finding]:
         ]
     else:
         parts += [
-            "; the campus rides through and all ",
+            "; all ",
             quantity("events.campus_load_mw", load, "MW", f"{esrc}, group cascade: sum of load_mw"),
-            " stay on the grid",
+            " of campus load stay on the grid",
         ]
     out = [sentence("events", "fault", *parts, ".")]
+    if tripped <= 0:
+        out.append(_ride_through_assumption(tree, cascade))
     if tripped > 0 and "post_event" in tree:
         post = tree["post_event"].to_dataset()
         if bool(post.converged.all()):
@@ -435,6 +439,64 @@ def _cascade_findings(tree) -> list[Finding]:
     return out
 
 
+def _ride_through_assumption(tree, cascade: xr.Dataset) -> Finding:
+    """Why the campus stayed on: the ride-through setting the scenario gives it (an input)."""
+    campuses = scenario_of(tree).get("campuses", [])
+    curve = ((campuses[0] if campuses else {}).get("fault_response") or {}).get(
+        "ride_through_curve", []
+    )
+    deepest = min(curve, key=lambda point: point[0]) if curve else None
+    setting = (
+        f"it stays on through {deepest[1]:g} s below {deepest[0]:g} pu"
+        if deepest
+        else "its ride-through setting"
+    )
+    clear = float(cascade.attrs.get("fault_duration_s", float("nan")))
+    return sentence(
+        "events",
+        "ride_through",
+        f"The campus stays on because the scenario gives it a ride-through setting ({setting}, "
+        f"and each fault clears in {1000 * clear:.0f} ms): that is an input, not a result. ERCOT "
+        "has logged ride-through failures of large electronic loads since 2023; a campus that "
+        "drops off instead loses its whole load, which the hourly frequency finding evaluates.",
+        level="assumption",
+        basis="campuses[].fault_response.ride_through_curve, default ERCOT NOGRR282 large "
+        "electronic load ride-through; ERCOT Board of Directors, item 6.2 (December 2025): 26 "
+        "LEL ride-through events since the beginning of 2023",
+    )
+
+
+def _hourly_finding(tree) -> Finding:
+    """Losing the campus in every hour of the study, with each hour's dispatch inertia: the
+    median and the worst hour, each with its hour."""
+    from gridmodel.dynamics.run import hour_statistic
+
+    hourly = tree["hourly"].to_dataset()
+    src = "events/events.nc, group hourly"
+    one = hourly.sel(kind="campus_loss")
+    (t_mid, z_mid), (t_max, z_max) = hour_statistic(one.zenith_hz, one.converged)
+    inertia = float(hourly.inertia_mws.sel(time=np.datetime64(t_max))) / 1e3
+    lost = float(one.lost_mw.sel(time=np.datetime64(t_max)))
+    label = SYSTEM_LABELS.get(str(hourly.attrs.get("system")), str(hourly.attrs.get("system")))
+    counted = int(one.converged.sum())
+    return sentence(
+        "events",
+        "hourly_frequency",
+        "Losing the campus's load at once (",
+        quantity("events.hourly_lost_mw", lost, "MW", f"{src}: lost_mw, campus_loss, worst hour"),
+        ") lifts frequency to ",
+        quantity("events.hourly_zenith_median_hz", z_mid, "Hz",
+                 f"{src}: median of zenith_hz, campus_loss", 2),
+        f" in the median hour ({t_mid:%d %B %Y %H:%M}) and to ",
+        quantity("events.hourly_zenith_worst_hz", z_max, "Hz",
+                 f"{src}: max of zenith_hz, campus_loss", 2),
+        f" in the worst ({t_max:%d %B %Y %H:%M}, when the units the dispatch committed held ",
+        quantity("events.hourly_inertia_worst_gws", inertia, "GW\u00b7s",
+                 f"{src}: inertia_mws / 1000 at the worst hour"),
+        f" of inertia), over the {counted:,d} hours studied ({label} response).",
+    )  # fmt: skip
+
+
 #: Upper edge of the large-electronic-load continuous frequency band (NOGRR282), Hz.
 LEL_HIGH_HZ = 61.2
 
@@ -458,7 +520,8 @@ def _sweep_finding(tree) -> Finding:
         parts += [
             "Losing ",
             quantity("events.sweep_loss_mw", mw[k], "MW", f"{src}: mw"),
-            f" of load at once ({which}) lifts frequency to ",
+            f" of load at once ({which}) at each system's preset inertia (for the ERCOT-like "
+            "system the lowest ERCOT has recorded, a worst case) lifts frequency to ",
             *_by_system(
                 zenith.isel(mw=k),
                 "events.sweep_zenith_hz",
@@ -586,17 +649,18 @@ def _campus_finding(tree) -> Finding:
     built = []
     for gas, mw in zip(ds.gas.values, ds.gas_capacity_mw.to_numpy(), strict=True):
         if mw > 0.5:
-            built.append(
-                [
-                    quantity(
-                        f"optimize.campus_{gas}_mw",
-                        float(mw),
-                        "MW",
-                        f"{src}: gas_capacity_mw, {gas}",
-                    ),
-                    f" of {TECH_LABELS.get(str(gas), str(gas))}",
-                ]
-            )
+            unit = float(ds.unit_mw.sel(gas=gas)) if "unit_mw" in ds else 0.0
+            item = [
+                quantity(f"optimize.campus_{gas}_mw", float(mw), "MW", f"{src}: gas_capacity_mw, {gas}"),
+                f" of {TECH_LABELS.get(str(gas), str(gas))}",
+            ]  # fmt: skip
+            if unit > 0:
+                item += [
+                    " (",
+                    count(f"optimize.campus_{gas}_units", int(ds.units.sel(gas=gas)), f"{src}: units, {gas}"),
+                    f" units of {unit:g} MW)",
+                ]  # fmt: skip
+            built.append(item)
     if float(ds.battery_mw) > 0.5:
         built.append(
             [
@@ -625,6 +689,16 @@ def _campus_finding(tree) -> Finding:
     parts = [
         "On site, the campus is best served by ",
         *(_listing(built) if built else ["grid supply alone"]),
+    ]
+    if "reliability_target" in ds.attrs:
+        parts += [
+            ", enough for the gas fleet alone to carry the campus with probability ",
+            quantity("optimize.campus_served_probability",
+                     float(ds.attrs["gas_served_probability_at_peak"]), "",
+                     f"{src}: attribute gas_served_probability_at_peak", 4),
+            f" given its units' forced outages (target {float(ds.attrs['reliability_target']):g})",
+        ]  # fmt: skip
+    parts += [
         ", at ",
         musd("optimize.campus_cost_usd_per_yr", _cost(ds), f"{csrc}: sum of campus"),
         " a year",
@@ -641,12 +715,35 @@ def _campus_finding(tree) -> Finding:
                 abs(diff),
                 f"{csrc}: |campus - business_as_usual|",
             ),
-            " a year more)" if diff > 0 else " a year less)",
+            " a year more" if diff > 0 else " a year less",
         ]
+        if "campus_range" in tree:
+            parts += _saving_range(tree["campus_range"].to_dataset())
+        parts.append(")")
     else:
         note = tree.attrs.get("business_as_usual_note", "no grid-only twin was solved")
         parts += [f"; there is no grid-only comparison ({note})"]
     return sentence("optimize", "campus_sizing", *parts, ".")
+
+
+def _saving_range(r: xr.Dataset) -> list:
+    """ ", a saving of -$48 million to $292 million a year over ..." from the range corners."""
+    src = "optimize/optimization.nc, group campus_range: saving_usd_per_yr"
+    low = float(r.saving_usd_per_yr.sel(range_case="low_saving"))
+    high = float(r.saving_usd_per_yr.sel(range_case="high_saving"))
+    capex = r.capex_factor.sel(range_case=["high_saving", "low_saving"]).to_numpy()
+    gas = r.gas_usd_per_mmbtu.sel(range_case=["high_saving", "low_saving"]).to_numpy()
+    tcp = r.transmission_4cp_usd_per_kw_yr.sel(range_case=["low_saving", "high_saving"]).to_numpy()
+    grid = r.grid_price_factor.sel(range_case=["low_saving", "high_saving"]).to_numpy()
+    return [
+        "; the saving ranges from ",
+        money("optimize.saving_low_usd_per_yr", low / 1e6, f"{src}, low_saving / 1e6", 1, signed=True),
+        " to ",
+        money("optimize.saving_high_usd_per_yr", high / 1e6, f"{src}, high_saving / 1e6", 1, signed=True),
+        f" million a year with capital costs \u00d7{capex[0]:g}-{capex[1]:g}, gas at "
+        f"${gas[0]:.2f}-{gas[1]:.2f}/MMBtu, grid energy \u00d7{grid[0]:.2f}-{grid[1]:.2f} and a 4CP "
+        f"charge of ${tcp[0]:g}-{tcp[1]:g}/kW-yr",
+    ]  # fmt: skip
 
 
 def _expansion_finding(tree) -> Finding:
@@ -803,7 +900,9 @@ def bills_findings(tree: xr.DataTree, stress: xr.DataTree | None = None) -> list
         ),
         " without them",
     ]
-    out = [sentence("bills", "household_bill", *parts, ".")]
+    out = [sentence("bills", "household_bill", *parts, "."), _household_finding(cases)]
+    if "capacity_zone" in cases.attrs:
+        out.append(_capacity_price_assumption(cases, scenario))
     npv = float(cases.residential_bill_npv_usd.sel(case="scenario"))
     years = cases.sizes["year"]
     out.append(
@@ -851,6 +950,48 @@ def bills_findings(tree: xr.DataTree, stress: xr.DataTree | None = None) -> list
             )
         )
     return out
+
+
+def _household_finding(cases: xr.Dataset) -> Finding:
+    """The region's typical household and what it contributes to the peaks that allocate cost."""
+    a = cases.attrs
+    src = "bills/bills.nc, group cases: attribute"
+    basis = str(a["residential_plc_basis"]).upper()
+    return sentence(
+        "bills",
+        "household",
+        f"The typical household ({str(a['region']).title()}, EIA-861M 2024) uses ",
+        quantity("bills.household_kwh_per_month", float(a["household_kwh_per_month"]),
+                 "kWh", f"{src} household_kwh_per_month"),
+        " a month, an average load of ",
+        quantity("bills.household_mean_kw", float(a["residential_mean_kw_per_customer"]), "kW",
+                 f"{src} residential_mean_kw_per_customer", 2),
+        "; split from the system load by the region's class load shapes, it contributes ",
+        quantity("bills.household_plc_kw", float(a["residential_plc_kw_per_customer"]), "kW",
+                 f"{src} residential_plc_kw_per_customer", 2),
+        f" to the {basis} peaks the cost shares are measured at.",
+    )  # fmt: skip
+
+
+def _capacity_price_assumption(cases: xr.Dataset, scenario: dict) -> Finding:
+    """The capacity price path is an input: published prices, then the demand curve."""
+    market = ((scenario.get("bills") or {}).get("procurement") or {}).get("capacity_market") or {}
+    given = market.get("price_usd_per_mw_day")
+    how = (
+        "the prices the scenario gives"
+        if given is not None
+        else "PJM's published prices for the delivery years they cover, then a sloped demand "
+        "curve with the collar anchored at the last published price"
+    )
+    return sentence(
+        "bills",
+        "capacity_price_path",
+        f"The capacity prices of the {cases.attrs['capacity_zone']} zone behind these bills are "
+        f"{how}: an input, not a forecast the model makes.",
+        level="assumption",
+        basis="gridmodel/schema/capacity_prices.csv (PJM Base Residual Auction results, each row "
+        "with its source) and bills.procurement.capacity_market",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,9 +30,12 @@ class Finding:
     key: str
     template: str
     numbers: dict[str, Number] = field(default_factory=dict)
-    #: "finding"; "warning" (shown in the status box too); "problem" (the brief is incomplete:
-    #: status box, and `gridmodel brief` exits non-zero)
+    #: "finding"; "assumption" (a sentence that restates an input, listed apart from the results
+    #: with its ``basis``); "warning" (shown in the status box too); "problem" (the brief is
+    #: incomplete: status box, and `gridmodel brief` exits non-zero)
     level: str = "finding"
+    #: where an assumption comes from (the source of the input it restates)
+    basis: str = ""
 
     def text(self) -> str:
         """The sentence as plain text."""
@@ -73,7 +76,9 @@ def count(key: str, value: int, source: str) -> Number:
     return Number(key, float(value), f"{int(value):,d}", source)
 
 
-def sentence(stage: str, key: str, *parts: str | Number, level: str = "finding") -> Finding:
+def sentence(
+    stage: str, key: str, *parts: str | Number, level: str = "finding", basis: str = ""
+) -> Finding:
     """A :class:`Finding` from text and numbers in reading order."""
     template, numbers = [], {}
     for part in parts:
@@ -83,4 +88,4 @@ def sentence(stage: str, key: str, *parts: str | Number, level: str = "finding")
             template.append("{" + name + "}")
         else:
             template.append(str(part).replace("{", "{{").replace("}", "}}"))
-    return Finding(stage, key, "".join(template), numbers, level)
+    return Finding(stage, key, "".join(template), numbers, level, basis)

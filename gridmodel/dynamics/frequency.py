@@ -156,6 +156,8 @@ def _integrate(
     dp, dt, f0, h2, d, blocks, a_g, a_r, f_hp, stage_hz, stage_delay, stage_reset, stage_mw,
     ffr_mw, ffr_hz, ffr_full_s,
 ):  # fmt: skip
+    # h2 (2H), d (damping) and stage_mw (relay MW) are per event: events may start from hours
+    # with different inertia and load
     n, n_t = dp.shape
     n_s = len(stage_hz)
     freq = np.empty((n, n_t))
@@ -187,7 +189,7 @@ def _integrate(
                     picked[s] = np.nan
                 if not np.isnan(picked[s]) and t - picked[s] >= stage_delay[s] - 1e-9:
                     acted_s[e, s] = t
-                    relays += stage_mw[s]
+                    relays += stage_mw[e, s]
             relay_mw[e, i] = relays
             if np.isnan(t_ffr) and ffr_mw > 0.0 and f < ffr_hz:
                 t_ffr = t
@@ -196,7 +198,7 @@ def _integrate(
                 ffr = ffr_mw * min(max((t - t_ffr) / ffr_full_s, 0.0), 1.0)
             p_ffr[e, i] = ffr
             # semi-implicit step: the lags advance exactly for a held input
-            df = df + dt * f0 * (pm + ffr - (dp[e, i] + relays) - d * df) / h2
+            df = df + dt * f0 * (pm + ffr - (dp[e, i] + relays) - d[e] * df) / h2[e]
             target = 0.0
             for b in range(blocks.shape[0]):
                 dead = max(abs(df) - blocks[b, 3], 0.0)
@@ -212,30 +214,47 @@ def simulate(
     imbalance_mw: np.ndarray,
     t_end_s: float = 30.0,
     dt_s: float = 0.005,
+    inertia_mws: np.ndarray | None = None,
+    load_mw: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Frequency of each event (dim ``event``) over time.
 
     ``imbalance_mw``: ΔPe per event (MW): negative for load lost, positive for generation
     tripped; shape (event,) for a step at t = 0+, or (event, time) on the output time grid for
-    an imbalance that varies in time (stored with the shape given). Returns ``f_hz`` (event,
-    time), the governor response ``p_mech_mw``, the fast frequency response ``p_ffr_mw``, the
-    net-load change made by relays ``relay_mw`` (load shed and load resources negative,
-    over-frequency generator trips positive) and the time each relay acts ``relay_s`` (event,
-    relay; NaN: never).
+    an imbalance that varies in time (stored with the shape given). ``inertia_mws``, ``load_mw``:
+    per event, the stored kinetic energy (MW·s) and the online load (MW; load damping and the
+    relay stages scale with it) of the hour each event starts from; empty = the preset's.
+    Returns ``f_hz`` (event, time), the governor response ``p_mech_mw``, the fast frequency
+    response ``p_ffr_mw``, the net-load change made by relays ``relay_mw`` (load shed and load
+    resources negative, over-frequency generator trips positive), the time each relay acts
+    ``relay_s`` (event, relay; NaN: never) and the ``inertia_mws`` of each event.
     """
     n_t = int(round(t_end_s / dt_s)) + 1
     given = np.atleast_1d(np.asarray(imbalance_mw, float))
     dims = ("event",) if given.ndim == 1 else ("event", "time")
-    dp = np.broadcast_to(given[:, None], (len(given), n_t)) if given.ndim == 1 else given
+    n_e = len(given)
+    dp = np.broadcast_to(given[:, None], (n_e, n_t)) if given.ndim == 1 else given
     if dp.shape[1] != n_t:
         raise ValueError(f"imbalance_mw has {dp.shape[1]} time steps, the time grid {n_t}")
+    inertia = np.broadcast_to(
+        np.asarray(params.inertia_mws if inertia_mws is None else inertia_mws, float), (n_e,)
+    )
+    load = np.broadcast_to(
+        np.asarray(params.load_mw if load_mw is None else load_mw, float), (n_e,)
+    )
     relays = params.relays()
+    # relay stages are shares of the online load (load resources are MW): scale per event
+    per_load = relays.kind.isin(["ufls", "of_trip"]).to_numpy()
+    stage_mw = np.where(
+        per_load, relays.delta_load_mw.to_numpy(float) * (load[:, None] / params.load_mw),
+        relays.delta_load_mw.to_numpy(float),
+    )  # fmt: skip
     freq, p_mech, p_ffr, relay_mw, acted = _integrate(
         dp,
         dt_s,
         params.f0_hz,
-        2.0 * params.inertia_mws,
-        params.damping_mw_per_hz,
+        2.0 * inertia,
+        params.load_damping_pct_per_pct * load / params.f0_hz,
         params.blocks(),
         np.exp(-dt_s / params.governor_s),
         np.exp(-dt_s / params.reheat_s),
@@ -243,7 +262,7 @@ def simulate(
         relays.hz.to_numpy(float),
         relays.delay_s.to_numpy(float),
         relays.reset.to_numpy(bool),
-        relays.delta_load_mw.to_numpy(float),
+        np.ascontiguousarray(stage_mw),
         params.ffr_mw,
         params.ffr_trigger_hz,
         params.ffr_full_s,
@@ -256,7 +275,9 @@ def simulate(
             "p_ffr_mw": (("event", "time"), p_ffr, {"units": "MW"}),
             "relay_mw": (("event", "time"), relay_mw, {"units": "MW"}),
             "relay_s": (("event", "relay"), acted, {"units": "s"}),
+            "relay_step_mw": (("event", "relay"), stage_mw, {"units": "MW"}),
             "imbalance_mw": (dims, given, {"units": "MW"}),
+            "event_inertia_mws": ("event", inertia.copy(), {"units": "MW s"}),
         },
         coords={
             "time": ("time", time, {"units": "s"}),
@@ -290,7 +311,7 @@ def metrics(ds: xr.Dataset, thresholds_hz: dict[str, float]) -> xr.Dataset:
     k100 = int(np.searchsorted(t, 0.1))
     tail = t >= t[-1] - 2.0
     acted = ~np.isnan(ds.relay_s.to_numpy())
-    step = ds.relay_delta_mw.to_numpy()
+    step = ds.relay_step_mw.to_numpy() if "relay_step_mw" in ds else ds.relay_delta_mw.to_numpy()
     kind = ds.relay_kind.to_numpy()
     low, high = float(ds.attrs["valid_low_hz"]), float(ds.attrs["valid_high_hz"])
     nadir, zenith = f.min(axis=1), f.max(axis=1)

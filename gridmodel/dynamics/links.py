@@ -1,4 +1,5 @@
-"""What the events stage takes from grid stress: the solved hour it starts from."""
+"""What the events stage takes from grid stress: the solved hour it starts from, and the
+inertia of every hour's committed units."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import numpy as np
 import xarray as xr
 
 from gridmodel.inputs import StudyInputs
+from gridmodel.networks import Network
 from gridmodel.powerflow.case import study_case, study_loads
 from gridmodel.powerflow.injections import Injections, StudyCase
-from gridmodel.schema import ScenarioError
+from gridmodel.schema import HourlyFrequency, ScenarioError
 from gridmodel.stress.violations import resolve_hours
 
 
@@ -50,3 +52,27 @@ def solved_hour(
         dispatch_feasible=ts.dispatch_feasible.values[one].astype(bool),
     )
     return case, inj, row
+
+
+def dispatch_inertia(network: Network, stress: xr.DataTree, spec: HourlyFrequency) -> np.ndarray:
+    """Stored kinetic energy (MW·s) in each hour of the grid-stress run: Σ H_fuel · S over the
+    synchronous units its dispatch committed (``gen_committed``; H by the unit's fuel from
+    ``spec.inertia_constant_s``, S its MVA rating in the case, its maximum output where the case
+    gives none), not below ``spec.floor_gws``. Inverter-based units (wind, solar) and fuels
+    without a constant add nothing. No second dispatch: the commitment is the one stored.
+
+    Override: `events.hourly: null` and an `inertia_csv` (or `inertia_gws`) per system.
+    """
+    ts = stress["timeseries"]
+    units = network.units[network.units.element == "gen"]
+    if not np.array_equal(units.bus.to_numpy(), ts.gen_bus.to_numpy()):
+        raise ScenarioError(
+            "field 'events.hourly': the grid-stress result's generators do not match the "
+            "network's; rerun the grid-stress stage"
+        )
+    gen = network.net.gen
+    mva = np.where(np.isfinite(gen.sn_mva.to_numpy(float)), gen.sn_mva.to_numpy(float),
+                   gen.max_p_mw.to_numpy(float))  # fmt: skip
+    h = np.array([spec.inertia_constant_s.get(str(f), 0.0) for f in units.fuel])
+    committed = ts.gen_committed.to_numpy().astype(bool)
+    return np.maximum(committed.astype(float) @ (h * mva), 1000.0 * spec.floor_gws)

@@ -12,7 +12,7 @@ import xarray as xr
 
 from gridmodel.dynamics.cascade import site_voltage, trip_cascade
 from gridmodel.dynamics.frequency import metrics, resolve, simulate
-from gridmodel.dynamics.links import solved_hour
+from gridmodel.dynamics.links import dispatch_inertia, solved_hour
 from gridmodel.inputs import StudyInputs
 from gridmodel.loads.campus import campus_load_model
 from gridmodel.networks import Network
@@ -92,16 +92,21 @@ def fault_cascade(
     return ds, retained.to_numpy()
 
 
-def cascade_frequency(cascade: xr.Dataset, events: Events, hour: int | None = None) -> xr.Dataset:
+def cascade_frequency(
+    cascade: xr.Dataset, events: Events, hour: int | None = None, inertia: dict | None = None
+) -> xr.Dataset:
     """Frequency of each system (dim ``system``) as the campuses drop off the grid; and, for
     comparison, the tripped load reconnecting all at once. ``hour``: hour of the load year (for
-    hourly inertia)."""
+    an hourly inertia record); ``inertia``: MW·s by system label, replacing the preset's (the
+    dispatch's inertia of the event hour)."""
     lost = cascade.load_reduction_mw.to_numpy()
     tripped = float(cascade.tripped_mw.sum())
     step = np.full_like(lost, tripped)  # block reconnection: the whole load back at t = 0+
     runs = []
     for k, spec in enumerate(events.systems):
         params = resolve(spec, hour, f"events.systems.{k}")
+        if inertia and spec.label in inertia:
+            params = dataclasses.replace(params, inertia_mws=inertia[spec.label])
         ds = simulate(params, np.vstack([-lost, step]), events.window_s, events.dt_s)
         ds = ds.assign_coords(event=["cascade", "block_reconnection"])
         runs.append(xr.merge([ds, metrics(ds, LEL_BAND_HZ)]))
@@ -158,6 +163,72 @@ def post_event_flows(
             "branch": case.network.branches.index.to_numpy(),
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The events in every hour
+
+#: Hours simulated at once by :func:`hourly_frequency` (bounds the memory of the trajectories).
+HOURS_PER_BATCH = 256
+#: Metrics kept per hour and event.
+HOURLY_METRICS = ("zenith_hz", "nadir_hz", "rocof_hz_per_s", "settling_hz", "ufls_shed_mw",
+                  "generation_tripped_mw", "valid")  # fmt: skip
+
+
+def hourly_system(events: Events) -> int:
+    """Position in `events.systems` of the system the hourly events use."""
+    labels = [s.label for s in events.systems]
+    label = events.hourly.system or labels[0]
+    return labels.index(label)
+
+
+def hourly_frequency(
+    study: StudyInputs, stress: xr.DataTree, cascade: xr.Dataset | None
+) -> xr.Dataset:
+    """Frequency after losing the whole campus load (``campus_loss``), and after the fault's
+    campus trips (``fault``: the cascade's trips as a share of the campus load at the event hour,
+    applied to each hour's campus load), in every hour of the grid-stress run (dims ``kind``,
+    ``time``), each hour with its committed units' inertia (:func:`dispatch_inertia`) and its
+    load; the other parameters are those of `events.hourly.system`."""
+    events = study.scenario.events
+    k = hourly_system(events)
+    params = resolve(events.systems[k], None, f"events.systems.{k}")
+    ts = stress["timeseries"]
+    inertia = dispatch_inertia(study.network, stress, events.hourly)
+    load = ts.load_mw.to_numpy().astype(float)
+    campus = ts.campus_p_mw.sum("campus").to_numpy().astype(float)
+    kinds = {"campus_loss": -campus[:, None] * np.ones((1, 1))}
+    if cascade is not None and float(cascade.tripped_mw.sum()) > 0:
+        shape = cascade.load_reduction_mw.to_numpy() / float(cascade.load_mw.sum())
+        kinds["fault"] = -campus[:, None] * shape[None, :]
+    out = {name: {m: [] for m in HOURLY_METRICS} for name in kinds}
+    for name, dp in kinds.items():
+        for start in range(0, len(load), HOURS_PER_BATCH):
+            rows = slice(start, start + HOURS_PER_BATCH)
+            block = dp[rows] if dp.shape[1] > 1 else dp[rows, 0]
+            ds = simulate(params, block, events.window_s, events.dt_s, inertia[rows], load[rows])
+            m = metrics(ds, {})
+            for metric in HOURLY_METRICS:
+                out[name][metric].append(m[metric].to_numpy())
+    time = ts.time.values
+    data = {
+        metric: (("kind", "time"), np.array([np.concatenate(out[n][metric]) for n in kinds]))
+        for metric in HOURLY_METRICS
+    }
+    lost = np.array([-dp.min(axis=1) for dp in kinds.values()])
+    ds = xr.Dataset(
+        {**data,
+         "lost_mw": (("kind", "time"), lost, {"units": "MW"}),
+         "inertia_mws": ("time", inertia, {"units": "MW s", "long_name": "sum of H x S of the committed synchronous units, floored"}),
+         "load_mw": ("time", load, {"units": "MW"}),
+         "converged": ("time", ts.converged.to_numpy().astype(bool))},
+        coords={"kind": list(kinds), "time": time},
+        attrs={"system": events.systems[k].label, "floor_gws": events.hourly.floor_gws},
+    )  # fmt: skip
+    for name in ("zenith_hz", "nadir_hz", "settling_hz"):
+        ds[name].attrs["units"] = "Hz"
+    ds["rocof_hz_per_s"].attrs["units"] = "Hz/s"
+    return ds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,7 +456,8 @@ def events(
     solved hour (``stress``, needed with a fault), the frequency after the trips, the power flow
     after them; a sweep of sudden losses; the oscillation screen of the campus swing.
 
-    Groups: ``cascade``, ``frequency``, ``post_event``, ``sweep``, ``trajectories``,
+    Groups: ``cascade``, ``frequency``, ``post_event``, ``hourly`` (the campus-loss and fault
+    events in every hour, with the hour's dispatch inertia), ``sweep``, ``trajectories``,
     ``oscillation``, ``modes`` (as the scenario asks).
     """
     check(study)
@@ -411,8 +483,16 @@ def events(
         root.attrs["pre_event_vm_mismatch_pu"] = float(np.nanmax(np.abs(res["vm_pu"] - vm_stress)))
         cascade, _ = fault_cascade(case, net, scenario, campus_mw)
         groups["cascade"] = cascade
-        groups["frequency"] = cascade_frequency(cascade, events, hour_of_year)
+        at_hour = None
+        if events.hourly is not None:
+            inertia = dispatch_inertia(study.network, stress, events.hourly)[row]
+            at_hour = {events.systems[hourly_system(events)].label: float(inertia)}
+        groups["frequency"] = cascade_frequency(cascade, events, hour_of_year, at_hour)
         groups["post_event"] = post_event_flows(case, inj, 0, cascade.tripped_mw.to_numpy())
+    if events.hourly is not None:
+        if stress is None:
+            raise ScenarioError("field 'events.hourly': needs the grid-stress stage's dispatch")
+        groups["hourly"] = hourly_frequency(study, stress, groups.get("cascade"))
     progress("events", 1, 4)
     log.info("events: sweep of sudden load losses and generator trips")
     groups["sweep"], groups["trajectories"] = loss_sweep(events, hour_of_year)
@@ -423,8 +503,21 @@ def events(
         groups["oscillation"] = osc
         groups["modes"] = xr.Dataset.from_dataframe(modes.rename_axis("mode"))
     progress("events", 2, 4)
-    tree = {"/": root, **{f"/{k}": _in_seconds(v) for k, v in groups.items() if v is not None}}
+    # every group but `hourly` (hours of the load year) is a record in seconds after the event
+    tree = {"/": root, **{f"/{k}": v if k == "hourly" else _in_seconds(v)
+                          for k, v in groups.items() if v is not None}}  # fmt: skip
     return xr.DataTree.from_dict(tree)
+
+
+def hour_statistic(values: xr.DataArray, counted: xr.DataArray) -> tuple:
+    """((hour, value) of the median, (hour, value) of the largest) of an hourly metric over the
+    counted hours; the median hour is the counted hour whose value is the lower median."""
+    series = values.where(counted.astype(bool), drop=True).to_series().sort_values()
+    mid = series.index[(len(series) - 1) // 2]
+    return (pd.Timestamp(mid), float(series[mid])), (
+        pd.Timestamp(series.index[-1]),
+        float(series.iloc[-1]),
+    )
 
 
 def summary_table(tree: xr.DataTree) -> pd.DataFrame:
@@ -532,6 +625,17 @@ def summary_table(tree: xr.DataTree) -> pd.DataFrame:
                 ("linearised model: the same", a["linear_v_p2p_pct"], "%"),
                 ("ANDES time-domain runtime (60 s)", a["time_domain_runtime_s"], "s"),
             ]
+    hourly = group("hourly")
+    if hourly is not None:
+        for kind in hourly.kind.values:
+            one = hourly.sel(kind=kind)
+            median, worst = hour_statistic(one.zenith_hz, one.converged)
+            rows += [
+                (f"{kind}: zenith in the median hour ({median[0]:%Y-%m-%d %H:%M})", median[1], "Hz"),
+                (f"{kind}: zenith in the worst hour ({worst[0]:%Y-%m-%d %H:%M})", worst[1], "Hz"),
+                (f"{kind}: inertia in the worst hour",
+                 float(hourly.inertia_mws.sel(time=np.datetime64(worst[0]))) / 1e3, "GW s"),
+            ]  # fmt: skip
     if sweep is not None:
         for name in sweep.system.values:
             for kind in sweep.kind.values:

@@ -6,6 +6,11 @@ online capacity). The grid is one more supplier: energy at an hourly price, a co
 monthly demand charges, an ERCOT-style 4CP transmission charge on the import in the four summer
 peak hours, a ramp limit, and hours with no grid at all (faults, or bridge-power years before the
 interconnection). One function per constraint family; names are what infeasibility reports show.
+
+Redundancy of the gas fleet is either deterministic (N+1: the fleet carries the peak with its
+largest unit out) or a reliability target checked on a capacity outage probability table (COPT):
+with every unit out independently at its forced-outage rate, the fleet alone carries the peak
+load with at least the target probability.
 """
 
 from __future__ import annotations
@@ -51,13 +56,15 @@ class CampusProblem:
     ``solar_cf`` is the hourly PV capacity factor (required when ``solar`` is offered);
     ``emissions_cap_t`` caps annual CO2 of the gas units; ``voll_usd_per_mwh`` allows unserved
     energy at that price; ``redundancy`` ``"n+1"`` makes the gas fleet carry the peak load with its
-    largest unit out.
+    largest unit out, ``"reliability"`` with probability ``reliability_target`` given its units'
+    forced outages (:func:`served_probability`).
     """
 
     load_mw: np.ndarray
     costs: dict[str, TechnologyCost]
     grid: GridTerms
     redundancy: str = "none"
+    reliability_target: float = 0.9997
     solar_cf: np.ndarray | None = None
     emissions_cap_t: float | None = None
     voll_usd_per_mwh: float | None = None
@@ -134,9 +141,10 @@ def add_unit_limits(m, p: CampusProblem) -> None:
     )
 
 
-def add_redundancy(m, p: CampusProblem, largest: str | None) -> None:
-    """N+1 with ``largest`` the biggest unit type allowed: gas capacity covers the peak load plus
-    one such unit, and unit types bigger than it are not built."""
+def add_redundancy(m, p: CampusProblem, largest: str | None, reserve_mw: float = 0.0) -> None:
+    """Gas capacity covers the peak load plus ``reserve_mw`` (N+1: one unit of ``largest``, the
+    biggest unit type allowed; a reliability target: the spare units its COPT asks for); unit
+    types bigger than ``largest`` are not built."""
     if largest is None:
         return
     size = {g: p.costs[g].unit_mw for g in p.thermal}
@@ -144,7 +152,64 @@ def add_redundancy(m, p: CampusProblem, largest: str | None) -> None:
         if size[g] > size[largest]:
             m.gas_mw[g].setub(0.0)
     peak = float(p.load_mw.max())
-    m.n_plus_1 = pyo.Constraint(expr=sum(m.gas_mw[g] for g in m.G) >= peak + size[largest])
+    m.redundancy = pyo.Constraint(expr=sum(m.gas_mw[g] for g in m.G) >= peak + reserve_mw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Capacity outage probability table
+
+
+def capacity_outage_table(fleet: list[tuple[int, float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Capacity outage probability table of a fleet of independent two-state units, given as
+    (units, unit MW, forced-outage rate q) per unit type: the outage levels (MW, ascending) and
+    their probabilities. Each type's outages are binomial, P(k out) = C(n, k) q^k (1-q)^(n-k);
+    the types combine by convolution (Billinton and Allan, Reliability Evaluation of Power
+    Systems, 2nd ed., 1996, ch. 2)."""
+    from scipy.stats import binom
+
+    outage, prob = np.zeros(1), np.ones(1)
+    for n, size, q in fleet:
+        k = np.arange(int(n) + 1)
+        pk = binom.pmf(k, int(n), q)
+        outage = (outage[:, None] + k[None, :] * size).ravel()
+        prob = (prob[:, None] * pk[None, :]).ravel()
+        levels, inverse = np.unique(np.round(outage, 6), return_inverse=True)
+        outage, prob = levels, np.bincount(inverse, weights=prob)
+    return outage, prob
+
+
+def served_probability(fleet: list[tuple[int, float, float]], load_mw: np.ndarray) -> np.ndarray:
+    """Probability that the fleet's available capacity (installed - outage) carries each load:
+    P(outage <= installed - load), from :func:`capacity_outage_table`."""
+    installed = sum(n * size for n, size, _ in fleet)
+    outage, prob = capacity_outage_table(fleet)
+    cumulative = np.cumsum(prob)
+    margin = installed - np.atleast_1d(np.asarray(load_mw, float))
+    idx = np.searchsorted(outage, margin + 1e-6, side="right") - 1
+    return np.where(idx >= 0, cumulative[np.clip(idx, 0, None)], 0.0)
+
+
+def spare_units(units_for_peak: int, q: float, target: float) -> int:
+    """Fewest spare units k of one type such that at most k of the units_for_peak + k units are
+    out with probability >= ``target`` (binomial)."""
+    from scipy.stats import binom
+
+    k = 0
+    while binom.cdf(k, units_for_peak + k, q) < target:
+        k += 1
+    return k
+
+
+def built_fleet(p: CampusProblem, gas_mw: np.ndarray) -> list[tuple[int, float, float]]:
+    """The built gas fleet as (units, unit MW, forced-outage rate) per type: capacity in whole
+    units (rounded up)."""
+    fleet = []
+    for g, mw in zip(p.thermal, gas_mw, strict=True):
+        c = p.costs[g]
+        units = int(np.ceil(mw / c.unit_mw - 1e-6)) if c.unit_mw > 0 else 0
+        if units:
+            fleet.append((units, c.unit_mw, c.forced_outage_rate))
+    return fleet
 
 
 def add_storage(m, p: CampusProblem) -> None:
@@ -244,52 +309,86 @@ FAMILIES = (
 )
 
 
-def build_model(p: CampusProblem, largest: str | None = None) -> pyo.ConcreteModel:
-    """The campus LP; with N+1, ``largest`` is the biggest gas unit type allowed."""
+def build_model(
+    p: CampusProblem, largest: str | None = None, reserve_mw: float = 0.0
+) -> pyo.ConcreteModel:
+    """The campus LP; with a redundancy rule, ``largest`` is the biggest gas unit type allowed
+    and ``reserve_mw`` the gas capacity required above the peak."""
     if p.offers("variable") and p.solar_cf is None:
         raise ValueError("solar is offered but no hourly capacity factor (solar_cf) was given")
     m = pyo.ConcreteModel(name="campus")
     _variables(m, p)
     for family in FAMILIES:
         family(m, p)
-    add_redundancy(m, p, largest)
+    add_redundancy(m, p, largest, reserve_mw)
     return m
+
+
+#: Most extra spare units tried per candidate largest unit type before a reliability target is
+#: reported as not met.
+MAX_SPARE_STEPS = 50
+
+
+def _initial_reserve(p: CampusProblem, largest: str) -> float:
+    """Reserve (MW) that N+1 or the reliability target asks of a fleet of ``largest`` alone."""
+    c = p.costs[largest]
+    if p.redundancy == "n+1":
+        return c.unit_mw
+    for_peak = int(np.ceil(float(p.load_mw.max()) / c.unit_mw - 1e-9))
+    return spare_units(for_peak, c.forced_outage_rate, p.reliability_target) * c.unit_mw
+
+
+def _solve_with_largest(p: CampusProblem, largest: str | None, timings: dict):
+    """Cheapest solution whose gas fleet meets the redundancy rule with ``largest`` the biggest
+    unit type: N+1 directly; a reliability target by adding one spare unit of ``largest`` at a
+    time until the COPT of the built fleet meets it (a mixed fleet may need more spares than a
+    fleet of ``largest`` alone)."""
+    reserve = 0.0 if largest is None else _initial_reserve(p, largest)
+    for _ in range(MAX_SPARE_STEPS):
+        t0 = time.perf_counter()
+        m = build_model(p, largest, reserve)
+        timings["build"] += time.perf_counter() - t0
+        sol = solve(m, p.options)
+        for k, v in sol.timings.items():
+            timings[k] += v
+        if p.redundancy != "reliability":
+            return sol, reserve
+        fleet = built_fleet(p, np.atleast_1d(sol.values["gas_mw"]))
+        if float(served_probability(fleet, p.load_mw.max())[0]) >= p.reliability_target:
+            return sol, reserve
+        reserve += p.costs[largest].unit_mw
+    raise InfeasibleError(
+        f"reliability target {p.reliability_target} not met with {MAX_SPARE_STEPS} spare "
+        f"{largest} units beyond the first estimate"
+    )
 
 
 def solve_campus(p: CampusProblem) -> xr.Dataset:
     """Build, solve and label the campus problem (costs in $/yr, timings in ``attrs``).
 
-    N+1 ("the campus runs with its largest unit out") depends on which unit type is the largest
-    built; rather than a big-M binary per type, one LP is solved per candidate largest type (unit
-    types bigger than it excluded) and the cheapest is kept - exact, and each LP stays an LP.
+    N+1 ("the campus runs with its largest unit out") and a reliability target depend on which
+    unit type is the largest built; rather than a big-M binary per type, one LP is solved per
+    candidate largest type (unit types bigger than it excluded) and the cheapest is kept - exact,
+    and each LP stays an LP.
     """
-    if p.redundancy == "n+1" and not p.thermal:
-        raise ValueError("N+1 redundancy needs at least one gas technology")
-    choices = (
-        [None] if p.redundancy != "n+1" else sorted(p.thermal, key=lambda g: p.costs[g].unit_mw)
-    )
-    best, timings, failure = (
-        None,
-        {"build": 0.0, "compile": 0.0, "solve": 0.0, "results": 0.0},
-        None,
-    )
+    rule = p.redundancy in ("n+1", "reliability")
+    if rule and not p.thermal:
+        raise ValueError(f"redundancy '{p.redundancy}' needs at least one gas technology")
+    choices = [None] if not rule else sorted(p.thermal, key=lambda g: p.costs[g].unit_mw)
+    best, failure = None, None
+    timings = {"build": 0.0, "compile": 0.0, "solve": 0.0, "results": 0.0}
     for largest in choices:
-        t0 = time.perf_counter()
-        m = build_model(p, largest)
-        timings["build"] += time.perf_counter() - t0
         try:
-            sol = solve(m, p.options)
+            sol, reserve = _solve_with_largest(p, largest, timings)
         except InfeasibleError as err:
             failure = err
             continue
-        for k, v in sol.timings.items():
-            timings[k] += v
         if best is None or sol.objective < best[0].objective:
-            best = (sol, largest)
+            best = (sol, largest, reserve)
     if best is None:
         raise failure
     ds = campus_dataset(p, best[0])
-    ds.attrs["largest_unit"] = best[1] or ""
+    ds.attrs.update(largest_unit=best[1] or "", reserve_mw=best[2])
     ds.attrs.update({f"time_{k}_s": float(v) for k, v in timings.items()})
     return ds
 
@@ -358,7 +457,7 @@ def campus_dataset(p: CampusProblem, sol) -> xr.Dataset:
             for i, g in enumerate(thermal)
         )
     )
-    return xr.Dataset(
+    ds = xr.Dataset(
         {
             "gas_capacity_mw": (("gas",), gas_mw, {"units": "MW"}),
             "units": (("gas",), units, {"long_name": "units needed for the capacity (rounded up)"}),
@@ -389,5 +488,25 @@ def campus_dataset(p: CampusProblem, sol) -> xr.Dataset:
             "objective_usd_per_yr": sol.objective,
             "co2_t_per_yr": co2,
             "redundancy": p.redundancy,
+            **_reliability_attrs(p, gas_mw),
         },
     )
+    ds["unit_mw"] = ("gas", [p.costs[g].unit_mw for g in thermal], {"units": "MW"})
+    ds["forced_outage_rate"] = ("gas", [p.costs[g].forced_outage_rate for g in thermal])
+    return ds
+
+
+def _reliability_attrs(p: CampusProblem, gas_mw: np.ndarray) -> dict:
+    """How reliably the built gas fleet alone carries the campus: at the peak load, and the
+    share of hours on average (COPT of the built units)."""
+    fleet = built_fleet(p, gas_mw)
+    if not fleet:
+        return {}
+    served = served_probability(fleet, p.load_mw)
+    out = {
+        "gas_served_probability_at_peak": float(served_probability(fleet, p.load_mw.max())[0]),
+        "gas_served_share_of_hours": float(served.mean()),
+    }
+    if p.redundancy == "reliability":
+        out["reliability_target"] = p.reliability_target
+    return out

@@ -1,8 +1,11 @@
 """Technology costs and their annualisation.
 
 The table ``technologies.csv`` (next to this module) carries one row per technology and cost year
-with its source: NREL ATB 2025 Moderate (2023 US$) for gas, batteries, PV and wind, unit sizes from
-permit filings where read, and the few values no source gives labelled "Assumption".
+with its source: NREL ATB 2025 Moderate (2023 US$) for gas turbines, batteries, PV and wind;
+reciprocating engines at the ATB aeroderivative cost scaled by the Danish Energy Agency's ratio of
+engine to aeroderivative-turbine costs; unit sizes, minimum loads and forced-outage rates of the
+gas units from the DEA technology data (which cite the ORNL distributed-generation reliability
+database) and permit filings; the few values no source gives labelled "Assumption".
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ class TechnologyCost:
 
     ``fixed_usd_per_mw_yr``: annualised capex + fixed O&M per MW of power;
     ``fixed_usd_per_mwh_yr``: the same per MWh of energy (storage only);
-    ``marginal_usd_per_mwh``: fuel + CO2 + variable O&M per MWh produced.
+    ``marginal_usd_per_mwh``: fuel + CO2 + variable O&M per MWh produced;
+    ``forced_outage_rate``: probability that a unit is out in an hour (0 when not given).
     """
 
     name: str
@@ -72,11 +76,13 @@ class TechnologyCost:
     unit_mw: float
     min_load_frac: float
     round_trip_efficiency: float
+    forced_outage_rate: float = 0.0
 
 
-def technology_cost(row: pd.Series, prices: Prices) -> TechnologyCost:
-    """Model costs of one row of :func:`technologies` at ``prices``."""
-    crf = capital_recovery_factor(prices.wacc, float(row.lifetime_yr))
+def technology_cost(row: pd.Series, prices: Prices, capex_factor: float = 1.0) -> TechnologyCost:
+    """Model costs of one row of :func:`technologies` at ``prices``, its capital costs times
+    ``capex_factor``."""
+    crf = capital_recovery_factor(prices.wacc, float(row.lifetime_yr)) * capex_factor
     heat_rate = float(np.nan_to_num(row.heat_rate_mmbtu_per_mwh))
     fuel = heat_rate * (prices.gas_usd_per_mmbtu + prices.co2_usd_per_t * GAS_CO2_T_PER_MMBTU)
     return TechnologyCost(
@@ -89,13 +95,17 @@ def technology_cost(row: pd.Series, prices: Prices) -> TechnologyCost:
         unit_mw=float(np.nan_to_num(row.unit_mw)),
         min_load_frac=float(np.nan_to_num(row.min_load_frac)),
         round_trip_efficiency=float(np.nan_to_num(row.round_trip_efficiency, nan=1.0)),
+        forced_outage_rate=float(np.nan_to_num(row.forced_outage_rate)),
     )
 
 
-def technology_costs(names: list[str], year: int, prices: Prices) -> dict[str, TechnologyCost]:
-    """Costs of the named technologies; unknown names raise a ValueError listing the known ones."""
+def technology_costs(
+    names: list[str], year: int, prices: Prices, capex_factor: float = 1.0
+) -> dict[str, TechnologyCost]:
+    """Costs of the named technologies (capital costs times ``capex_factor``); unknown names raise
+    a ValueError listing the known ones."""
     table = technologies(year)
     unknown = [n for n in names if n not in table.index]
     if unknown:
         raise ValueError(f"unknown technologies {unknown} (known: {', '.join(table.index)})")
-    return {n: technology_cost(table.loc[n], prices) for n in names}
+    return {n: technology_cost(table.loc[n], prices, capex_factor) for n in names}

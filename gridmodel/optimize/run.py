@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +28,13 @@ from gridmodel.optimize.solver import InfeasibleError
 from gridmodel.powerflow.case import StudyLoads, study_loads
 from gridmodel.progress import Progress, no_progress
 from gridmodel.schema import CampusSizing, Expansion, Scenario, ScenarioError
+from gridmodel.schema.bills import monthly_sales, region_row, region_value, regions
 
 ZONAL_ABOVE_BUSES = 500
 GROUPS = ("expansion", "expansion_without_campus", "campus", "business_as_usual")
+#: The corners of `optimize.campus.ranges`: every uncertain input at the end that favours grid
+#: supply (the smallest saving), then at the end that favours on-site supply (the largest).
+RANGE_CASES = ("low_saving", "high_saving")
 
 log = logging.getLogger(__name__)
 
@@ -137,10 +142,53 @@ def _hourly_csv(
     return values[hours, 0]
 
 
+def grid_region(scenario: Scenario) -> str:
+    """The region whose industrial price the campus pays: `optimize.campus.grid.region`, else
+    `bills.baseline.region` (ScenarioError naming the field when neither is given)."""
+    g = scenario.optimize.campus.grid
+    if g.region is not None:
+        if g.region not in regions():
+            raise ScenarioError(
+                f"field 'optimize.campus.grid.region': value '{g.region}' is not a region of "
+                f"gridmodel/schema/regions.csv; allowed: {regions()}"
+            )
+        return g.region
+    if scenario.bills is not None:
+        return scenario.bills.baseline.region
+    raise ScenarioError(
+        "field 'optimize.campus.grid.region': the grid price `industrial` needs a region (or a "
+        "`bills.baseline.region`); give one, or a price"
+    )
+
+
+def industrial_price(scenario: Scenario) -> float:
+    """Average industrial price ($/MWh) of the campus's region (regions.csv)."""
+    field = "optimize.campus.grid.price_usd_per_mwh"
+    try:
+        return 10.0 * region_value(grid_region(scenario), "industrial", "cents_per_kwh", field)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+
+
+def industrial_price_range(scenario: Scenario) -> tuple[float, float]:
+    """Lowest and highest monthly average industrial price of the region's state over its
+    annual average (EIA-861M 2024); (1, 1) for a region without monthly rows."""
+    state = region_row(grid_region(scenario)).state
+    rows = monthly_sales()
+    rows = rows[(rows.state == state) & (rows.sector == "IND")]
+    if rows.empty:
+        return 1.0, 1.0
+    annual = rows.revenue_musd.sum() / rows.sales_gwh.sum()
+    monthly = rows.revenue_musd / rows.sales_gwh
+    return float(monthly.min() / annual), float(monthly.max() / annual)
+
+
 def grid_price(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> np.ndarray:
     """Hourly energy price ($/MWh) of a campus at case bus ``bus`` over the study period."""
     g = spec.grid
     hours = study.period
+    if g.price_usd_per_mwh == "industrial":
+        return np.full(len(hours), industrial_price(study.scenario))
     if g.price_usd_per_mwh == "lmp":
         return campus_lmp(stress, bus, study.inputs.time.values[hours])
     if isinstance(g.price_usd_per_mwh, float | int):
@@ -149,14 +197,23 @@ def grid_price(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> np.n
     return _hourly_csv(g.price_usd_per_mwh, "price_usd_per_mwh", hours, field)
 
 
+def grid_available(study: StudyInputs, spec: CampusSizing) -> np.ndarray:
+    """Hours of the study period with grid supply: from `available_from_hour`, outside every
+    `outage_hours` range."""
+    hours = study.period
+    available = hours >= spec.grid.available_from_hour
+    for start, end in spec.grid.outage_hours:
+        available &= ~((hours >= start) & (hours < end))
+    return available
+
+
 def grid_terms(study: StudyInputs, spec: CampusSizing, stress, bus: int) -> GridTerms:
     """Hourly grid terms of a campus at case bus ``bus`` over the study period."""
     hours = study.period
     g = spec.grid
-    price = grid_price(study, spec, stress, bus)
-    available = hours >= g.available_from_hour
-    for start, end in g.outage_hours:
-        available &= ~((hours >= start) & (hours < end))
+    available = grid_available(study, spec)
+    # a campus with no grid in any hour never pays a grid price
+    price = grid_price(study, spec, stress, bus) if available.any() else np.zeros(len(hours))
     period = study.period_inputs()
     month = pd.DatetimeIndex(period.time.values).month.to_numpy()
     system = period.system_load_mw.to_numpy() + period.campus_p_mw.sum("campus").to_numpy()
@@ -216,6 +273,7 @@ def campus_problem(study: StudyInputs, stress) -> CampusProblem:
         costs=costs,
         grid=grid_terms(study, spec, stress, int(period.campus_bus.values[k])),
         redundancy=spec.redundancy,
+        reliability_target=spec.reliability_target,
         solar_cf=solar,
         emissions_cap_t=spec.emissions_cap_t,
         voll_usd_per_mwh=spec.voll_usd_per_mwh,
@@ -243,6 +301,8 @@ def check(study: StudyInputs) -> None:
             raise ScenarioError(
                 "field 'optimize.campus.solar_cf_csv': required when 'solar' is offered"
             )
+        if spec.campus.grid.price_usd_per_mwh == "industrial" and grid_available(study, spec.campus).any():  # fmt: skip
+            industrial_price(study.scenario)
         for path, column, field, lo, hi in (
             (spec.campus.solar_cf_csv, "cf", "optimize.campus.solar_cf_csv", 0.0, 1.0),
             (spec.campus.grid.price_usd_per_mwh, "price_usd_per_mwh",
@@ -250,6 +310,87 @@ def check(study: StudyInputs) -> None:
         ):  # fmt: skip
             if isinstance(path, Path):
                 _hourly_csv(path, column, study.period, field, lo, hi)
+
+
+def range_inputs(study: StudyInputs) -> dict[str, dict[str, float]]:
+    """The uncertain inputs of the campus sizing at the central case and at each corner of
+    `optimize.campus.ranges` (:data:`RANGE_CASES`)."""
+    spec: CampusSizing = study.scenario.optimize.campus
+    r, g = spec.ranges, spec.grid
+    grid_factor = r.grid_price_factor or (
+        industrial_price_range(study.scenario)
+        if g.price_usd_per_mwh == "industrial"
+        else (1.0, 1.0)
+    )
+    tcp = r.transmission_4cp_usd_per_kw_yr or (g.transmission_4cp_usd_per_kw_yr,) * 2
+    central = {
+        "capex_factor": 1.0,
+        "gas_usd_per_mmbtu": study.scenario.optimize.costs.gas_usd_per_mmbtu,
+        "grid_price_factor": 1.0,
+        "transmission_4cp_usd_per_kw_yr": g.transmission_4cp_usd_per_kw_yr,
+    }
+    ends = {"capex_factor": r.capex_factor, "gas_usd_per_mmbtu": r.gas_usd_per_mmbtu,
+            "grid_price_factor": grid_factor, "transmission_4cp_usd_per_kw_yr": tcp}  # fmt: skip
+    # on-site supply gains from cheap capital and gas, dear grid energy and transmission
+    onsite_gains_when_high = {"capex_factor": False, "gas_usd_per_mmbtu": False,
+                              "grid_price_factor": True, "transmission_4cp_usd_per_kw_yr": True}  # fmt: skip
+    out = {"central": central}
+    for case, favour_onsite in zip(RANGE_CASES, (False, True), strict=True):
+        out[case] = {k: v[int(onsite_gains_when_high[k] == favour_onsite)] for k, v in ends.items()}
+    return out
+
+
+def problem_at(study: StudyInputs, problem: CampusProblem, values: dict) -> CampusProblem:
+    """``problem`` with the uncertain inputs ``values`` (see :func:`range_inputs`)."""
+    scenario = study.scenario
+    prices = replace(_prices(scenario), gas_usd_per_mmbtu=values["gas_usd_per_mmbtu"])
+    costs = technology_costs(
+        list(problem.costs), scenario.optimize.costs.year, prices, values["capex_factor"]
+    )
+    grid = replace(
+        problem.grid,
+        price_usd_per_mwh=problem.grid.price_usd_per_mwh * values["grid_price_factor"],
+        transmission_4cp_usd_per_kw_yr=values["transmission_4cp_usd_per_kw_yr"],
+    )
+    return replace(problem, costs=costs, grid=grid)
+
+
+def grid_only(problem: CampusProblem) -> CampusProblem:
+    """The grid-only twin of a campus problem: the same load and grid terms, nothing on site."""
+    return CampusProblem(
+        load_mw=problem.load_mw, costs={}, grid=problem.grid,
+        voll_usd_per_mwh=problem.voll_usd_per_mwh, options=problem.options,
+    )  # fmt: skip
+
+
+def campus_ranges(
+    study: StudyInputs, problem: CampusProblem, campus: xr.Dataset, bau: xr.Dataset
+) -> xr.Dataset:
+    """Build, annual cost and saving against the grid-only twin at the central case (``campus``,
+    ``bau``) and at each corner of the ranges (dims ``range_case``, ``gas``)."""
+    inputs = range_inputs(study)
+    results = {"central": (campus, bau)}
+    for case in RANGE_CASES:
+        at = problem_at(study, problem, inputs[case])
+        results[case] = (solve_campus(at), solve_campus(grid_only(at)))
+    cases = list(results)
+    onsite = np.array([float(c.cost_usd_per_yr.sum()) for c, _ in results.values()])
+    grid = np.array([float(b.cost_usd_per_yr.sum()) for _, b in results.values()])
+    ds = xr.Dataset(
+        {
+            "gas_capacity_mw": (("range_case", "gas"),
+                                np.array([c.gas_capacity_mw.to_numpy() for c, _ in results.values()]),
+                                {"units": "MW"}),
+            "battery_mw": ("range_case", [float(c.battery_mw) for c, _ in results.values()], {"units": "MW"}),
+            "cost_usd_per_yr": ("range_case", onsite, {"units": "USD/yr", "long_name": "with on-site supply"}),
+            "grid_only_usd_per_yr": ("range_case", grid, {"units": "USD/yr", "long_name": "grid-only twin"}),
+            "saving_usd_per_yr": ("range_case", grid - onsite, {"units": "USD/yr"}),
+        },
+        coords={"range_case": cases, "gas": campus.gas.values},
+    )  # fmt: skip
+    for name in inputs["central"]:
+        ds[name] = ("range_case", [inputs[c][name] for c in cases])
+    return ds
 
 
 def _on_time_axis(ds: xr.Dataset, dim: str, time: np.ndarray) -> xr.Dataset:
@@ -263,7 +404,8 @@ def optimize(
     """Regional expansion (and its no-campus twin) and behind-the-meter campus sizing with its
     grid-only twin, as the scenario's `optimize` section asks.
 
-    Groups: ``expansion``, ``expansion_without_campus``, ``campus``, ``business_as_usual``.
+    Groups: ``expansion``, ``expansion_without_campus``, ``campus``, ``business_as_usual``,
+    ``campus_range`` (build, cost and saving at the ends of `optimize.campus.ranges`).
     """
     check(study)
     spec = study.scenario.optimize
@@ -293,16 +435,16 @@ def optimize(
         campus.attrs["campus"] = study.scenario.campuses[sized_campus(study)].name
         groups["campus"] = _on_time_axis(campus, "hour", time)
         progress("optimise", 1, steps)
-        bau = CampusProblem(
-            load_mw=problem.load_mw, costs={}, grid=problem.grid,
-            voll_usd_per_mwh=problem.voll_usd_per_mwh, options=problem.options,
-        )  # fmt: skip
         log.info("optimize: the campus's grid-only twin")
         try:
-            groups["business_as_usual"] = _on_time_axis(solve_campus(bau), "hour", time)
+            bau = solve_campus(grid_only(problem))
+            groups["business_as_usual"] = _on_time_axis(bau, "hour", time)
         except InfeasibleError as err:
+            bau = None
             root.attrs["business_as_usual_note"] = f"grid-only supply is infeasible: {err}"
         progress("optimise", 1, steps)
+        if spec.campus.ranges is not None and bau is not None:
+            groups["campus_range"] = campus_ranges(study, problem, campus, bau)
     return xr.DataTree.from_dict({"/": root, **{f"/{k}": v for k, v in groups.items()}})
 
 

@@ -55,18 +55,24 @@ def determinants(
         excess = np.maximum(loads_mw.max(axis=1), floor) - avg
         energy = loads_mw.sum(axis=1)
         return lf * energy / energy.sum() + (1 - lf) * excess / excess.sum()
-    system = loads_mw.sum(axis=0)
+    hours = cp_hours(method, loads_mw.sum(axis=0), month)
+    return np.maximum(loads_mw[:, hours].mean(axis=1) * scale, floor)
+
+
+def cp_hours(method: str, system_mw: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Positions of the coincident-peak hours of ``method`` (``1cp``: the annual peak; ``4cp``:
+    the peak of each of June-September; ``12cp``: the peak of each month) in ``system_mw``."""
     if method == "1cp":
-        hours = np.array([int(np.argmax(system))])
+        hours = np.array([int(np.argmax(system_mw))])
     elif method == "4cp":
-        hours = peak_hours(system, month, SUMMER_MONTHS)
+        hours = peak_hours(system_mw, month, SUMMER_MONTHS)
     elif method == "12cp":
-        hours = peak_hours(system, month, range(1, 13))
+        hours = peak_hours(system_mw, month, range(1, 13))
     else:
         raise ValueError(f"unknown allocation method '{method}' (allowed: {', '.join(METHODS)})")
     if len(hours) == 0:
         raise ValueError(f"allocation method '{method}': the load year has none of its months")
-    return np.maximum(loads_mw[:, hours].mean(axis=1) * scale, floor)
+    return hours
 
 
 def shares(

@@ -452,9 +452,17 @@ def at_todays_prices(model: BillModel) -> BillModel:
     return replace(model, supply=replace(model.supply, capacity=model.supply.capacity.at_todays_price()))  # fmt: skip
 
 
-def residential_plc_kw_per_customer(model: BillModel) -> float:
-    """Residential peak-load contribution per customer (kW): given, or the class's mean load at
-    the 5CP hours over the residential customers."""
-    cm = model.supply.capacity
-    given = cm.residential_plc_kw if cm is not None else None
-    return float(model.retail.plc_mw(given)[0] * 1000.0 / model.retail.customers[0])
+def residential_plc_kw_per_customer(model: BillModel, basis: str = "5cp") -> float:
+    """Residential peak-load contribution per customer (kW): the residential class's mean load at
+    the coincident-peak hours of ``basis`` (``5cp``: PJM's five summer peaks; ``1cp``, ``4cp``,
+    ``12cp``: the allocators' peaks of the retail system load) over the residential customers;
+    with ``5cp`` in a capacity market, ``residential_plc_kw`` when the scenario gives it."""
+    retail = model.retail
+    if basis == "5cp":
+        cm = model.supply.capacity
+        given = cm.residential_plc_kw if cm is not None else None
+        mw = retail.plc_mw(given)[0]
+    else:
+        hours = allocation.cp_hours(basis, retail.loads_mw.sum(axis=0), retail.month)
+        mw = retail.loads_mw[0, hours].mean()
+    return float(mw * 1000.0 / retail.customers[0])

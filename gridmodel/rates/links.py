@@ -7,12 +7,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gridmodel.io import dataset_table
 from gridmodel.rates import allocation
 from gridmodel.schema import Bills, Scenario, ScenarioError
+from gridmodel.stress.audit import charged_to_campus
 from gridmodel.stress.feasibility import hours_text
 
 #: Allocators whose determinant is the demand in the system's coincident-peak hours.
-CP_MONTHS = {"1cp": None, "4cp": allocation.SUMMER_MONTHS, "12cp": tuple(range(1, 13))}
+CP_METHODS = ("1cp", "4cp", "12cp")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,9 +101,12 @@ def _refuse_infeasible_hours(stress: xr.DataTree, what: str) -> None:
 
 
 def campus_overloads(stress: xr.DataTree) -> pd.DataFrame:
-    """Branches the campuses overload, by how much (MW): at each branch's worst hour, the flow
-    above the study's own loading limit, or above the branch's loading without the campuses
-    where that is higher: max_t (loading - max(limit, loading without)) / 100 x RATE_A, > 0.
+    """Branches the grid-stress audit charges to the campuses (its `overloads` table, the rows
+    :func:`gridmodel.stress.audit.charged_to_campus` keeps), each sized by how much the campuses
+    overload it: at its worst counted hour, the flow above the study's own loading limit, or
+    above the branch's loading without the campuses where that is higher:
+    max_t (loading - max(limit, loading without)) / 100 x RATE_A, MW (hours counted as the audit
+    counts them). One rule decides which branches are the campus's: the audit's.
 
     Override: `bills.transmission.reinforce_overloads: false` and a `projects` list.
     """
@@ -111,20 +116,28 @@ def campus_overloads(stress: xr.DataTree) -> pd.DataFrame:
             "field 'bills.transmission.reinforce_overloads': the grid-stress run has no campus"
         )
     _refuse_infeasible_hours(stress, "field 'bills.transmission.reinforce_overloads'")
+    charged = charged_to_campus(dataset_table(stress["overloads"].to_dataset()))
+    columns = ["branch", "from_bus", "to_bus", "status", "overload_mw"]
+    if charged.empty:
+        return pd.DataFrame(columns=columns)
     limit = float(stress.attrs["loading_limit_percent"])
-    loading = ts.loading_percent.to_numpy()
-    without = ts.loading_percent_without_campus.to_numpy()
-    caused = np.nan_to_num(loading - np.maximum(limit, without), nan=0.0).max(axis=0)
-    mw = np.clip(caused, 0, None) / 100.0 * ts.rate_a_mva.to_numpy()
-    keep = mw > 0
-    return pd.DataFrame(
+    rows = pd.Index(ts.branch.to_numpy()).get_indexer(charged.branch.to_numpy())
+    hours = ts.converged.to_numpy().astype(bool)
+    if "converged_without_campus" in ts:
+        hours &= ts.converged_without_campus.to_numpy().astype(bool)
+    loading = ts.loading_percent.to_numpy()[hours][:, rows]
+    without = ts.loading_percent_without_campus.to_numpy()[hours][:, rows]
+    caused = np.nan_to_num(loading - np.maximum(limit, without), nan=0.0).max(axis=0, initial=0.0)
+    table = pd.DataFrame(
         {
-            "branch": ts.branch.to_numpy()[keep],
-            "from_bus": ts.from_bus.to_numpy()[keep],
-            "to_bus": ts.to_bus.to_numpy()[keep],
-            "overload_mw": mw[keep],
+            "branch": charged.branch.to_numpy(),
+            "from_bus": charged.from_bus.to_numpy(),
+            "to_bus": charged.to_bus.to_numpy(),
+            "status": charged.status.to_numpy().astype(str),
+            "overload_mw": np.clip(caused, 0.0, None) / 100.0 * ts.rate_a_mva.to_numpy()[rows],
         }
     )
+    return table[table.overload_mw > 0].reset_index(drop=True)
 
 
 def energy_price_change(stress: xr.DataTree, bus_load_mw: np.ndarray, campus_bus_load_mw: np.ndarray) -> float:  # fmt: skip
@@ -166,19 +179,11 @@ def expansion_build(optimize: xr.DataTree) -> tuple[float, float]:
     return max(mw, 0.0), max(cost, 0.0)
 
 
-def peak_hours(method: str, system_mw: np.ndarray, month: np.ndarray) -> np.ndarray:
-    """Positions of the allocator's coincident-peak hours in an hourly series."""
-    months = CP_MONTHS[method]
-    if months is None:
-        return np.array([int(np.argmax(system_mw))])
-    return allocation.peak_hours(system_mw, month, months)
-
-
 def cp_method(bills: Bills) -> str | None:
     """The coincident-peak allocator the avoidance applies to: transmission's when it is one
     (4CP is the charge behind-the-meter supply avoids in ERCOT), else generation's, else None."""
     for method in (bills.allocation.transmission, bills.allocation.generation):
-        if method in CP_MONTHS:
+        if method in CP_METHODS:
             return method
     return None
 
@@ -193,7 +198,7 @@ def coincident_peak_avoidance(
     Override: `bills.large_loads[].btm_peak_avoidance`.
     """
     month = pd.DatetimeIndex(time).month.to_numpy()
-    cp = time[peak_hours(method, system_mw, month)]
+    cp = time[allocation.cp_hours(method, system_mw, month)]
     missing = np.setdiff1d(cp, campus.time.values)
     if len(missing):
         shown = ", ".join(f"{pd.Timestamp(t):%Y-%m-%d %H:%M}" for t in missing[:4])

@@ -161,18 +161,17 @@ def bill_model(
         linked = link_inputs(study, None, None, False)
     spec = study.scenario.bills
     system = study.inputs.system_load_mw.to_numpy()
+    time = study.inputs.time.values
     n_hours = len(system)
+    retail = retail_baseline(spec.baseline, spec.classes)
     if spec.classes.csv is not None:
         loads = read_class_csv(spec.classes.csv, n_hours)
-        shares = dict(zip(RETAIL_CLASSES, loads.sum(axis=1) / loads.sum(), strict=True))
     else:
-        loads = split_system_load(system, spec.classes)
-        shares = spec.classes.energy_share
-    retail = retail_baseline(spec.baseline, shares)
+        loads = split_system_load(system, time, spec.baseline.region, retail.energy_share)
     energy = loads.sum(axis=1)
     revenue = np.array([retail.price_usd_per_mwh[c] for c in RETAIL_CLASSES]) * energy
     customers = customer_counts(
-        energy[0], retail.household_kwh_per_month, spec.classes.customers_per_residential
+        energy[0], retail.household_kwh_per_month, retail.customers_per_residential
     )
     b = spec.baseline
     existing = existing_costs(
@@ -195,7 +194,7 @@ def bill_model(
     ]
     transmission += _reinforcements(linked["overloads"], spec, fcr_t)
     a = spec.allocation
-    month = pd.DatetimeIndex(study.inputs.time.values).month.to_numpy()
+    month = pd.DatetimeIndex(time).month.to_numpy()
     model = BillModel(
         years=spec.start_year + np.arange(spec.years),
         retail=RetailSystem(
@@ -295,6 +294,15 @@ def _links_dataset(linked: dict, model: BillModel, campuses: list[LargeLoadCase]
     return ds
 
 
+def plc_basis(spec: Bills) -> str:
+    """The peaks a household's peak-load contribution is measured at: PJM's five summer
+    coincident peaks in a capacity market, else the coincident-peak allocator the campus's
+    avoidance applies to (transmission's, then generation's), else the annual peak."""
+    if spec.procurement.market == "capacity_market":
+        return "5cp"
+    return links.cp_method(spec) or "1cp"
+
+
 def check(study: StudyInputs) -> None:
     """Refuse, before any solve, what the bills stage could only refuse later."""
     spec = study.scenario.bills
@@ -353,11 +361,18 @@ def bills(
         report_year_index=report_year(model, campuses),
         reference_case=reference_case(ds),
     )
+    basis = plc_basis(spec)
+    ds.attrs.update(
+        region=spec.baseline.region,
+        residential_plc_basis=basis,
+        residential_plc_kw_per_customer=residential_plc_kw_per_customer(model, basis),
+        residential_mean_kw_per_customer=model.retail.household_kwh_per_month * 12.0 / 8760.0,
+        residential_share_of_energy=float(
+            model.retail.energy_mwh[0] / model.retail.energy_mwh.sum()
+        ),
+    )
     if model.supply.capacity is not None:
-        ds.attrs.update(
-            capacity_zone=model.supply.capacity.zone,
-            residential_plc_kw_per_customer=residential_plc_kw_per_customer(model),
-        )
+        ds.attrs["capacity_zone"] = model.supply.capacity.zone
     groups = {
         "cases": ds,
         "methods": compare_methods(model, campuses, spec.allocation.compare),

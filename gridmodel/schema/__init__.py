@@ -23,7 +23,13 @@ from gridmodel.schema.bills import (
 )
 from gridmodel.schema.campus import Campus, ConstantProfile, CsvProfile, ModelProfile
 from gridmodel.schema.demand import DemandSeries, MeasuredLoads, MeasuredSource
-from gridmodel.schema.events import Events, FaultSequence, FrequencySystem, Oscillation
+from gridmodel.schema.events import (
+    Events,
+    FaultSequence,
+    FrequencySystem,
+    HourlyFrequency,
+    Oscillation,
+)
 from gridmodel.schema.grid import Dispatch, LoadGrowth, Period
 from gridmodel.schema.headroom import Headroom, LoadShape, NodalHosting, Seasons
 from gridmodel.schema.loading import default_scenario_path, load_scenario, parse_scenario
@@ -73,6 +79,7 @@ __all__ = [
     "Gpu",
     "GpuSmoothing",
     "GridSupply",
+    "HourlyFrequency",
     "Headroom",
     "NodalHosting",
     "HostingCapacity",

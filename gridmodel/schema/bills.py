@@ -1,6 +1,10 @@
 """`bills`: residential pass-through (gridmodel.rates).
 
-Sources: the public documents of ``gridmodel.schema.sources``, named in each field."""
+Regional defaults (household use, class prices and energy shares, class load shapes) are the
+tables next to this module, each row with its public source: ``regions.csv`` (derived from the
+EIA-861M 2024 rows of ``eia861m_2024.csv``), ``class_shapes.csv`` (DOE Commercial Reference
+Buildings) and ``capacity_prices.csv``. Other sources: the public documents of
+``gridmodel.schema.sources``, named in each field."""
 
 from __future__ import annotations
 
@@ -24,9 +28,7 @@ from gridmodel.schema.sources import (
     ERCOT_4CP,
     IM_PROPOSAL,
     IMM_DATA_CENTRES_2027,
-    JLARC_SHARE,
     MD_OPC_2025,
-    MD_OPC_EL26_63,
     NCP_DISTRIBUTION,
     PJM_BRA_2025,
     PJM_BRA_2026,
@@ -40,16 +42,70 @@ from gridmodel.schema.sources import (
 
 RETAIL_CLASSES = ("residential", "commercial", "industrial")
 AllocationMethod = Literal["energy", "1cp", "4cp", "12cp", "average_and_excess", "ncp"]
-Region = Literal["us", "texas", "virginia", "maryland", "ohio"]
 
 #: Capacity prices load pays ($/MW-day) by delivery year and zone, each row with its source.
 CAPACITY_PRICES = Path(__file__).with_name("capacity_prices.csv")
+#: Household use, class prices, energy shares and customer ratios by region and retail class.
+REGIONS = Path(__file__).with_name("regions.csv")
+#: EIA-861M monthly sales, revenue and customers of the states in ``regions.csv`` (2024).
+MONTHLY_SALES = Path(__file__).with_name("eia861m_2024.csv")
+#: Typical-day class load shapes by reference city, month and day type.
+CLASS_SHAPES = Path(__file__).with_name("class_shapes.csv")
+#: EIA sector codes of the retail classes.
+EIA_SECTORS = {"residential": "RES", "commercial": "COM", "industrial": "IND"}
 
 
 @cache
 def price_table() -> pd.DataFrame:
     """``capacity_prices.csv``: price load pays ($/MW-day) by delivery year and zone, sources."""
     return pd.read_csv(CAPACITY_PRICES)
+
+
+@cache
+def region_table() -> pd.DataFrame:
+    """``regions.csv``: one row per region and retail class (c/kWh, energy share, kWh per
+    customer-month, customers per residential customer, year, reference city of the class load
+    shapes, source)."""
+    return pd.read_csv(REGIONS)
+
+
+@cache
+def monthly_sales() -> pd.DataFrame:
+    """``eia861m_2024.csv``: the EIA-861M monthly rows the state rows of ``regions.csv`` come from
+    (customers, c/kWh, $M, GWh by state, sector and month)."""
+    return pd.read_csv(MONTHLY_SALES, comment="#")
+
+
+@cache
+def class_shape_table() -> pd.DataFrame:
+    """``class_shapes.csv``: hourly load / annual mean of the residential and commercial classes
+    by reference city, month (1-12), day type (weekday, weekend) and hour (columns h00-h23)."""
+    return pd.read_csv(CLASS_SHAPES, comment="#")
+
+
+def regions() -> list[str]:
+    """Regions of ``regions.csv``."""
+    return list(dict.fromkeys(region_table().region))
+
+
+def region_row(region: str) -> pd.Series:
+    """The first row of ``region`` in ``regions.csv`` (its state, load-shape city and year)."""
+    table = region_table()
+    return table[table.region == region].iloc[0]
+
+
+def region_value(region: str, retail_class: str, column: str, field: str) -> float:
+    """``column`` of ``region``'s ``retail_class`` row; a missing value is a ValueError naming the
+    field to give it in (no national fallback)."""
+    table = region_table()
+    row = table[(table.region == region) & (table.retail_class == retail_class)]
+    value = float(row[column].iloc[0]) if len(row) else float("nan")
+    if not value == value:  # NaN
+        raise ValueError(
+            f"field '{field}': region '{region}' has no {column} for the {retail_class} class in "
+            "gridmodel/schema/regions.csv; give the value in the scenario"
+        )
+    return value
 
 
 def zones() -> list[str]:
@@ -60,22 +116,22 @@ def zones() -> list[str]:
 class Baseline(Section):
     """Today's rates and how today's revenue requirement splits by function and classification."""
 
-    region: Region = param(
+    region: str = param(
         "us",
-        description="Region of the household and rate figures in `gridmodel/rates/regions.csv`.",
+        description="Region of the household, class prices, energy shares and class load shapes "
+        "(a region of `gridmodel/schema/regions.csv`: `texas`, `maryland`, `ohio` from EIA-861M "
+        "2024; `us`).",
     )
     household_kwh_per_month: float | None = param(
         None,
-        description="Typical household use; empty = the region's figure.",
+        description="Typical household use; empty = the region's (EIA-861M 2024 residential sales "
+        "over the mean number of residential customers).",
         unit="kWh/month",
         gt=0,
     )
     residential_cents_per_kwh: float | None = param(
-        None, description="Today's residential price; empty = the region's.", unit="c/kWh", gt=0
-    )
-    all_sector_cents_per_kwh: float | None = param(
         None,
-        description="Today's all-sector average price; empty = the region's.",
+        description="Today's residential price; empty = the region's average residential revenue.",
         unit="c/kWh",
         gt=0,
     )
@@ -105,6 +161,15 @@ class Baseline(Section):
         le=1,
     )
 
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, v: str) -> str:
+        if v not in regions():
+            raise ValueError(
+                f"region '{v}' is not in gridmodel/schema/regions.csv; allowed: {regions()}"
+            )
+        return v
+
     @field_validator("function_share")
     @classmethod
     def _functions(cls, v: dict[str, float]) -> dict[str, float]:
@@ -123,38 +188,30 @@ def _shares_sum_to_one(v: dict[str, float]) -> dict[str, float]:
 
 
 class ClassLoads(Section):
-    """Hourly loads of the retail classes, split from the network's hourly system load."""
+    """Hourly loads of the retail classes, split from the network's hourly system load by the
+    region's class load shapes."""
 
-    energy_share: dict[str, float] = param(
-        {"residential": 0.38, "commercial": 0.36, "industrial": 0.26},
-        description="Annual energy share of each retail class (sum to 1).",
-        source="EIA Electric Power Annual, retail sales by sector, US 2022-2023 (rounded)",
-    )
-    commercial_weather_sensitivity: float = param(
-        0.5,
-        description="Commercial load follows the system's swing around its mean at this "
-        "fraction; industrial load is flat and residential takes the rest.",
-        source="Calibration: gives a residential share of the summer peak of 0.50-0.60 on the "
-        "Texas case, the range of residential shares of demand-related cost "
-        f"(51 %: {MD_OPC_EL26_63}; 55 %: {JLARC_SHARE})",
-        ge=0,
-        le=1,
+    energy_share: dict[str, float] | None = param(
+        None,
+        description="Annual energy share of each retail class (sum to 1); empty = the region's "
+        "(EIA-861M 2024 sales by sector).",
     )
     csv: Path | None = param(
         None,
         description="CSV with hourly MW columns residential, commercial, industrial for the load "
         "year; replaces the split (shares are then taken from the file).",
     )
-    customers_per_residential: dict[str, float] = param(
-        {"commercial": 0.133, "industrial": 0.0074},
-        description="Commercial and industrial customers per residential customer.",
-        source="EIA-861 2022 US customer counts (about 142.6 M residential, 19.0 M commercial, "
-        "1.05 M industrial)",
+    customers_per_residential: dict[str, float] | None = param(
+        None,
+        description="Commercial and industrial customers per residential customer; empty = the "
+        "region's (EIA-861M 2024 mean customer counts).",
     )
 
     @field_validator("energy_share")
     @classmethod
-    def _classes(cls, v: dict[str, float]) -> dict[str, float]:
+    def _classes(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return v
         if set(v) != set(RETAIL_CLASSES):
             raise ValueError(f"give exactly the classes {list(RETAIL_CLASSES)}, got {sorted(v)}")
         return _shares_sum_to_one(v)

@@ -215,6 +215,47 @@ class FrequencySystem(Section):
         return self.name or self.preset
 
 
+_KUNDUR = "Kundur, Power System Stability and Control (McGraw-Hill, 1994), Table 3.2"
+
+
+class HourlyFrequency(Section):
+    """Losing the campus, and the fault's campus trips, evaluated in every hour of the study with
+    that hour's inertia: the stored kinetic energy Σ H·S of the synchronous units the grid-stress
+    dispatch committed (H by fuel, S the unit's MVA rating), never below `floor_gws`, and that
+    hour's load. The parameters of `system` give the rest of the response."""
+
+    system: str | None = param(
+        None,
+        description="Label of the `events.systems` entry whose response the hours use (its "
+        "inertia and load replaced hour by hour); empty = the first.",
+    )
+    inertia_constant_s: dict[str, float] = param(
+        {"coal": 4.25, "ng": 4.25, "nuclear": 7.0, "hydro": 3.0},
+        description="Inertia constant H of a committed unit by fuel (the case's `genfuel`); fuels "
+        "not listed (wind, solar: inverter-based) add none.",
+        unit="s",
+        source=f"{_KUNDUR}: thermal units 2-pole (3,600 rpm) 2.5-6.0 s and 4-pole (1,800 rpm, "
+        "nuclear: an assumption) 4.0-10.0 s, hydraulic units 2.0-4.0 s; midpoints",
+    )
+    floor_gws: float = param(
+        130.0,
+        description="Least inertia in any hour: the hours' Σ H·S is not let fall below it.",
+        unit="GW·s",
+        source="ERCOT, Inertia: Basic Concepts and Impacts on the ERCOT Grid (2018): lowest "
+        "recorded system inertia 130 GW-s (27 October 2017), "
+        "https://www.ercot.com/files/docs/2018/04/04/Inertia_Basic_Concepts_Impacts_On_ERCOT_v0.pdf",
+        gt=0,
+    )
+
+    @field_validator("inertia_constant_s")
+    @classmethod
+    def _positive(cls, v):
+        bad = {k: x for k, x in v.items() if not x >= 0}
+        if bad:
+            raise ValueError(f"inertia constants must be >= 0 s, got {bad}")
+        return v
+
+
 class Events(Section):
     """Fault-triggered campus trips, frequency response and post-event power flow."""
 
@@ -242,6 +283,11 @@ class Events(Section):
     oscillation: Oscillation | None = param(
         default_factory=Oscillation, description="Forced-oscillation screening; empty to skip."
     )
+    hourly: HourlyFrequency | None = param(
+        None,
+        description="The campus-loss and fault events in every hour of the study with the hour's "
+        "inertia from the grid-stress dispatch (needs the grid-stress stage); empty to skip.",
+    )
 
     @field_validator("systems", mode="before")
     @classmethod
@@ -257,6 +303,15 @@ class Events(Section):
         if len(set(labels)) != len(labels):
             raise ValueError(f"system labels must be unique (set `name`), got {labels}")
         return v
+
+    @model_validator(mode="after")
+    def _hourly_system(self) -> Events:
+        labels = [s.label for s in self.systems]
+        if self.hourly is not None and self.hourly.system not in (None, *labels):
+            raise ValueError(
+                f"hourly.system: '{self.hourly.system}' is not a system label; allowed: {labels}"
+            )
+        return self
 
     @field_validator("lost_mw", "trajectories_mw")
     @classmethod

@@ -91,13 +91,21 @@ class Expansion(Section):
 class GridSupply(Section):
     """Terms on which a campus draws from the grid."""
 
-    price_usd_per_mwh: float | Literal["lmp"] | Path = param(
-        81.0,
-        description="Energy price: a number, a CSV with one `price_usd_per_mwh` value per "
-        "hour of the load year, or `lmp`: the hourly locational marginal price at the campus's "
-        "bus from the economic dispatch (needs `dispatch.rule: economic`).",
+    price_usd_per_mwh: float | Literal["industrial", "lmp"] | Path = param(
+        "industrial",
+        description="Energy price: `industrial` = the average industrial price of `region` "
+        "(`gridmodel/schema/regions.csv`, EIA-861M 2024 for the states), a number, a CSV with one "
+        "`price_usd_per_mwh` value per hour of the load year, or `lmp`: the hourly locational "
+        "marginal price at the campus's bus from the economic dispatch (needs "
+        "`dispatch.rule: economic`).",
         unit="$/MWh",
-        source=f"US industrial average 8.1 cents/kWh in 2024: {LBNL_PRICES_2025}",
+        source="The `industrial` row of the region in gridmodel/schema/regions.csv, each row with "
+        f"its public source (EIA-861M 2024 for the states; US 8.1 c/kWh in 2024: {LBNL_PRICES_2025})",
+    )
+    region: str | None = param(
+        None,
+        description="Region whose industrial price `industrial` means; empty = "
+        "`bills.baseline.region` (a scenario without bills must name it).",
     )
     contract_mw: float | None = param(
         None, description="Fixed contract level; empty = chosen by the optimiser.", unit="MW", ge=0
@@ -141,6 +149,50 @@ class GridSupply(Section):
         return v
 
 
+def _range(v: tuple[float, float]) -> tuple[float, float]:
+    if not 0 <= v[0] <= v[1]:
+        raise ValueError(f"need 0 <= low <= high, got {list(v)}")
+    return v
+
+
+class CampusRanges(Section):
+    """Uncertain inputs of the campus sizing: the build, cost and saving are solved again at the
+    two corners of these ranges (every input at the end that favours the grid, then every input
+    at the end that favours on-site supply)."""
+
+    capex_factor: tuple[float, float] = param(
+        (0.8, 1.2),
+        description="Capital costs of every technology times this factor.",
+        source="Danish Energy Agency and Energinet, Technology Data for Generation of Electricity "
+        "and District Heating, sheets 51 and 52: investment uncertainty +/-20 % in 2020 "
+        "(https://ens.dk/en/our-services/technology-catalogues)",
+    )
+    gas_usd_per_mmbtu: tuple[float, float] = param(
+        (3.97, 4.80),
+        description="Delivered gas price.",
+        unit="$/MMBtu",
+        source="EIA Short-Term Energy Outlook, January-September 2025 editions: Henry Hub 2026 "
+        "forecasts of $3.97-4.80/MMBtu (https://www.eia.gov/outlooks/steo/)",
+    )
+    grid_price_factor: tuple[float, float] | None = param(
+        None,
+        description="Grid energy price times this factor; empty = the region's lowest and highest "
+        "monthly average industrial price of 2024 over its annual average (EIA-861M).",
+    )
+    transmission_4cp_usd_per_kw_yr: tuple[float, float] | None = param(
+        (50.0, 150.0),
+        description="4CP transmission charge (empty = the scenario's value at both ends).",
+        unit="$/kW-yr",
+        source=ERCOT_4CP,
+    )
+
+    @field_validator("capex_factor", "gas_usd_per_mmbtu", "grid_price_factor",
+                     "transmission_4cp_usd_per_kw_yr")  # fmt: skip
+    @classmethod
+    def _ordered(cls, v):
+        return v if v is None else _range(v)
+
+
 class CampusSizing(Section):
     """Behind-the-meter sizing for one campus, reported beside its grid-only twin."""
 
@@ -148,8 +200,21 @@ class CampusSizing(Section):
     technologies: list[Technology] = param(
         ["recip", "aero_ct", "battery"], description="Technologies that may be built on site."
     )
-    redundancy: Literal["none", "n+1"] = param(
-        "none", description="`n+1`: the gas fleet alone carries the peak with its largest unit out."
+    redundancy: Literal["none", "n+1", "reliability"] = param(
+        "none",
+        description="`n+1`: the gas fleet alone carries the peak with its largest unit out; "
+        "`reliability`: it carries the peak with probability `reliability_target` when each unit "
+        "is out independently at its forced-outage rate (capacity outage probability table).",
+    )
+    reliability_target: float = param(
+        0.9997,
+        description="Probability that the gas fleet alone carries the campus's peak load "
+        "(`redundancy: reliability`).",
+        source="Assumption: the one-day-in-ten-years loss-of-load criterion of North American "
+        "resource adequacy (0.1 day/yr, 1 - 0.1/365 = 0.9997; NERC, Long-Term Reliability "
+        "Assessment, https://www.nerc.com/pa/RAPA/ra/Pages/default.aspx) applied to every hour",
+        gt=0,
+        lt=1,
     )
     solar_cf_csv: Path | None = param(
         None,
@@ -164,6 +229,10 @@ class CampusSizing(Section):
         description="Value of lost load; empty = no unserved energy allowed.",
         unit="$/MWh",
         gt=0,
+    )
+    ranges: CampusRanges | None = param(
+        default_factory=CampusRanges,
+        description="Uncertain inputs solved at their ends; empty = the central case only.",
     )
 
 

@@ -44,11 +44,6 @@ BGE_RESHAPING = (
     "region/baltimore-city/utility-bills-are-doing-the-electric-climb-not-the-electric-slide-"
     "for-marylanders"
 )
-MD_OPC_EL26_63 = (
-    "Maryland Office of People's Counsel, complaint at FERC, docket EL26-63 (2026-05-07), "
-    "residential $823 M of $1.6 B, https://content.govdelivery.com/accounts/MDOPC/bulletins/"
-    "415c9b6"
-)
 
 # -- Costs and financing ------------------------------------------------------------------------
 ATB_2024_FINANCING = (
@@ -110,11 +105,6 @@ ERCOT_4CP = (
 NCP_DISTRIBUTION = (
     "Elk River Municipal Utilities cost-of-service study (1CP for transmission, 1NCP for local "
     "system demand), web1-elkr.ci.elk-river.mn.us/WebLink/1/doc/207495/Page16.aspx"
-)
-JLARC_SHARE = (
-    "Grid Flexibility, 'Case study: Dominion Virginia', quoting JLARC Report 598 (2024): "
-    "residential share of the relevant transmission costs 55 %, https://gridflexibility.fyi/"
-    "case-studies/dominion-virginia"
 )
 AEP_OHIO_DCT = (
     "PUCO order of 2025-07-09, Case 24-0508-EL-ATA, AEP Ohio Data Center Tariff (85 % of "
